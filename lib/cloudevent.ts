@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './json';
+import type { ValidPayload } from './payload-types';
+
+/** CloudEvents 1.0, structured JSON mode: what lands on the topic. */
+export interface CloudEvent {
+  readonly specversion: '1.0';
+  readonly id: string;
+  readonly source: string;
+  readonly type: string;
+  readonly time: string;
+  readonly subject?: string;
+  readonly datacontenttype: 'application/json';
+  readonly data: Record<string, unknown>;
+}
+
+export function toCloudEvent(valid: ValidPayload, source: string): CloudEvent {
+  return {
+    specversion: '1.0',
+    id: eventId(valid.payload),
+    source,
+    type: valid.type,
+    time: rfc3339(valid.payload.created_at.unix_timestamp),
+    ...(valid.subject === undefined ? {} : { subject: valid.subject }),
+    datacontenttype: 'application/json',
+    data: valid.payload.data,
+  };
+}
+
+/**
+ * dRoam sends no event id, so the id is derived from the validated payload:
+ * a redelivery of the same event gets the same id (and is de-duplicated on
+ * FIFO topics), different events get different ids. Formatted as an RFC 9562
+ * UUIDv8 built from SHA-256 of the canonical JSON.
+ */
+export function eventId(payload: unknown): string {
+  const bytes = createHash('sha256').update(canonicalJson(payload)).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Seconds since the epoch as RFC 3339 UTC without fractional seconds. */
+export function rfc3339(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}

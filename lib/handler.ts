@@ -1,0 +1,72 @@
+import { decodeRequest } from './http/request';
+import { type HttpResponse, toHttpResponse } from './http/response';
+import type { Outcome, RequestFacts } from './outcome';
+import { type PipelineDeps, processWebhook } from './pipeline';
+
+/** The part of a logger the handler uses; Powertools' Logger fits it. */
+export interface LogSink {
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+export interface HandlerDeps extends PipelineDeps {
+  readonly logger: LogSink;
+}
+
+/**
+ * The Lambda handler: decode, run the pipeline, answer, and write exactly one
+ * log line. Nothing it is given can make it throw.
+ */
+export function createWebhookHandler(deps: HandlerDeps): (event: unknown) => Promise<HttpResponse> {
+  return async (event) => {
+    const started = deps.now();
+    const facts: RequestFacts = {};
+    let outcome: Outcome;
+    let requestId: string | undefined;
+    let format: string | undefined;
+    try {
+      const request = decodeRequest(event);
+      requestId = request.requestId;
+      format = request.format;
+      outcome = await processWebhook(request, deps, facts);
+    } catch (error) {
+      outcome = {
+        outcome: 'rejected',
+        status: 500,
+        code: 'internal_error',
+        message: 'The request could not be processed',
+        detail: error instanceof Error ? error.name : typeof error,
+      };
+    }
+    log(deps.logger, outcome, facts, { request_id: requestId, event_format: format, duration_ms: deps.now() - started });
+    return toHttpResponse(outcome);
+  };
+}
+
+function log(logger: LogSink, outcome: Outcome, facts: RequestFacts, base: Record<string, unknown>): void {
+  const line: Record<string, unknown> = { ...base, outcome: outcome.outcome, status: outcome.status };
+  if (facts.authHeaders !== undefined) line.auth_headers = facts.authHeaders;
+  if (facts.authFailure !== undefined) line.auth_failure = facts.authFailure;
+  switch (outcome.outcome) {
+    case 'echo':
+      logger.info('echo answered', line);
+      return;
+    case 'published':
+      logger.info('event published', { ...line, type: outcome.type, id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared });
+      return;
+    case 'rejected': {
+      const rejected = {
+        ...line,
+        error: outcome.code,
+        ...(outcome.type === undefined ? {} : { type: outcome.type }),
+        ...(outcome.id === undefined ? {} : { id: outcome.id }),
+        ...(outcome.issues === undefined ? {} : { issues: outcome.issues }),
+        ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
+      };
+      if (outcome.status >= 500) logger.error('request failed', rejected);
+      else logger.warn('request rejected', rejected);
+      return;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { AuthFailure } from './auth';
+import type { PayloadIssue } from './payload-types';
+
+/** Every way a request can end. Errors are values: the pipeline returns one of these, never throws. */
+export type ErrorCode =
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'method_not_allowed'
+  | 'unauthorized'
+  | 'invalid_json'
+  | 'invalid_payload'
+  | 'publish_failed'
+  | 'internal_error';
+
+export interface Echo {
+  readonly outcome: 'echo';
+  readonly status: 200;
+  readonly body: string;
+}
+
+export interface Published {
+  readonly outcome: 'published';
+  readonly status: 200;
+  readonly type: string;
+  readonly id: string;
+  readonly messageId: string;
+  readonly declared: boolean;
+}
+
+export interface Rejected {
+  readonly outcome: 'rejected';
+  readonly status: 400 | 401 | 405 | 413 | 415 | 422 | 500 | 503;
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly issues?: readonly PayloadIssue[];
+  readonly retryAfterSeconds?: number;
+  readonly type?: string;
+  readonly id?: string;
+  /** Why, for the log line only: never sent to the client. */
+  readonly detail?: string;
+}
+
+export type Outcome = Echo | Published | Rejected;
+
+/** Facts about the request worth one log field each; none of them secret. */
+export interface RequestFacts {
+  authHeaders?: { readonly timestamp: string; readonly hash: string };
+  authFailure?: AuthFailure;
+}

@@ -1,0 +1,117 @@
+import { authenticate } from './auth';
+import { toCloudEvent } from './cloudevent';
+import type { Config } from './config';
+import type { WebhookRequest } from './http/request';
+import { parseJsonBody } from './json';
+import type { Outcome, Rejected, RequestFacts } from './outcome';
+import type { PayloadRegistry } from './payload-types';
+import { isEcho } from './schemas/echo';
+import { SNS_MAX_MESSAGE_BYTES, snsMessageBytes, toSnsMessage } from './sns/message';
+import type { Publish } from './sns/publisher';
+
+/** dRoam bodies above this are refused before anything else is done with them (SNS's own limit). */
+export const MAX_BODY_BYTES = 262_144;
+export const RETRY_AFTER_SECONDS = 30;
+
+export interface PipelineDeps {
+  readonly config: Config;
+  readonly registry: PayloadRegistry;
+  readonly publish: Publish;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+}
+
+/**
+ * From a decoded request to an outcome. The order is part of the contract:
+ * size and media type first; then authentication for everything but an echo;
+ * then JSON, validation and publishing.
+ */
+export async function processWebhook(request: WebhookRequest, deps: PipelineDeps, facts: RequestFacts = {}): Promise<Outcome> {
+  const { config } = deps;
+  if (request.method !== undefined && request.method !== 'POST') {
+    return reject(405, 'method_not_allowed', 'Only POST is accepted');
+  }
+  if (request.body.length > MAX_BODY_BYTES) {
+    return reject(413, 'payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  const contentType = request.headers.get('content-type');
+  if (contentType !== undefined && !isJsonMediaType(contentType)) {
+    return reject(415, 'unsupported_media_type', 'The body must be application/json (UTF-8)');
+  }
+
+  const parsed = parseJsonBody(request.body);
+  // dRoam validates the endpoint before it gives out a secret; its docs do not say echoes are signed.
+  if (parsed.ok && isEcho(parsed.value)) {
+    return { outcome: 'echo', status: 200, body: request.body.toString('utf8') };
+  }
+
+  if (config.auth === 'required') {
+    const auth = authenticate(request.headers, Math.floor(deps.now() / 1000), config);
+    if (!auth.ok) {
+      facts.authFailure = auth.reason;
+      return reject(401, 'unauthorized', 'The request is not authenticated', { detail: auth.reason });
+    }
+    facts.authHeaders = { timestamp: auth.timestampHeader, hash: auth.hashHeader };
+  }
+
+  if (!parsed.ok) return reject(400, 'invalid_json', parsed.message);
+
+  const validation = deps.registry.validate(parsed.value);
+  if (!validation.ok) {
+    const type = typeOf(parsed.value);
+    return reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', {
+      issues: validation.issues,
+      ...(type === undefined ? {} : { type }),
+    });
+  }
+
+  const event = toCloudEvent(validation.value, config.eventSource);
+  const message = toSnsMessage(event, validation.value.attributes, config.fifo);
+  const bytes = snsMessageBytes(message);
+  if (bytes > SNS_MAX_MESSAGE_BYTES) {
+    return reject(413, 'payload_too_large', `The event is ${bytes} bytes as a message, over SNS's ${SNS_MAX_MESSAGE_BYTES}`, {
+      type: event.type,
+      id: event.id,
+    });
+  }
+
+  const published = await deps.publish(message);
+  if (!published.ok) {
+    return reject(503, 'publish_failed', 'The event could not be published; retry later', {
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+      type: event.type,
+      id: event.id,
+      detail: `${published.error.name}: ${published.error.message}`,
+    });
+  }
+  return {
+    outcome: 'published',
+    status: 200,
+    type: event.type,
+    id: event.id,
+    messageId: published.messageId,
+    declared: validation.value.declared,
+  };
+}
+
+function reject(
+  status: Rejected['status'],
+  code: Rejected['code'],
+  message: string,
+  extra: Omit<Rejected, 'outcome' | 'status' | 'code' | 'message'> = {},
+): Rejected {
+  return { outcome: 'rejected', status, code, message, ...extra };
+}
+
+/** `application/json` or any `+json` type; a charset, if given, must be UTF-8. */
+export function isJsonMediaType(contentType: string): boolean {
+  const [essence = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (essence !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(essence)) return false;
+  return parameters.every((parameter) => !parameter.startsWith('charset=') || /^charset="?utf-8"?$/.test(parameter));
+}
+
+function typeOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' ? type.slice(0, 200) : undefined;
+}

@@ -1,0 +1,67 @@
+import * as v from 'valibot';
+
+/**
+ * Building blocks for dRoam's models. Strict on structure and required
+ * fields, lenient exactly where the vendor's own examples contradict its
+ * tables (push-api.md §7): integers arrive as numbers or digit strings, and
+ * fields the docs call "uuid" are not always UUIDs. Unknown fields are kept.
+ */
+
+const isPlainObject = (input: unknown): boolean => typeof input === 'object' && input !== null && !Array.isArray(input);
+
+/** A JSON object (not an array) that keeps fields it does not declare. */
+export const model = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
+  v.pipe(v.custom<Record<string, unknown>>(isPlainObject, 'Expected an object'), v.looseObject(entries));
+
+/** A non-negative integer sent as a number or as a string of digits; always output as a number. */
+export const integerLike = (max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(
+    v.union(
+      [
+        v.pipe(v.number(), v.integer('Expected an integer')),
+        v.pipe(v.string(), v.regex(/^\d+$/, 'Expected a string of digits'), v.transform(Number)),
+      ],
+      'Expected a non-negative integer or a string of digits',
+    ),
+    v.minValue(0, 'Expected a non-negative integer'),
+    v.maxValue(max, `Expected at most ${max}`),
+  );
+
+export const nonEmptyString = v.pipe(v.string(), v.minLength(1, 'Expected a non-empty string'));
+
+/** 8-4-4-4-12 hex digits in either case; no version check (the vendor's examples are v4, its docs promise nothing). */
+export const uuidShaped = v.pipe(
+  v.string(),
+  v.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'Expected a UUID (8-4-4-4-12 hex digits)'),
+);
+
+/** Year 9999, the last second an RFC 3339 timestamp can name. */
+const LAST_RFC3339_SECOND = 253_402_300_799;
+
+/** Date Time Model (§5.11). `unix_timestamp` (seconds) is authoritative; the human fields are not cross-checked. */
+export const DateTimeModel = model({
+  unix_timestamp: integerLike(LAST_RFC3339_SECOND),
+  human_time: v.string(),
+  human_date: v.string(),
+  timezone: v.string(),
+});
+
+/** Rule Model (§5.12): `uuid` is a plain id, e.g. "1711929600" in the vendor's example. */
+export const RuleModel = model({
+  uuid: nonEmptyString,
+  name: v.string(),
+  description: v.string(),
+});
+
+/** Pool Model (§5.6): `current_usage_kb` is optional and documented as integer but shown as "51200". */
+export const PoolModel = model({
+  uuid: uuidShaped,
+  name: v.string(),
+  current_usage_kb: v.nullish(integerLike()),
+});
+
+/** What every event and rule payload shares (§2); `data` is checked per type. */
+export const envelope = <const TData extends v.GenericSchema>(type: v.GenericSchema<string>, data: TData) =>
+  model({ type, data, created_at: DateTimeModel });
+
+export const AnyEnvelope = envelope(nonEmptyString, model({}));

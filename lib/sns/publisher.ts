@@ -1,0 +1,38 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SnsMessage } from './message';
+
+export type PublishResult =
+  | { readonly ok: true; readonly messageId: string }
+  | { readonly ok: false; readonly error: PublishFailure };
+
+export interface PublishFailure {
+  /** The SDK's error name (e.g. `ThrottledException`), or `Timeout` when the deadline passed. */
+  readonly name: string;
+  readonly message: string;
+}
+
+export type Publish = (message: SnsMessage) => Promise<PublishResult>;
+
+/**
+ * Publishes with an overall deadline on top of the client's own per-attempt
+ * timeouts and retries, so a hanging SNS endpoint still gets an answer out
+ * well inside API Gateway's limit.
+ */
+export function snsPublisher(client: SNSClient, topicArn: string, deadlineMs: number): Publish {
+  return async (message) => {
+    const abortSignal = AbortSignal.timeout(deadlineMs);
+    try {
+      const output = await client.send(new PublishCommand({ TopicArn: topicArn, ...message }), { abortSignal });
+      if (output.MessageId === undefined) return { ok: false, error: { name: 'NoMessageId', message: 'SNS answered without a MessageId' } };
+      return { ok: true, messageId: output.MessageId };
+    } catch (error) {
+      if (abortSignal.aborted) return { ok: false, error: { name: 'Timeout', message: `SNS did not answer within ${deadlineMs} ms` } };
+      return { ok: false, error: describe(error) };
+    }
+  };
+}
+
+function describe(error: unknown): PublishFailure {
+  if (error instanceof Error) return { name: error.name, message: error.message.slice(0, 300) };
+  return { name: 'UnknownError', message: 'SNS publish failed' };
+}

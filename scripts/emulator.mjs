@@ -1,0 +1,111 @@
+// @ts-check
+/**
+ * The local SNS/SQS emulator (fauxqs), started in-process on 127.0.0.1 only.
+ * Used by `npm start`, `npm run invoke` and the test suite.
+ */
+import net from 'node:net';
+import { startFauxqs } from 'fauxqs';
+
+// Lambda runs Node 22; the SDK's notice about the Node 20 of a workstation is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export const REGION = 'us-east-1';
+export const ACCOUNT = '000000000000';
+export const LOCAL_TOPIC = 'droam-webhook-relay-local';
+
+/**
+ * fauxqs listens on every interface; the emulator must never be reachable from
+ * outside this machine, so its listen call is redirected to the loopback address.
+ * @param {number} port 0 for any free port
+ */
+export async function startEmulator(port = 0) {
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = /** @type {typeof listen} */ (
+    function (/** @type {any[]} */ ...args) {
+      const [first] = args;
+      if (first !== null && typeof first === 'object' && 'port' in first) args[0] = { ...first, host: '127.0.0.1' };
+      else if (typeof first === 'number' || typeof first === 'string') {
+        if (typeof args[1] === 'string') args[1] = '127.0.0.1';
+        else args.splice(1, 0, '127.0.0.1');
+      }
+      return listen.apply(this, /** @type {any} */ (args));
+    }
+  );
+  try {
+    const server = await startFauxqs({ port, logger: false, defaultRegion: REGION });
+    return {
+      server,
+      port: server.port,
+      endpoint: `http://127.0.0.1:${server.port}`,
+      stop: () => server.stop(),
+    };
+  } finally {
+    net.Server.prototype.listen = listen;
+  }
+}
+
+/** The ARN the emulator gives a topic of that name. */
+export const topicArn = (/** @type {string} */ name) => `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
+
+/**
+ * Creates a topic (FIFO when its name ends in .fifo) and a queue that receives
+ * every message published on it, raw, attributes included.
+ * @param {Awaited<ReturnType<typeof startEmulator>>} emulator
+ * @param {string} name
+ */
+export function createTopicWithTail(emulator, name) {
+  const fifo = name.endsWith('.fifo');
+  const { topicArn: arn } = emulator.server.createTopic(name, fifo ? { attributes: { FifoTopic: 'true' } } : {});
+  const queueName = fifo ? `${name.slice(0, -5)}-tail.fifo` : `${name}-tail`;
+  const { queueUrl } = emulator.server.createQueue(queueName, fifo ? { attributes: { FifoQueue: 'true' } } : {});
+  emulator.server.subscribe({ topic: name, queue: queueName, attributes: { RawMessageDelivery: 'true' } });
+  return { topicArn: arn, queueUrl };
+}
+
+/**
+ * Receives and deletes what the tail queue holds, as printable records.
+ * @param {string} endpoint
+ * @param {string} queueUrl
+ * @param {number} waitTimeSeconds
+ */
+export async function drainTail(endpoint, queueUrl, waitTimeSeconds = 0) {
+  const { SQSClient, ReceiveMessageCommand, DeleteMessageBatchCommand } = await import('@aws-sdk/client-sqs');
+  const sqs = new SQSClient({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    useQueueUrlAsEndpoint: false,
+  });
+  const received = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: received.length === 0 ? waitTimeSeconds : 0,
+      }),
+    );
+    if (Messages.length === 0) break;
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
+    for (const m of Messages) {
+      /** @type {Record<string, string | undefined>} */
+      const attributes = {};
+      for (const [key, value] of Object.entries(m.MessageAttributes ?? {})) attributes[key] = `${value.StringValue} (${value.DataType})`;
+      let body;
+      try {
+        body = JSON.parse(m.Body ?? '');
+      } catch {
+        body = m.Body;
+      }
+      received.push({ attributes, message: body });
+    }
+  }
+  sqs.destroy();
+  return received;
+}

@@ -1,0 +1,44 @@
+// @ts-check
+/**
+ * `npm run invoke -- events/<file>.json`: runs `sls invoke local` on one sample
+ * event against an emulator started for the occasion, then prints what the
+ * topic received and stops the emulator.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTopicWithTail, drainTail, LOCAL_TOPIC, startEmulator } from './emulator.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const file = process.argv[2];
+if (file === undefined || !existsSync(file)) {
+  console.error('usage: npm run invoke -- events/<file>.json');
+  process.exit(2);
+}
+
+const emulator = await startEmulator(0);
+let code = 1;
+try {
+  const { topicArn, queueUrl } = createTopicWithTail(emulator, LOCAL_TOPIC);
+  code = await run(path.join(root, 'node_modules', '.bin', 'sls'), ['invoke', 'local', '--function', 'webhook', '--path', file], {
+    ...process.env,
+    LOCAL_TOPIC_ARN: topicArn,
+    AWS_ENDPOINT_URL_SNS: emulator.endpoint,
+  });
+  const published = await drainTail(emulator.endpoint, queueUrl);
+  console.log(`\nPublished on ${topicArn}: ${published.length} message(s)`);
+  for (const record of published) console.log(JSON.stringify(record, null, 2));
+} finally {
+  await emulator.stop();
+}
+process.exit(code);
+
+/** @param {string} command @param {string[]} args @param {NodeJS.ProcessEnv} env @returns {Promise<number>} */
+function run(command, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+    child.on('exit', (status) => resolve(status ?? 1));
+    child.on('error', () => resolve(1));
+  });
+}
