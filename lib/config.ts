@@ -24,6 +24,8 @@ export interface Config {
   readonly hashHeader: string | undefined;
   readonly maxSkewSeconds: number;
   readonly eventSource: string;
+  /** Types this stage publishes; undefined publishes every type. */
+  readonly eventTypes: ReadonlySet<string> | undefined;
   /** True under `sls invoke local` or serverless-offline. */
   readonly local: boolean;
 }
@@ -87,6 +89,12 @@ export function loadConfig(env: Env): Config {
   const eventSource = env.EVENT_SOURCE?.trim() || 'droam';
   if (/\s/.test(eventSource)) problems.push(`EVENT_SOURCE must be a URI reference without white space, not "${eventSource}"`);
 
+  const eventTypeList = (env.EVENT_TYPES ?? '')
+    .split(',')
+    .map((type) => type.trim())
+    .filter((type) => type !== '');
+  const eventTypes = eventTypeList.length === 0 ? undefined : new Set(eventTypeList);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     topicArn,
@@ -97,6 +105,7 @@ export function loadConfig(env: Env): Config {
     hashHeader,
     maxSkewSeconds,
     eventSource,
+    eventTypes,
     local,
   };
 }

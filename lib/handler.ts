@@ -19,6 +19,8 @@ export interface HandlerDeps extends PipelineDeps {
  * log line. Nothing it is given can make it throw.
  */
 export function createWebhookHandler(deps: HandlerDeps): (event: unknown) => Promise<HttpResponse> {
+  // Types no declaration knows are published on their envelope alone; say so once per cold start each.
+  const undeclaredTypesSeen = new Set<string>();
   return async (event) => {
     const started = deps.now();
     const facts: RequestFacts = {};
@@ -39,6 +41,10 @@ export function createWebhookHandler(deps: HandlerDeps): (event: unknown) => Pro
         detail: error instanceof Error ? error.name : typeof error,
       };
     }
+    if (outcome.outcome === 'published' && !outcome.declared && !undeclaredTypesSeen.has(outcome.type) && undeclaredTypesSeen.size < 100) {
+      undeclaredTypesSeen.add(outcome.type);
+      deps.logger.warn('undeclared dRoam event type published on its envelope alone', { type: outcome.type });
+    }
     log(deps.logger, outcome, facts, { request_id: requestId, event_format: format, duration_ms: deps.now() - started });
     return toHttpResponse(outcome);
   };
@@ -54,6 +60,9 @@ function log(logger: LogSink, outcome: Outcome, facts: RequestFacts, base: Recor
       return;
     case 'published':
       logger.info('event published', { ...line, type: outcome.type, id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared });
+      return;
+    case 'skipped':
+      logger.info('event type not published by this stage', { ...line, type: outcome.type });
       return;
     case 'rejected': {
       const rejected = {

@@ -27,6 +27,13 @@ export interface Published {
   readonly declared: boolean;
 }
 
+/** Authentic and well-formed, but of a type this stage does not publish (EVENT_TYPES). */
+export interface Skipped {
+  readonly outcome: 'skipped';
+  readonly status: 200;
+  readonly type: string;
+}
+
 export interface Rejected {
   readonly outcome: 'rejected';
   readonly status: 400 | 401 | 405 | 413 | 415 | 422 | 500 | 503;
@@ -40,7 +47,7 @@ export interface Rejected {
   readonly detail?: string;
 }
 
-export type Outcome = Echo | Published | Rejected;
+export type Outcome = Echo | Published | Skipped | Rejected;
 
 /** Facts about the request worth one log field each; none of them secret. */
 export interface RequestFacts {

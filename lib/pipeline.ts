@@ -56,9 +56,13 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
 
   if (!parsed.ok) return reject(400, 'invalid_json', parsed.message);
 
+  const type = typeOf(parsed.value);
+  if (config.eventTypes !== undefined && type !== undefined && !config.eventTypes.has(type)) {
+    return { outcome: 'skipped', status: 200, type };
+  }
+
   const validation = deps.registry.validate(parsed.value);
   if (!validation.ok) {
-    const type = typeOf(parsed.value);
     return reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', {
       issues: validation.issues,
       ...(type === undefined ? {} : { type }),

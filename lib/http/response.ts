@@ -15,6 +15,8 @@ export function toHttpResponse(outcome: Outcome): HttpResponse {
       return { statusCode: 200, headers: JSON_HEADERS, body: outcome.body, isBase64Encoded: false };
     case 'published':
       return json(200, { id: outcome.id, message_id: outcome.messageId });
+    case 'skipped':
+      return json(200, { skipped: true, type: outcome.type, message: 'This stage does not publish this event type' });
     case 'rejected': {
       const body = {
         error: outcome.code,
