@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'invalid_json'
   | 'invalid_payload'
   | 'publish_failed'
+  | 'publish_rejected'
   | 'internal_error';
 
 export interface Echo {

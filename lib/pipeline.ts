@@ -80,6 +80,13 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   }
 
   const published = await deps.publish(message);
+  if (!published.ok && !published.error.retryable) {
+    return reject(422, 'publish_rejected', 'SNS refused the event as a message; sending it again will not help', {
+      type: event.type,
+      id: event.id,
+      detail: `${published.error.name}: ${published.error.message}`,
+    });
+  }
   if (!published.ok) {
     return reject(503, 'publish_failed', 'The event could not be published; retry later', {
       retryAfterSeconds: RETRY_AFTER_SECONDS,

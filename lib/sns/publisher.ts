@@ -9,9 +9,19 @@ export interface PublishFailure {
   /** The SDK's error name (e.g. `ThrottledException`), or `Timeout` when the deadline passed. */
   readonly name: string;
   readonly message: string;
+  /**
+   * False when SNS refused this message for what it is (an invalid parameter):
+   * sending it again cannot succeed. Everything else — network, time-outs,
+   * throttling, 5xx, IAM, KMS, a missing topic — can be mended by waiting or by
+   * an operator, so the sender should retry.
+   */
+  readonly retryable: boolean;
 }
 
 export type Publish = (message: SnsMessage) => Promise<PublishResult>;
+
+/** SNS error names caused by the message itself rather than by the service or its configuration. */
+const MESSAGE_ERRORS = new Set(['InvalidParameterException', 'InvalidParameter', 'InvalidParameterValueException', 'InvalidParameterValue', 'ValidationError']);
 
 /**
  * Publishes with an overall deadline on top of the client's own per-attempt
@@ -23,16 +33,20 @@ export function snsPublisher(client: SNSClient, topicArn: string, deadlineMs: nu
     const abortSignal = AbortSignal.timeout(deadlineMs);
     try {
       const output = await client.send(new PublishCommand({ TopicArn: topicArn, ...message }), { abortSignal });
-      if (output.MessageId === undefined) return { ok: false, error: { name: 'NoMessageId', message: 'SNS answered without a MessageId' } };
+      if (output.MessageId === undefined) {
+        return { ok: false, error: { name: 'NoMessageId', message: 'SNS answered without a MessageId', retryable: true } };
+      }
       return { ok: true, messageId: output.MessageId };
     } catch (error) {
-      if (abortSignal.aborted) return { ok: false, error: { name: 'Timeout', message: `SNS did not answer within ${deadlineMs} ms` } };
+      if (abortSignal.aborted) {
+        return { ok: false, error: { name: 'Timeout', message: `SNS did not answer within ${deadlineMs} ms`, retryable: true } };
+      }
       return { ok: false, error: describe(error) };
     }
   };
 }
 
 function describe(error: unknown): PublishFailure {
-  if (error instanceof Error) return { name: error.name, message: error.message.slice(0, 300) };
-  return { name: 'UnknownError', message: 'SNS publish failed' };
+  if (!(error instanceof Error)) return { name: 'UnknownError', message: 'SNS publish failed', retryable: true };
+  return { name: error.name, message: error.message.slice(0, 300), retryable: !MESSAGE_ERRORS.has(error.name) };
 }
