@@ -1,3 +1,5 @@
+import { parseSourceAllowList, type SourceAllowList } from './source-ip';
+
 /**
  * Configuration, read from the environment once at cold start.
  * A bad configuration throws one error that lists every problem, so a
@@ -26,6 +28,8 @@ export interface Config {
   readonly eventSource: string;
   /** Types this stage publishes; undefined publishes every type. */
   readonly eventTypes: ReadonlySet<string> | undefined;
+  /** Source IP ranges allowed to call; undefined allows any. */
+  readonly allowedSources: SourceAllowList | undefined;
   /** True under `sls invoke local` or serverless-offline. */
   readonly local: boolean;
 }
@@ -95,6 +99,14 @@ export function loadConfig(env: Env): Config {
     .filter((type) => type !== '');
   const eventTypes = eventTypeList.length === 0 ? undefined : new Set(eventTypeList);
 
+  let allowedSources: SourceAllowList | undefined;
+  const cidrs = env.ALLOWED_SOURCE_CIDRS?.trim() ?? '';
+  if (cidrs !== '') {
+    const parsed = parseSourceAllowList(cidrs);
+    problems.push(...parsed.problems);
+    allowedSources = parsed.list;
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     topicArn,
@@ -106,6 +118,7 @@ export function loadConfig(env: Env): Config {
     maxSkewSeconds,
     eventSource,
     eventTypes,
+    allowedSources,
     local,
   };
 }

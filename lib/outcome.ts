@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'method_not_allowed'
   | 'unauthorized'
+  | 'forbidden'
   | 'invalid_json'
   | 'invalid_payload'
   | 'publish_failed'
@@ -37,7 +38,7 @@ export interface Skipped {
 
 export interface Rejected {
   readonly outcome: 'rejected';
-  readonly status: 400 | 401 | 405 | 413 | 415 | 422 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 405 | 413 | 415 | 422 | 500 | 503;
   readonly code: ErrorCode;
   readonly message: string;
   readonly issues?: readonly PayloadIssue[];

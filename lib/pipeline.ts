@@ -23,11 +23,14 @@ export interface PipelineDeps {
 
 /**
  * From a decoded request to an outcome. The order is part of the contract:
- * size and media type first; then authentication for everything but an echo;
+ * the source address (when restricted), size and media type first; then authentication for everything but an echo;
  * then JSON, validation and publishing.
  */
 export async function processWebhook(request: WebhookRequest, deps: PipelineDeps, facts: RequestFacts = {}): Promise<Outcome> {
   const { config } = deps;
+  if (config.allowedSources !== undefined && !config.allowedSources.allows(request.sourceIp)) {
+    return reject(403, 'forbidden', 'The source address is not allowed', { detail: `source ${request.sourceIp ?? 'unknown'}` });
+  }
   if (request.method !== undefined && request.method !== 'POST') {
     return reject(405, 'method_not_allowed', 'Only POST is accepted');
   }
