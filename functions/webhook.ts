@@ -3,6 +3,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { loadConfig } from '../lib/config';
 import { createWebhookHandler } from '../lib/handler';
 import { payloadTypes } from '../lib/payload-types';
+import { sqsQuarantine } from '../lib/quarantine';
 import { snsPublisher } from '../lib/sns/publisher';
 
 // Everything below runs once per cold start; a bad configuration throws here, listing every problem.
@@ -19,6 +20,7 @@ export const handler = createWebhookHandler({
   config,
   registry: payloadTypes,
   publish: snsPublisher(sns, config.topicArn, 7_000),
+  quarantine: config.quarantineQueueUrl === undefined ? undefined : sqsQuarantine(config.quarantineQueueUrl, 2_000),
   now: Date.now,
   logger: new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'droam-webhook-relay' }),
 });

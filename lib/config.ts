@@ -28,6 +28,8 @@ export interface Config {
   readonly eventSource: string;
   /** Types this stage publishes; undefined publishes every type. */
   readonly eventTypes: ReadonlySet<string> | undefined;
+  /** SQS queue for authenticated payloads that cannot be published; undefined keeps none. */
+  readonly quarantineQueueUrl: string | undefined;
   /** Source IP ranges allowed to call; undefined allows any. */
   readonly allowedSources: SourceAllowList | undefined;
   /** True under `sls invoke local` or serverless-offline. */
@@ -99,6 +101,11 @@ export function loadConfig(env: Env): Config {
     .filter((type) => type !== '');
   const eventTypes = eventTypeList.length === 0 ? undefined : new Set(eventTypeList);
 
+  const quarantineQueueUrl = env.QUARANTINE_QUEUE_URL?.trim() || undefined;
+  if (quarantineQueueUrl !== undefined && !/^https?:\/\/\S+$/.test(quarantineQueueUrl)) {
+    problems.push(`QUARANTINE_QUEUE_URL is not an SQS queue URL: "${quarantineQueueUrl}"`);
+  }
+
   let allowedSources: SourceAllowList | undefined;
   const cidrs = env.ALLOWED_SOURCE_CIDRS?.trim() ?? '';
   if (cidrs !== '') {
@@ -118,6 +125,7 @@ export function loadConfig(env: Env): Config {
     maxSkewSeconds,
     eventSource,
     eventTypes,
+    quarantineQueueUrl,
     allowedSources,
     local,
   };

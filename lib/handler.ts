@@ -54,6 +54,7 @@ function log(logger: LogSink, outcome: Outcome, facts: RequestFacts, base: Recor
   const line: Record<string, unknown> = { ...base, outcome: outcome.outcome, status: outcome.status };
   if (facts.authHeaders !== undefined) line.auth_headers = facts.authHeaders;
   if (facts.authFailure !== undefined) line.auth_failure = facts.authFailure;
+  if (facts.quarantined !== undefined) line.quarantined = facts.quarantined;
   switch (outcome.outcome) {
     case 'echo':
       logger.info('echo answered', line);

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'invalid_payload'
   | 'publish_failed'
   | 'publish_rejected'
+  | 'quarantine_failed'
   | 'internal_error';
 
 export interface Echo {
@@ -55,4 +56,6 @@ export type Outcome = Echo | Published | Skipped | Rejected;
 export interface RequestFacts {
   authHeaders?: { readonly timestamp: string; readonly hash: string };
   authFailure?: AuthFailure;
+  /** Whether a rejected payload was written to the quarantine queue. */
+  quarantined?: boolean;
 }

@@ -8,6 +8,7 @@ import type { PayloadRegistry } from './payload-types';
 import { isEcho } from './schemas/echo';
 import { SNS_MAX_MESSAGE_BYTES, snsMessageBytes, toSnsMessage } from './sns/message';
 import type { Publish } from './sns/publisher';
+import { nonSecretHeaders, type Quarantine, type QuarantineRecord } from './quarantine';
 
 /** dRoam bodies above this are refused before anything else is done with them (SNS's own limit). */
 export const MAX_BODY_BYTES = 262_144;
@@ -17,6 +18,8 @@ export interface PipelineDeps {
   readonly config: Config;
   readonly registry: PayloadRegistry;
   readonly publish: Publish;
+  /** Where authenticated payloads that cannot be published are kept; none when not configured. */
+  readonly quarantine?: Quarantine | undefined;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
 }
@@ -66,10 +69,14 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
 
   const validation = deps.registry.validate(parsed.value);
   if (!validation.ok) {
-    return reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', {
-      issues: validation.issues,
-      ...(type === undefined ? {} : { type }),
-    });
+    const kept = await keep(request, deps, facts, 'invalid_payload', validation.issues);
+    return (
+      kept ??
+      reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', {
+        issues: validation.issues,
+        ...(type === undefined ? {} : { type }),
+      })
+    );
   }
 
   const event = toCloudEvent(validation.value, config.eventSource);
@@ -84,11 +91,16 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
 
   const published = await deps.publish(message);
   if (!published.ok && !published.error.retryable) {
-    return reject(422, 'publish_rejected', 'SNS refused the event as a message; sending it again will not help', {
-      type: event.type,
-      id: event.id,
-      detail: `${published.error.name}: ${published.error.message}`,
-    });
+    const detail = `${published.error.name}: ${published.error.message}`;
+    const kept = await keep(request, deps, facts, 'publish_rejected', [{ path: '', message: detail }]);
+    return (
+      kept ??
+      reject(422, 'publish_rejected', 'SNS refused the event as a message; sending it again will not help', {
+        type: event.type,
+        id: event.id,
+        detail,
+      })
+    );
   }
   if (!published.ok) {
     return reject(503, 'publish_failed', 'The event could not be published; retry later', {
@@ -106,6 +118,33 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
     messageId: published.messageId,
     declared: validation.value.declared,
   };
+}
+
+/** Quarantines the request; returns the 503 to answer when that failed, so the sender retries. */
+async function keep(
+  request: WebhookRequest,
+  deps: PipelineDeps,
+  facts: RequestFacts,
+  reason: QuarantineRecord['reason'],
+  issues: QuarantineRecord['issues'],
+): Promise<Rejected | undefined> {
+  if (deps.quarantine === undefined) return undefined;
+  const { config } = deps;
+  const kept = await deps.quarantine({
+    received_at: new Date(deps.now()).toISOString(),
+    reason,
+    request_id: request.requestId,
+    source_ip: request.sourceIp,
+    headers: nonSecretHeaders(request.headers, [facts.authHeaders?.timestamp, facts.authHeaders?.hash, config.timestampHeader, config.hashHeader]),
+    issues,
+    body: request.body.toString('utf8'),
+  });
+  facts.quarantined = kept.ok;
+  if (kept.ok) return undefined;
+  return reject(503, 'quarantine_failed', 'The payload is invalid and could not be kept for an operator; retry later', {
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    detail: kept.error,
+  });
 }
 
 function reject(

@@ -62,6 +62,11 @@ export function createTopicWithTail(emulator, name) {
   return { topicArn: arn, queueUrl };
 }
 
+/** The queue the relay keeps rejected payloads in, as serverless.yml declares it. */
+export function createQuarantineQueue(/** @type {Awaited<ReturnType<typeof startEmulator>>} */ emulator) {
+  return emulator.server.createQueue(`${LOCAL_TOPIC}-quarantine`, { attributes: { MaximumMessageSize: '1048576' } }).queueUrl;
+}
+
 /**
  * Receives and deletes what the tail queue holds, as printable records.
  * @param {string} endpoint
