@@ -1,0 +1,125 @@
+/**
+ * Through the real toolchain, as a user runs it: `npm run invoke` (sls invoke
+ * local, bundled by esbuild, against an emulator of its own) and
+ * serverless-offline serving HTTP in front of the function, publishing to a
+ * topic of the test run's emulator. One file, so the two never bundle into
+ * .esbuild/ at the same time.
+ */
+import { Emulator, plainAttributes, type Queue } from '../support/integration/aws';
+import { bodyOf, loadEvent, payloadOf } from '../support/integration/events';
+import { freePort } from '../support/integration/net';
+import { childEnv, jsonBlocks, run, startOffline, type Offline } from '../support/integration/processes';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
+  let stdout: string;
+  let response: { statusCode: number; headers: Record<string, string>; body: string };
+  let published: { attributes: Record<string, string>; message: Record<string, unknown> }[];
+
+  beforeAll(async () => {
+    const result = await run(process.execPath, ['scripts/invoke.mjs', 'events/pool-usage-vendor-example.json'], { timeoutMs: 45_000 });
+    stdout = result.stdout;
+    if (result.code !== 0) throw new Error(`invoke exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+    const blocks = jsonBlocks(stdout);
+    response = blocks.find((b) => typeof b === 'object' && b !== null && 'statusCode' in b) as typeof response;
+    published = blocks.filter((b) => typeof b === 'object' && b !== null && 'message' in b) as typeof published;
+  }, 60_000);
+
+  it('prints the response: 200 with the event id and the SNS message id', () => {
+    expect(response.statusCode).toBe(200);
+    const body = JSON.parse(response.body) as Record<string, unknown>;
+    expect(body).toEqual({ id: expect.stringMatching(UUID) as unknown, message_id: expect.any(String) as unknown });
+  });
+
+  it('prints the one CloudEvent published, with its attributes', () => {
+    expect(stdout).toMatch(/Published on arn:aws:sns:us-east-1:\d{12}:[\w-]+: 1 message\(s\)/);
+    expect(published).toHaveLength(1);
+    const { id } = JSON.parse(response.body) as { id: string };
+    expect(published[0]).toEqual({
+      attributes: {
+        event_type: 'rule.pool.usage.triggered (String)',
+        event_id: `${id} (String)`,
+        pool_uuid: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55 (String)',
+        rule_uuid: '1711929600 (String)',
+        current_usage_kb: '51200 (Number)',
+      },
+      message: {
+        specversion: '1.0',
+        id,
+        source: 'droam',
+        type: 'rule.pool.usage.triggered',
+        time: '2024-04-01T00:00:00Z',
+        subject: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55',
+        datacontenttype: 'application/json',
+        data: {
+          rule: { uuid: '1711929600', name: 'Rule for refills', description: 'Send notification to email when usage reaches 100MB' },
+          pool: { uuid: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55', name: 'Pool Name', current_usage_kb: 51200 },
+        },
+      },
+    });
+  });
+});
+
+describe('serverless-offline (sls offline start --stage local)', () => {
+  const emulator = new Emulator();
+  let queue: Queue;
+  let offline: Offline | undefined;
+
+  beforeAll(async () => {
+    const created = await emulator.topicWithQueue('offline');
+    queue = created.queue;
+    offline = await startOffline({
+      httpPort: await freePort(),
+      lambdaPort: await freePort(),
+      env: childEnv({ LOCAL_TOPIC_ARN: created.topicArn, AWS_ENDPOINT_URL_SNS: emulator.endpoint }),
+      readyTimeoutMs: 45_000,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await offline?.stop();
+    emulator.destroy();
+  }, 15_000);
+
+  /** POSTs a sample's body with its headers, as dRoam would. */
+  async function post(file: string): Promise<Response> {
+    if (offline === undefined) throw new Error('serverless-offline is not running');
+    const event = loadEvent(file);
+    const headers = Object.fromEntries(Object.entries(event.headers).filter(([name]) => !['host', 'content-length'].includes(name.toLowerCase())));
+    return fetch(`${offline.url}/webhooks/droam`, { method: 'POST', headers, body: bodyOf(event), signal: AbortSignal.timeout(15_000) });
+  }
+
+  it('publishes a signed pool event POSTed to /webhooks/droam and answers 200', async () => {
+    const response = await post('pool-usage.json');
+    const body = (await response.json()) as { id: string; message_id: string };
+    expect(response.status).toBe(200);
+    expect(body).toEqual({ id: expect.stringMatching(UUID) as unknown, message_id: expect.any(String) as unknown });
+
+    const received = await emulator.receiveAll(queue, { expect: 1 });
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0]?.body ?? '')).toMatchObject({
+      specversion: '1.0',
+      id: body.id,
+      type: 'rule.pool.usage.triggered',
+      subject: '7d3e9b12-4a6f-4c8e-b1d2-9f0a3c5e7b14',
+      data: payloadOf(loadEvent('pool-usage.json')).data,
+    });
+    expect(plainAttributes(received[0]?.attributes ?? {})).toMatchObject({ current_usage_kb: { DataType: 'Number', StringValue: '83886080' } });
+  }, 30_000);
+
+  it('answers the echo validation with the request body byte for byte', async () => {
+    const response = await post('echo-flat.json');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(Buffer.from(await response.arrayBuffer()).equals(bodyOf(loadEvent('echo-flat.json')))).toBe(true);
+    expect(await emulator.receiveAll(queue)).toEqual([]);
+  }, 30_000);
+
+  it('passes an error status through: a wrong signature gets 401', async () => {
+    const response = await post('error-unauthorized.json');
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: 'unauthorized' });
+    expect(await emulator.receiveAll(queue)).toEqual([]);
+  }, 30_000);
+});
