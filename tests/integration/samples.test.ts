@@ -5,7 +5,7 @@
  * promises, and only the accepted events are published, once.
  */
 import { Emulator, type Queue, type Received } from '../support/integration/aws';
-import { bodyOf, loadEvent, payloadOf, sampleFiles } from '../support/integration/events';
+import { DOCUMENTED_SECRET, bodyOf, loadEvent, payloadOf, sampleFiles } from '../support/integration/events';
 import { loadRelay, localStageEnv, type RelayResponse } from '../support/integration/relay';
 
 /** error-<name>.json → the answer it stands for. */
@@ -99,6 +99,14 @@ it.each([
   expect(response.logs).toEqual([expect.objectContaining({ level: 'WARN', status: 401, auth_failure: reason })]);
   expect(response.body).not.toContain(reason);
   expect(response.body).not.toContain(loadEvent(file).headers['x-api-hash']);
+});
+
+it.each(files)('%s leaves no secret or hash in the response or the log', (file) => {
+  const { response } = result(file);
+  for (const text of [response.body, response.logText]) {
+    expect(text).not.toContain(DOCUMENTED_SECRET);
+    expect(text).not.toMatch(/(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/i);
+  }
 });
 
 it('error-invalid-payload.json names the missing field', () => {
