@@ -37,7 +37,7 @@ const offline = spawn(path.join(root, 'node_modules', '.bin', 'sls'), ['offline'
     AWS_ENDPOINT_URL_SQS: emulator.endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   },
-  stdio: ['ignore', 'pipe', 'inherit'],
+  stdio: ['ignore', 'inherit', 'pipe'],
 });
 
 let stopping = false;
@@ -57,8 +57,9 @@ offline.on('exit', (status) => {
   }
 });
 
-offline.stdout?.on('data', (/** @type {Buffer} */ chunk) => {
-  process.stdout.write(chunk);
+// serverless-offline announces itself on stderr.
+offline.stderr?.on('data', (/** @type {Buffer} */ chunk) => {
+  process.stderr.write(chunk);
   if (chunk.toString().includes('Server ready')) printHowToSend();
 });
 
