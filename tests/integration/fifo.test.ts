@@ -58,12 +58,14 @@ describe('FIFO publishing', () => {
     expect(received.map((m) => m.system.MessageDeduplicationId)).toEqual([low.json.id, high.json.id]);
   });
 
-  it('groups an event without a pool by its type', async () => {
+  it('groups an event without a subject by its type', async () => {
     const { relay, queue } = await fifoRelay();
-    const response = await relay.invoke(sample('company-updated.json'));
+    const company = loadEvent('company-updated.json');
+    const undeclared = signed(withPayload(company, { ...payloadOf(company), type: 'droam.future.event' }), TEST_SECRET);
+    const response = await relay.invoke(undeclared);
     expect(response.statusCode).toBe(200);
     const [message, ...more] = await emulator.receiveAll(queue, { expect: 1 });
     expect(more).toEqual([]);
-    expect(message?.system).toMatchObject({ MessageGroupId: 'company.updated', MessageDeduplicationId: response.json.id });
+    expect(message?.system).toMatchObject({ MessageGroupId: 'droam.future.event', MessageDeduplicationId: response.json.id });
   });
 });
