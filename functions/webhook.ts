@@ -13,7 +13,7 @@ const config = loadConfig(process.env);
 // function's 10 s timeout, and dRoam gets a 503 it can retry instead of a gateway timeout.
 const sns = new SNSClient({
   maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
 });
 
 export const handler = createWebhookHandler({

@@ -38,7 +38,7 @@ export function sqsQuarantine(queueUrl: string, deadlineMs: number): Quarantine 
   const connect = async () => {
     const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
     // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS locally), not from the queue URL's host.
-    const sqs = new SQSClient({ maxAttempts: 2, useQueueUrlAsEndpoint: false, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
+    const sqs = new SQSClient({ maxAttempts: 2, useQueueUrlAsEndpoint: false, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true } });
     return {
       send: async (record: QuarantineRecord) => {
         await sqs.send(

@@ -165,7 +165,7 @@ describe('a type no schema declares', () => {
       id: response.json.id,
       source: 'droam',
       type: 'droam.future.event',
-      time: '2024-01-01T00:00:00Z',
+      time: new Date(Number((payloadOf(sample).created_at as { unix_timestamp: unknown }).unix_timestamp) * 1000).toISOString().replace('.000Z', 'Z'),
       datacontenttype: 'application/json',
       data: payloadOf(sample).data,
     });
