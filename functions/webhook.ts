@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loadConfig } from '../lib/config';
 import { createWebhookHandler } from '../lib/handler';
@@ -23,4 +24,6 @@ export const handler = createWebhookHandler({
   quarantine: config.quarantineQueueUrl === undefined ? undefined : sqsQuarantine(config.quarantineQueueUrl, 2_000),
   now: Date.now,
   logger: new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'droam-webhook-relay' }),
+  // Namespace and service from POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME.
+  metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'DroamWebhookRelay' }),
 });

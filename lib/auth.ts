@@ -32,10 +32,12 @@ interface Candidate {
 }
 
 export function authenticate(headers: ReadonlyMap<string, string>, nowSeconds: number, settings: AuthSettings): AuthResult {
-  const timestamps = candidates(headers, settings.timestampHeader, (value) => TIMESTAMP.test(value));
-  if (timestamps.length === 0) return { ok: false, reason: 'no_timestamp_header' };
-  const fresh = timestamps.filter(({ value }) => Math.abs(nowSeconds - Number(value)) <= settings.maxSkewSeconds);
-  if (fresh.length === 0) return { ok: false, reason: 'timestamp_outside_window' };
+  // Freshness is part of the match, so numeric headers (content-length, ports) never crowd out the timestamp.
+  const fresh = candidates(headers, settings.timestampHeader, (value) => TIMESTAMP.test(value) && Math.abs(nowSeconds - Number(value)) <= settings.maxSkewSeconds);
+  if (fresh.length === 0) {
+    const stale = candidates(headers, settings.timestampHeader, (value) => TIMESTAMP.test(value)).length > 0;
+    return { ok: false, reason: stale ? 'timestamp_outside_window' : 'no_timestamp_header' };
+  }
 
   const hashes = candidates(headers, settings.hashHeader, (value) => SHA256_HEX.test(value)).map((c) => ({
     header: c.header,

@@ -11,10 +11,12 @@ export interface CloudEvent {
   readonly time: string;
   readonly subject?: string;
   readonly datacontenttype: 'application/json';
+  /** Extension attribute: the API Gateway request id that carried the event, to trace a message back to its request log line. */
+  readonly correlationid?: string;
   readonly data: Record<string, unknown>;
 }
 
-export function toCloudEvent(valid: ValidPayload, source: string): CloudEvent {
+export function toCloudEvent(valid: ValidPayload, source: string, correlationId?: string): CloudEvent {
   return {
     specversion: '1.0',
     id: eventId(valid.payload),
@@ -23,6 +25,7 @@ export function toCloudEvent(valid: ValidPayload, source: string): CloudEvent {
     time: rfc3339(valid.payload.created_at.unix_timestamp),
     ...(valid.subject === undefined ? {} : { subject: valid.subject }),
     datacontenttype: 'application/json',
+    ...(correlationId === undefined || correlationId === '' ? {} : { correlationid: correlationId.slice(0, 128) }),
     data: valid.payload.data,
   };
 }

@@ -1,6 +1,7 @@
 import { decodeRequest } from './http/request';
 import { type HttpResponse, toHttpResponse } from './http/response';
 import type { Outcome, RequestFacts } from './outcome';
+import { type MetricsSink, recordRequest } from './metrics';
 import { type PipelineDeps, processWebhook } from './pipeline';
 
 /** The part of a logger the handler uses; Powertools' Logger fits it. */
@@ -12,6 +13,8 @@ export interface LogSink {
 
 export interface HandlerDeps extends PipelineDeps {
   readonly logger: LogSink;
+  /** CloudWatch metrics (EMF); none in tests that do not look at them. */
+  readonly metrics?: MetricsSink | undefined;
 }
 
 /**
@@ -23,6 +26,7 @@ export function createWebhookHandler(deps: HandlerDeps): (event: unknown) => Pro
   const undeclaredTypesSeen = new Set<string>();
   return async (event) => {
     const started = deps.now();
+    deps.metrics?.captureColdStartMetric();
     const facts: RequestFacts = {};
     let outcome: Outcome;
     let requestId: string | undefined;
@@ -45,7 +49,14 @@ export function createWebhookHandler(deps: HandlerDeps): (event: unknown) => Pro
       undeclaredTypesSeen.add(outcome.type);
       deps.logger.warn('undeclared dRoam event type published on its envelope alone', { type: outcome.type });
     }
-    log(deps.logger, outcome, facts, { request_id: requestId, event_format: format, duration_ms: deps.now() - started });
+    log(deps.logger, outcome, facts, { request_id: requestId, correlation_id: requestId, event_format: format, duration_ms: deps.now() - started });
+    if (deps.metrics !== undefined) {
+      try {
+        recordRequest(deps.metrics, outcome, { eventType: facts.eventType, publishLatencyMs: facts.publishLatencyMs });
+      } catch {
+        // Metrics must never cost the sender its answer.
+      }
+    }
     return toHttpResponse(outcome);
   };
 }

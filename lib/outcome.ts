@@ -56,6 +56,10 @@ export type Outcome = Echo | Published | Skipped | Rejected;
 export interface RequestFacts {
   authHeaders?: { readonly timestamp: string; readonly hash: string };
   authFailure?: AuthFailure;
+  /** The event's type for metrics: a declared type, or `undeclared`. */
+  eventType?: string;
+  /** How long SNS took to answer the publish. */
+  publishLatencyMs?: number;
   /** Whether a rejected payload was written to the quarantine queue. */
   quarantined?: boolean;
 }

@@ -79,7 +79,8 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
     );
   }
 
-  const event = toCloudEvent(validation.value, config.eventSource);
+  facts.eventType = validation.value.declared ? validation.value.type : 'undeclared';
+  const event = toCloudEvent(validation.value, config.eventSource, request.requestId);
   const message = toSnsMessage(event, validation.value.attributes, config.fifo);
   const bytes = snsMessageBytes(message);
   if (bytes > SNS_MAX_MESSAGE_BYTES) {
@@ -89,7 +90,9 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
     });
   }
 
+  const publishStarted = deps.now();
   const published = await deps.publish(message);
+  facts.publishLatencyMs = deps.now() - publishStarted;
   if (!published.ok && !published.error.retryable) {
     const detail = `${published.error.name}: ${published.error.message}`;
     const kept = await keep(request, deps, facts, 'publish_rejected', [{ path: '', message: detail }]);
