@@ -27,6 +27,28 @@ export const integerLike = (max = Number.MAX_SAFE_INTEGER) =>
     v.maxValue(max, `Expected at most ${max}`),
   );
 
+/**
+ * A decimal amount (the docs' "float": money such as `remaining_balance` and `price`) sent as a
+ * number or as a decimal string, e.g. "52.99"; always output as a decimal string. Money is kept as
+ * the digits dRoam sent rather than converted to a binary float, which cannot hold 52.99 exactly and
+ * would drop the scale of "90.10"; a number is written as its shortest decimal string.
+ */
+export const decimalLike = () =>
+  v.pipe(
+    v.union(
+      [
+        v.pipe(
+          v.number(),
+          v.finite('Expected a finite number'),
+          v.transform((n) => String(n)),
+        ),
+        v.string(),
+      ],
+      'Expected a decimal number or a string of one, e.g. "52.99"',
+    ),
+    v.regex(/^-?\d+(\.\d+)?$/, 'Expected a decimal number, e.g. "52.99"'),
+  );
+
 export const nonEmptyString = v.pipe(v.string(), v.minLength(1, 'Expected a non-empty string'));
 
 /** 8-4-4-4-12 hex digits in either case; no version check (the vendor's examples are v4, its docs promise nothing). */
