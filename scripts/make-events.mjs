@@ -40,10 +40,97 @@ const typical = {
 const withoutUsage = structuredClone(typical);
 delete (/** @type {any} */ (withoutUsage.data.pool)).current_usage_kb;
 
-const companyUpdated = {
-  type: 'company.updated',
-  data: { company: { uuid: 'ff472de7-59b2-425d-96ec-9d1ff4bab684', name: 'Example Company', currency_code: 'EUR' } },
-  created_at: { unix_timestamp: 1704067200, human_time: '00:00:00', human_date: '2024-01-01', timezone: 'UTC' },
+/*
+ * One sample per documented event and rule type (push-api.md §6), built from
+ * the vendor's model examples (§5) with their quirks kept: "1" as a status id,
+ * "315" and "90.95" in a refill, the four-group user uuid, a rule uuid that is
+ * a timestamp, `details` as a key→value map. The End User Model is
+ * undocumented; the end user here is shaped like the Account Model the SIM
+ * Card table names.
+ */
+const vendorCreatedAt = { unix_timestamp: '1711929600', human_time: '17:25:11', human_date: '2024-06-12', timezone: 'UTC' };
+const vendorRule = { uuid: '1711929600', name: 'Rule for refills', description: 'Send notification to email when usage reaches 100MB' };
+const vendorStatus = { id: '1', title: 'pending' };
+const vendorAddress = {
+  house_number: '52/1',
+  street: 'Green Street',
+  addition: 'Office 23',
+  city: 'Example City',
+  state: 'Example State',
+  country_code: 'US',
+  postal_code: '17000',
+};
+const vendorAccount = {
+  uuid: 'ff472de7-59b2-425d-96ec-9d1ff4bab684',
+  name: 'Example Company',
+  status: vendorStatus,
+  currency_code: 'EUR',
+  email_for_notification: 'email.notif@gmail.com',
+  vat_number: '123456789',
+  address: vendorAddress,
+};
+const endUser = { uuid: '0b6f1c9e-5d2a-4e8b-9c3f-7a1d2e4b6c80', name: 'Example End User', status: { id: '3', title: 'Active' }, currency_code: 'EUR' };
+const vendorRefill = { uuid: 'b528bcb9-86cf-2d72834d02ab', amount_mb: '315', price: '90.95', currency_code: 'USD' };
+const vendorPlan = {
+  uuid: '271295c0-2019-470d-b7d9-b79bc2686cfd',
+  type: 'prepaid',
+  name: 'Plan Name',
+  operator_title: 'Test Operator (Integration)',
+  prepaid_refills: [vendorRefill, vendorRefill],
+};
+const vendorSimCard = {
+  iccid: '8920000012345678900',
+  sim_card_type: 'prepaid',
+  msisdn: '01234567890',
+  imei: '86-000000-111111-2',
+  is_e_sim: false,
+  status: vendorStatus,
+  plan: vendorPlan,
+  company: vendorAccount,
+  end_user: endUser,
+  details: { current_usage_kb: 512 },
+};
+const vendorUser = {
+  uuid: 'b528bcb9-86cf-2d72834d02ab',
+  email: 'user_email@gmail.com',
+  first_name: 'John',
+  last_name: 'Johnson',
+  status: vendorStatus,
+  company: vendorAccount,
+  is_two_factor_enabled: true,
+  timezone: 'UTC',
+  format_date_time: 'Y-m-d H:i:s',
+  format_number: 'fr-CA',
+};
+
+const payload = (/** @type {string} */ type, /** @type {Record<string, unknown>} */ data) => ({ type, data, created_at: vendorCreatedAt });
+const companyUpdated = payload('company.updated', { company: vendorAccount });
+
+/** file name → payload of one documented type (company-updated.json is written with the other samples below). */
+const typeSamples = {
+  'company-added.json': payload('company.added', { company: vendorAccount }),
+  'company-deleted.json': payload('company.deleted', { company: vendorAccount }),
+  'company-staff-added.json': payload('company.staff.added', { user: vendorUser }),
+  'company-staff-deleted.json': payload('company.staff.deleted', { user: vendorUser }),
+  'company-staff-updated.json': payload('company.staff.updated', { user: { ...vendorUser, first_name: 'Johnny' } }),
+  'end-user-added.json': payload('end_user.added', { end_user: endUser }),
+  // A deletion may well carry little more than the id; the End User Model is an open object.
+  'end-user-deleted.json': payload('end_user.deleted', { end_user: { uuid: endUser.uuid } }),
+  'end-user-updated.json': payload('end_user.updated', { end_user: { ...endUser, name: 'Example End User Ltd' } }),
+  // A blank SIM before its first use: PHP encodes its empty `details` as [].
+  'sim-card-assigned-to-end-user.json': payload('sim_card.assigned_to_end_user', { sim_card: { ...vendorSimCard, details: [] } }),
+  'sim-card-first-usage.json': payload('sim_card.first_usage', { sim_card: vendorSimCard }),
+  // Current-usage rules watch subscription SIMs; "subscription" as a wire value is a guess (only "prepaid" is documented).
+  'rule-sim-card-current-usage-triggered.json': payload('rule.sim_card.current_usage.triggered', {
+    rule: vendorRule,
+    sim_card: { ...vendorSimCard, sim_card_type: 'subscription', details: { current_usage_kb: 102400 } },
+  }),
+  'rule-sim-card-status-changed.json': payload('rule.sim_card.status.changed', { rule: vendorRule, sim_card: { ...vendorSimCard, status: { id: '3', title: 'Active' } } }),
+  'rule-sim-card-remaining-usage-triggered.json': payload('rule.sim_card.remaining_usage.triggered', { rule: vendorRule, sim_card: vendorSimCard }),
+  // The caption of Listing 5.16 spells the type with an underscore; accepted and published as sent.
+  'rule-sim-card-remaining-usage-triggered-caption-spelling.json': payload('rule.sim_card.remaining_usage_triggered', { rule: vendorRule, sim_card: vendorSimCard }),
+  'rule-sim-card-imei-changed.json': payload('rule.sim_card.imei.changed', { rule: vendorRule, sim_card: vendorSimCard }),
+  'rule-sim-card-date-triggered.json': payload('rule.sim_card.date.triggered', { rule: vendorRule, sim_card: vendorSimCard }),
 };
 
 const missingPoolUuid = structuredClone(typical);
@@ -157,6 +244,10 @@ const events = {
   'error-unsupported-media-type.json': httpApiV2({ body: 'type=rule.pool.usage.triggered', headers: { ...authHeaders(), 'content-type': 'application/x-www-form-urlencoded' }, requestId: 'Qx1aLw3vIAMEVCL=' }),
   'error-payload-too-large.json': httpApiV2({ body: tooLarge, headers: authHeaders(), requestId: 'Qx1aMx4wIAMEVDM=' }),
 };
+
+Object.entries(typeSamples).forEach(([name, body], index) => {
+  /** @type {Record<string, unknown>} */ (events)[name] = httpApiV2({ body: json(body), headers: authHeaders(), requestId: `Qx1aT${String(index).padStart(2, '0')}yIAMEVT=` });
+});
 
 for (const [name, event] of Object.entries(events)) {
   writeFileSync(path.join(dir, name), `${JSON.stringify(event, null, 2)}\n`);
