@@ -85,7 +85,8 @@ function log(logger: LogSink, outcome: Outcome, facts: RequestFacts, base: Recor
         ...(outcome.issues === undefined ? {} : { issues: outcome.issues }),
         ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
       };
-      if (outcome.status >= 500) logger.error('request failed', rejected);
+      // A message SNS refused is our failure too, though no retry can mend it.
+      if (outcome.status >= 500 || outcome.code === 'publish_rejected') logger.error('request failed', rejected);
       else logger.warn('request rejected', rejected);
       return;
     }
