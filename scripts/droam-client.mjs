@@ -9,6 +9,14 @@ export const LOCAL_URL = 'http://127.0.0.1:3000/webhooks/droam';
 export const DEFAULT_TIMESTAMP_HEADER = 'x-api-timestamp';
 export const DEFAULT_HASH_HEADER = 'x-api-hash';
 
+/** The local stage's secret is the default only for a relay on this machine. */
+export function defaultSecret(/** @type {string} */ url) {
+  const fromEnv = process.env.DROAM_API_SECRET;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const host = new URL(url).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' ? LOCAL_SECRET : '';
+}
+
 /**
  * @param {string} secret
  * @param {{ timestampHeader?: string, hashHeader?: string, now?: number }} [options]

@@ -10,7 +10,7 @@
  *   npm run replay -- --queue-url <QuarantineQueueUrl> --url <WebhookUrl> --secret <api secret> [--max 10] [--dry-run]
  */
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { LOCAL_SECRET, LOCAL_URL, parseFlags, post, signedHeaders } from './droam-client.mjs';
+import { defaultSecret, LOCAL_URL, parseFlags, post, signedHeaders } from './droam-client.mjs';
 
 const LOCAL_QUEUE_URL = 'http://sqs.us-east-1.localhost:4566/000000000000/droam-webhook-relay-local-quarantine';
 
@@ -26,7 +26,7 @@ const { flags } = parseFlags(process.argv.slice(2), {
 const queueUrl = String(flags['queue-url'] ?? LOCAL_QUEUE_URL);
 const local = flags['queue-url'] === undefined;
 const url = String(flags.url ?? LOCAL_URL);
-const secret = String(flags.secret ?? process.env.DROAM_API_SECRET ?? (local ? LOCAL_SECRET : ''));
+const secret = String(flags.secret ?? defaultSecret(url));
 const max = Number(flags.max ?? 10);
 const dryRun = flags['dry-run'] === true;
 if (!dryRun && secret === '') {

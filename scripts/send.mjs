@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { LOCAL_SECRET, LOCAL_URL, parseFlags, post, signedHeaders } from './droam-client.mjs';
+import { defaultSecret, LOCAL_URL, parseFlags, post, signedHeaders } from './droam-client.mjs';
 
 const usage = 'usage: npm run send -- [--url URL] [--secret S] [--hash-header H --timestamp-header T] <payload.json | events/file.json>\n       npm run send -- --echo [--url URL]';
 let parsed;
@@ -37,7 +37,7 @@ if (file === undefined) {
   console.error(usage);
   process.exit(2);
 }
-const secret = String(flags.secret ?? process.env.DROAM_API_SECRET ?? (flags.url === undefined ? LOCAL_SECRET : ''));
+const secret = String(flags.secret ?? defaultSecret(url));
 if (secret === '') {
   console.error('send: give the api secret with --secret or DROAM_API_SECRET');
   process.exit(2);

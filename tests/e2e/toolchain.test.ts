@@ -9,6 +9,9 @@ import { Emulator, plainAttributes, type Queue } from '../support/integration/aw
 import { bodyOf, loadEvent, payloadOf } from '../support/integration/events';
 import { freePort } from '../support/integration/net';
 import { childEnv, jsonBlocks, run, startOffline, type Offline } from '../support/integration/processes';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -52,6 +55,7 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
         time: '2024-04-01T00:00:00Z',
         subject: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55',
         datacontenttype: 'application/json',
+        correlationid: 'Qx1aAjd2IAMEV1A=',
         data: {
           rule: { uuid: '1711929600', name: 'Rule for refills', description: 'Send notification to email when usage reaches 100MB' },
           pool: { uuid: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55', name: 'Pool Name', current_usage_kb: 51200 },
@@ -116,10 +120,89 @@ describe('serverless-offline (sls offline start --stage local)', () => {
     expect(await emulator.receiveAll(queue)).toEqual([]);
   }, 30_000);
 
+  it('npm run send signs a payload with the current time and the relay publishes it', async () => {
+    if (offline === undefined) throw new Error('serverless-offline is not running');
+    const sent = await run(process.execPath, ['scripts/send.mjs', '--url', `${offline.url}/webhooks/droam`, 'events/pool-usage-without-usage.json'], { timeoutMs: 20_000 });
+    expect(sent.code).toBe(0);
+    const [status, body] = sent.stdout.trim().split(/ (.*)/s);
+    expect(status).toBe('200');
+    const { id } = JSON.parse(body ?? '') as { id: string };
+    const received = await emulator.receiveAll(queue, { expect: 1 });
+    expect(received.map((m) => (JSON.parse(m.body) as { id: string }).id)).toEqual([id]);
+  }, 30_000);
+
+  it('npm run send with a wrong secret is refused, and --echo validates the endpoint as dRoam does', async () => {
+    if (offline === undefined) throw new Error('serverless-offline is not running');
+    const url = `${offline.url}/webhooks/droam`;
+    const refused = await run(process.execPath, ['scripts/send.mjs', '--url', url, '--secret', 'not-the-secret-of-this-stage', 'events/pool-usage.json'], { timeoutMs: 20_000 });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^401 .*"error":"unauthorized"/);
+    const echo = await run(process.execPath, ['scripts/send.mjs', '--echo', '--url', url], { timeoutMs: 20_000 });
+    expect(echo.code).toBe(0);
+    expect(echo.stdout).toContain('echo: valid (same body returned)');
+    expect(await emulator.receiveAll(queue)).toEqual([]);
+  }, 30_000);
+
   it('passes an error status through: a wrong signature gets 401', async () => {
     const response = await post('error-unauthorized.json');
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: 'unauthorized' });
     expect(await emulator.receiveAll(queue)).toEqual([]);
   }, 30_000);
+});
+
+describe('npx sls package --stage prod (no AWS credentials)', () => {
+  interface Template {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  }
+  let dir: string;
+  let template: Template;
+  let text: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'relay-package-'));
+    const env = childEnv();
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
+    const result = await run('node_modules/.bin/sls', ['package', '--stage', 'prod', '--package', dir], { env, timeoutMs: 60_000 });
+    if (result.code !== 0) throw new Error(`sls package exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+    text = readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
+    template = JSON.parse(text) as Template;
+  }, 90_000);
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('declares the alarms an operator needs', () => {
+    const alarms = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map(([name, r]) => `${name}:${String(r.Properties.MetricName)}`)
+      .sort();
+    expect(alarms).toEqual([
+      'FunctionErrorsAlarm:Errors',
+      'Http5xxAlarm:5xx',
+      'PublishFailuresAlarm:publish_failures',
+      'QuarantineDepthAlarm:ApproximateNumberOfMessagesVisible',
+      'UnauthorizedBurstAlarm:rejected',
+    ]);
+  });
+
+  it('grants the webhook only sns:Publish on its topic and sqs:SendMessage on its quarantine queue, besides its logs', () => {
+    const role = template.Resources.IamRoleLambdaExecution?.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[] | string; Resource: unknown }[] } }[] };
+    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    const granted = statements.map((s) => ({ actions: ([] as string[]).concat(s.Action).sort(), resource: s.Resource }));
+    const nonLog = granted.filter((g) => !g.actions.every((a) => a.startsWith('logs:')));
+    expect(nonLog).toEqual([
+      { actions: ['sns:Publish'], resource: { Ref: 'Topic' } },
+      { actions: ['sqs:SendMessage'], resource: { 'Fn::GetAtt': ['QuarantineQueue', 'Arn'] } },
+    ]);
+    expect(granted.flatMap((g) => g.actions).some((a) => a.includes('*'))).toBe(false);
+  });
+
+  it('carries no secret: the api secrets are an SSM reference resolved by CloudFormation', () => {
+    const env = (template.Resources.WebhookLambdaFunction?.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+    expect(env.DROAM_API_SECRETS).toBe('{{resolve:ssm:/droam-webhook-relay/prod/api-secrets}}');
+    expect(text).not.toContain('96f3fbc76a921307f1c90d42a2203c9d');
+    expect(text).not.toMatch(/(?<![0-9a-f])[0-9a-f]{32,}(?![0-9a-f])/i);
+  });
 });
