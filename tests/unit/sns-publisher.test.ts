@@ -1,0 +1,172 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { toCloudEvent } from '../../lib/cloudevent';
+import { payloadTypes, type ValidPayload } from '../../lib/payload-types';
+import { type SnsMessage, toSnsMessage } from '../../lib/sns/message';
+import { type PublishResult, snsPublisher } from '../../lib/sns/publisher';
+import { FIFO_TOPIC_ARN, TOPIC_ARN, vendorExample } from '../support/unit/harness';
+
+const DEADLINE_MS = 150;
+
+function valid(input: unknown): ValidPayload {
+  const result = payloadTypes.validate(input);
+  if (!result.ok) throw new Error('invalid test payload');
+  return result.value;
+}
+
+function poolMessage(fifo: boolean): SnsMessage {
+  const payload = valid(vendorExample());
+  return toSnsMessage(toCloudEvent(payload, 'droam'), payload.attributes, fifo);
+}
+
+const newClient = (): SNSClient => new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' }, maxAttempts: 1 });
+
+/** Settles with the publisher's answer, or with 'still waiting' once `ms` have passed. */
+async function within(ms: number, pending: Promise<PublishResult>): Promise<PublishResult | 'still waiting'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'still waiting'>((resolve) => {
+    timer = setTimeout(() => {
+      resolve('still waiting');
+    }, ms);
+  });
+  try {
+    return await Promise.race([pending, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('snsPublisher with a mocked SNS client', () => {
+  const client = newClient();
+  const sns = mockClient(client);
+
+  afterEach(() => {
+    sns.reset();
+  });
+
+  afterAll(() => {
+    sns.restore();
+  });
+
+  test('success: returns the MessageId, and the PublishCommand carries TopicArn, Message and MessageAttributes', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'sns-id-1' });
+    const message = poolMessage(false);
+    const result = await snsPublisher(client, TOPIC_ARN, 2_000)(message);
+    expect(result).toEqual({ ok: true, messageId: 'sns-id-1' });
+    const calls = sns.commandCalls(PublishCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0]?.args[0].input;
+    expect(input?.TopicArn).toBe(TOPIC_ARN);
+    expect(input?.Message).toBe(message.Message);
+    expect(input?.MessageAttributes).toEqual(message.MessageAttributes);
+    expect(input?.MessageAttributes?.event_type).toEqual({ DataType: 'String', StringValue: 'rule.pool.usage.triggered' });
+    expect(input?.MessageAttributes?.current_usage_kb).toEqual({ DataType: 'Number', StringValue: '51200' });
+    expect(input).not.toHaveProperty('MessageGroupId');
+    expect(input).not.toHaveProperty('MessageDeduplicationId');
+  });
+
+  test('a .fifo topic: the command also carries MessageGroupId and MessageDeduplicationId', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'sns-id-2', SequenceNumber: '10000000000000000001' });
+    const message = poolMessage(true);
+    const result = await snsPublisher(client, FIFO_TOPIC_ARN, 2_000)(message);
+    expect(result).toEqual({ ok: true, messageId: 'sns-id-2' });
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.TopicArn).toBe(FIFO_TOPIC_ARN);
+    expect(input?.MessageGroupId).toBe('34160e3a-3492-4f6f-bbf6-c9a9be15ea55');
+    expect(input?.MessageDeduplicationId).toBe((JSON.parse(message.Message) as { id: string }).id);
+  });
+
+  test.each([
+    ['ThrottledException', 'Rate exceeded'],
+    ['InternalErrorException', 'Internal error'],
+    ['AuthorizationErrorException', 'not authorized to perform SNS:Publish'],
+    ['NotFoundException', 'Topic does not exist'],
+  ])('an SDK error (%s) returns ok:false, retryable', async (name, text) => {
+    sns.on(PublishCommand).rejects(new SNSServiceException({ name, $fault: 'server', $metadata: {}, message: text }));
+    const result = await snsPublisher(client, TOPIC_ARN, 2_000)(poolMessage(false));
+    expect(result).toEqual({ ok: false, error: expect.objectContaining({ name, retryable: true }) as unknown });
+  });
+
+  test('a network error returns ok:false, retryable', async () => {
+    sns.on(PublishCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { name: 'Error', code: 'ECONNREFUSED' }));
+    const result = await snsPublisher(client, TOPIC_ARN, 2_000)(poolMessage(false));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.retryable).toBe(true);
+  });
+
+  test('SNS refusing the message itself (InvalidParameterException) is not retryable', async () => {
+    sns.on(PublishCommand).rejects(new SNSServiceException({ name: 'InvalidParameterException', $fault: 'client', $metadata: {}, message: 'Invalid parameter: Message too long' }));
+    const result = await snsPublisher(client, TOPIC_ARN, 2_000)(poolMessage(false));
+    expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'InvalidParameterException', retryable: false }) as unknown });
+  });
+
+  test('an answer without a MessageId is not taken for success', async () => {
+    sns.on(PublishCommand).resolves({});
+    expect((await snsPublisher(client, TOPIC_ARN, 2_000)(poolMessage(false))).ok).toBe(false);
+  });
+
+  test('something thrown that is not an Error returns ok:false', async () => {
+    sns.on(PublishCommand).callsFake(() => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- what a misbehaving middleware might do
+      throw 'boom';
+    });
+    expect((await snsPublisher(client, TOPIC_ARN, 2_000)(poolMessage(false))).ok).toBe(false);
+  });
+
+  test('an error message is kept short (no multi-kilobyte dumps in the log line)', async () => {
+    sns.on(PublishCommand).rejects(new SNSServiceException({ name: 'InternalErrorException', $fault: 'server', $metadata: {}, message: 'x'.repeat(10_000) }));
+    const result = await snsPublisher(client, TOPIC_ARN, 2_000)(poolMessage(false));
+    expect(!result.ok && result.error.message.length).toBeLessThanOrEqual(1_000);
+  });
+
+  test('a publish that hangs past the deadline returns ok:false (Timeout) soon after the deadline', async () => {
+    sns.on(PublishCommand).callsFake(() => new Promise<never>(() => undefined));
+    const started = Date.now();
+    const result = await within(DEADLINE_MS + 1_000, snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false)));
+    expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout', retryable: true }) as unknown });
+    expect(Date.now() - started).toBeLessThan(DEADLINE_MS + 1_000);
+  });
+});
+
+describe('snsPublisher with a real SNS client against an endpoint that never answers', () => {
+  let server: Server;
+  const sockets = new Set<Socket>();
+  let endpoint = '';
+
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      sockets.add(socket); // accept, read, never answer
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    endpoint = typeof address === 'object' && address !== null ? `http://127.0.0.1:${String(address.port)}` : '';
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
+  });
+
+  test('returns ok:false (Timeout) at the deadline although the client would wait 30 s', async () => {
+    const client = new SNSClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
+      maxAttempts: 3,
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
+    });
+    const started = Date.now();
+    const result = await within(DEADLINE_MS + 2_000, snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false)));
+    const elapsed = Date.now() - started;
+    client.destroy();
+    expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout', retryable: true }) as unknown });
+    expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 20);
+    expect(elapsed).toBeLessThan(DEADLINE_MS + 1_000);
+  });
+});
