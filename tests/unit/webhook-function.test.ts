@@ -1,0 +1,125 @@
+import type { HttpResponse } from '../../lib/http/response';
+import { DOCUMENTED_SECRET, TEST_SECRET, TOPIC_ARN, v2Event, vendorExample } from '../support/unit/harness';
+
+/**
+ * functions/webhook.ts as Lambda loads it: configuration read once at cold
+ * start from the environment, the real Powertools logger. Only requests that
+ * never reach SNS are sent, so no network is involved.
+ */
+
+type Handler = (event: unknown) => Promise<HttpResponse>;
+
+const RELAY_VARIABLES = [
+  'TOPIC_ARN',
+  'DROAM_API_SECRETS',
+  'DROAM_AUTH',
+  'DROAM_TIMESTAMP_HEADER',
+  'DROAM_HASH_HEADER',
+  'DROAM_MAX_SKEW_SECONDS',
+  'EVENT_SOURCE',
+  'EVENT_TYPES',
+  'ALLOWED_SOURCE_CIDRS',
+  'QUARANTINE_QUEUE_URL',
+  'IS_LOCAL',
+  'IS_OFFLINE',
+];
+
+let saved: NodeJS.ProcessEnv;
+
+beforeEach(() => {
+  saved = { ...process.env };
+  for (const name of RELAY_VARIABLES) Reflect.deleteProperty(process.env, name);
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+});
+
+afterEach(() => {
+  process.env = saved;
+});
+
+/** Loads the function module fresh (a cold start) with the given environment. */
+async function coldStart(env: Record<string, string>): Promise<Handler> {
+  Object.assign(process.env, env);
+  let handler: Handler | undefined;
+  await jest.isolateModulesAsync(async () => {
+    const module = await import('../../functions/webhook');
+    handler = module.handler;
+  });
+  if (handler === undefined) throw new Error('the module exported no handler');
+  return handler;
+}
+
+/** The cold start's failure (the module is loaded in isolation, so its ConfigError class is its own). */
+async function coldStartFailure(env: Record<string, string>): Promise<Error> {
+  try {
+    await coldStart(env);
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw new Error('the cold start threw something that is not an Error');
+  }
+  throw new Error('the cold start succeeded');
+}
+
+/** Runs a request and returns the structured log lines (Powertools JSON with a level, on stdout or stderr) written meanwhile. */
+async function invoke(handler: Handler, event: unknown): Promise<{ response: HttpResponse; lines: Record<string, unknown>[] }> {
+  const written: string[] = [];
+  const capture = (chunk: string | Uint8Array): boolean => {
+    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  let response: HttpResponse;
+  try {
+    response = await handler(event);
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  const lines = written
+    .join('')
+    .split('\n')
+    .filter((line) => line.trim().startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => typeof line.level === 'string');
+  return { response, lines };
+}
+
+describe('cold start', () => {
+  test('a bad configuration fails the cold start with one ConfigError naming every problem', async () => {
+    const error = await coldStartFailure({ TOPIC_ARN: 'not-an-arn', DROAM_MAX_SKEW_SECONDS: 'soon' });
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toMatch(/TOPIC_ARN[\s\S]*DROAM_API_SECRETS[\s\S]*DROAM_MAX_SKEW_SECONDS/);
+  });
+
+  test('the documented example secret stops a cold start outside IS_LOCAL / IS_OFFLINE, and the error does not show it', async () => {
+    const error = await coldStartFailure({ TOPIC_ARN, DROAM_API_SECRETS: DOCUMENTED_SECRET });
+    expect(error.name).toBe('ConfigError');
+    expect(`${error.message} ${error.stack ?? ''}`).not.toContain(DOCUMENTED_SECRET);
+  });
+
+  test('the documented example secret is accepted under IS_OFFLINE=true (serverless-offline)', async () => {
+    const handler = await coldStart({ TOPIC_ARN, DROAM_API_SECRETS: DOCUMENTED_SECRET, IS_OFFLINE: 'true' });
+    expect(typeof handler).toBe('function');
+  });
+
+  test('a good configuration gives a handler that answers an echo and logs one JSON line', async () => {
+    const handler = await coldStart({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET });
+    const body = '{"type":"echo","echo_data":"cold:start:1"}';
+    const { response, lines } = await invoke(handler, v2Event(body));
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe(body);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ outcome: 'echo', status: 200 });
+    expect(typeof lines[0]?.duration_ms).toBe('number');
+  });
+
+  test('an unsigned event is 401 and logged once as a warning with the failure reason', async () => {
+    const handler = await coldStart({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET });
+    const { response, lines } = await invoke(handler, v2Event(JSON.stringify(vendorExample())));
+    expect(response.statusCode).toBe(401);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'WARN', outcome: 'rejected', status: 401, error: 'unauthorized', auth_failure: 'no_timestamp_header' });
+    expect(JSON.stringify(lines)).not.toContain(TEST_SECRET);
+  });
+});
