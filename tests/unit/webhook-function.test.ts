@@ -1,10 +1,11 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { HttpResponse } from '../../lib/http/response';
-import { DOCUMENTED_SECRET, TEST_SECRET, TOPIC_ARN, v2Event, vendorExample } from '../support/unit/harness';
+import { authHeaders, DOCUMENTED_SECRET, TEST_SECRET, TOPIC_ARN, v2Event, vendorExample } from '../support/unit/harness';
 
 /**
  * functions/webhook.ts as Lambda loads it: configuration read once at cold
- * start from the environment, the real Powertools logger. Only requests that
- * never reach SNS are sent, so no network is involved.
+ * start from the environment, the real Powertools logger, the real SNS client
+ * pointed by the SDK's own endpoint variables at a stand-in on 127.0.0.1.
  */
 
 type Handler = (event: unknown) => Promise<HttpResponse>;
@@ -22,6 +23,9 @@ const RELAY_VARIABLES = [
   'QUARANTINE_QUEUE_URL',
   'IS_LOCAL',
   'IS_OFFLINE',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_SNS',
+  'AWS_PROFILE',
 ];
 
 let saved: NodeJS.ProcessEnv;
@@ -30,6 +34,8 @@ beforeEach(() => {
   saved = { ...process.env };
   for (const name of RELAY_VARIABLES) Reflect.deleteProperty(process.env, name);
   process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'unit';
+  process.env.AWS_SECRET_ACCESS_KEY = 'unit';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 });
 
@@ -121,5 +127,80 @@ describe('cold start', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'WARN', outcome: 'rejected', status: 401, error: 'unauthorized', auth_failure: 'no_timestamp_header' });
     expect(JSON.stringify(lines)).not.toContain(TEST_SECRET);
+  });
+});
+
+describe('publishing through the SDK endpoint override (no home-made variable)', () => {
+  interface Received {
+    readonly form: URLSearchParams;
+  }
+  let server: Server;
+  let endpoint = '';
+  const received: Received[] = [];
+  let answer: (response: ServerResponse) => void = () => undefined;
+
+  const published = (response: ServerResponse): void => {
+    response.writeHead(200, { 'content-type': 'text/xml' });
+    response.end(
+      '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>7b1c2e4f-stand-in</MessageId></PublishResult>' +
+        '<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>',
+    );
+  };
+
+  beforeAll(async () => {
+    server = createServer((request: IncomingMessage, response: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({ form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')) });
+        answer(response);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    endpoint = typeof address === 'object' && address !== null ? `http://127.0.0.1:${String(address.port)}` : '';
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
+  });
+
+  beforeEach(() => {
+    received.length = 0;
+    answer = published;
+  });
+
+  const signedPool = () => v2Event(JSON.stringify(vendorExample()), authHeaders(TEST_SECRET, Math.floor(Date.now() / 1000)));
+
+  test.each(['AWS_ENDPOINT_URL_SNS', 'AWS_ENDPOINT_URL'])('%s: a signed event is published there and answered 200 with its MessageId', async (variable) => {
+    const handler = await coldStart({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, [variable]: endpoint });
+    const { response, lines } = await invoke(handler, signedPool());
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ id: expect.any(String) as unknown, message_id: '7b1c2e4f-stand-in' });
+    expect(received).toHaveLength(1);
+    const form = received[0]?.form;
+    expect(form?.get('Action')).toBe('Publish');
+    expect(form?.get('TopicArn')).toBe(TOPIC_ARN);
+    expect(JSON.parse(form?.get('Message') ?? '{}')).toMatchObject({ specversion: '1.0', type: 'rule.pool.usage.triggered' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'INFO', outcome: 'published', status: 200, type: 'rule.pool.usage.triggered', message_id: '7b1c2e4f-stand-in' });
+  });
+
+  test('SNS answering 500 twice gives 503 publish_failed with Retry-After', async () => {
+    answer = (response) => {
+      response.writeHead(500, { 'content-type': 'text/xml' });
+      response.end('<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>oops</Message></Error><RequestId>r</RequestId></ErrorResponse>');
+    };
+    const handler = await coldStart({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, AWS_ENDPOINT_URL_SNS: endpoint });
+    const { response, lines } = await invoke(handler, signedPool());
+    expect(response.statusCode).toBe(503);
+    expect(JSON.parse(response.body)).toMatchObject({ error: 'publish_failed' });
+    expect(response.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    expect(received.length).toBeGreaterThanOrEqual(1);
+    expect(lines).toHaveLength(1);
   });
 });
