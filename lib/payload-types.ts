@@ -14,21 +14,76 @@ import {
 } from './schemas/rules';
 import { SimCardAssignedToEndUser, SimCardFirstUsage } from './schemas/sim-card';
 import { CompanyStaffAdded, CompanyStaffDeleted, CompanyStaffUpdated } from './schemas/staff';
+import { MAX_MESSAGE_ATTRIBUTES } from './sns/message';
 
 /**
  * The one place a dRoam payload type is declared: its schema, the CloudEvent
- * `subject` and the SNS message attributes subscribers filter on. Validation,
- * publishing and the docs all read these declarations.
+ * `subject` and the SNS message attributes subscribers filter on, each with a
+ * description. Validation and publishing run the declarations; the contract
+ * files in schemas/ and the README's table of types are generated from them
+ * (`npm run schemas`).
  */
 
 export type AttributeValue = string | number | null | undefined;
 
-export interface PayloadTypeDeclaration<TSchema extends v.GenericSchema> {
+/** The SNS data type of a message attribute. */
+export type SnsAttributeType = 'String' | 'Number';
+
+/**
+ * One SNS message attribute: its data type, what it means (one line), and its
+ * value for a validated payload. A null or undefined value leaves it out of the message.
+ */
+export type AttributeDeclaration<TPayload> =
+  | { readonly type: 'String'; readonly description: string; readonly value: (payload: TPayload) => string | null | undefined }
+  | { readonly type: 'Number'; readonly description: string; readonly value: (payload: TPayload) => number | null | undefined };
+
+/** The CloudEvent `subject`: what it names (one line), and its value; null or undefined publishes no subject. */
+export interface SubjectDeclaration<TPayload> {
+  readonly description: string;
+  readonly value: (payload: TPayload) => string | null | undefined;
+}
+
+/** What every declared payload is after validation: the envelope, numbers normalised. */
+export interface EnvelopeOutput {
   readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly created_at: { readonly unix_timestamp: number };
+}
+
+export type EnvelopeSchema = v.GenericSchema<unknown, EnvelopeOutput>;
+
+export interface PayloadTypeDeclaration<TType extends string, TSchema extends EnvelopeSchema> {
+  /** dRoam's `type`, published verbatim as the CloudEvent `type`. */
+  readonly type: TType;
+  /** When dRoam sends it, in one line. */
+  readonly description: string;
   readonly schema: TSchema;
-  readonly subject?: (payload: v.InferOutput<TSchema>) => string | undefined;
-  /** String values become String attributes, numbers Number attributes; null/undefined are left out. */
-  readonly attributes?: (payload: v.InferOutput<TSchema>) => Readonly<Record<string, AttributeValue>>;
+  readonly subject?: SubjectDeclaration<v.InferOutput<TSchema>>;
+  /** In the order they are set; with `event_type` and `event_id` at most MAX_MESSAGE_ATTRIBUTES. */
+  readonly attributes?: Readonly<Record<string, AttributeDeclaration<v.InferOutput<TSchema>>>>;
+}
+
+/** An attribute as the docs and the contract see it: no value function. */
+export interface DescribedAttribute {
+  readonly name: string;
+  readonly type: SnsAttributeType;
+  readonly description: string;
+}
+
+/** The static side of a declared type, for the contract generator and subscribers. */
+export interface DescribedPayloadType<TType extends string = string, TSchema extends EnvelopeSchema = EnvelopeSchema> {
+  readonly type: TType;
+  readonly description: string;
+  /** The whole dRoam payload (envelope and `data`). */
+  readonly schema: TSchema;
+  /** The schema of `data`, the part the CloudEvent carries. */
+  readonly dataSchema: v.GenericSchema<unknown, v.InferOutput<TSchema>['data']>;
+  readonly subject: { readonly description: string } | undefined;
+  readonly attributes: readonly DescribedAttribute[];
+}
+
+export interface PayloadType<TType extends string = string, TSchema extends EnvelopeSchema = EnvelopeSchema> extends DescribedPayloadType<TType, TSchema> {
+  validate(input: unknown): Validation;
 }
 
 export interface ValidPayload {
@@ -48,29 +103,77 @@ export interface PayloadIssue {
 
 export type Validation = { readonly ok: true; readonly value: ValidPayload } | { readonly ok: false; readonly issues: readonly PayloadIssue[] };
 
-interface Entry {
-  validate(input: unknown): Validation;
-}
-
 const MAX_ISSUES = 20;
+/** Names the relay sets on every message itself. */
+export const RESERVED_ATTRIBUTES: readonly string[] = ['event_type', 'event_id'];
 
-export function declarePayloadType<TSchema extends v.GenericSchema>(declaration: PayloadTypeDeclaration<TSchema>): readonly [string, Entry] {
-  return [declaration.type, { validate: (input) => validateWith(declaration, input, true) }];
+/**
+ * Declares a type. Throws at module load when the declaration could not be
+ * published as declared: too many attributes, or one named like a reserved one.
+ */
+export function declarePayloadType<const TType extends string, TSchema extends EnvelopeSchema>(
+  declaration: PayloadTypeDeclaration<TType, TSchema>,
+): PayloadType<TType, TSchema> {
+  const attributes = Object.entries(declaration.attributes ?? {}).map(([name, attribute]) => ({ name, type: attribute.type, description: attribute.description }));
+  const clash = attributes.find(({ name }) => RESERVED_ATTRIBUTES.includes(name));
+  if (clash !== undefined) throw new Error(`${declaration.type}: the attribute name ${clash.name} is set by the relay itself`);
+  if (attributes.length + RESERVED_ATTRIBUTES.length > MAX_MESSAGE_ATTRIBUTES) {
+    throw new Error(`${declaration.type}: ${attributes.length} attributes, more than the ${MAX_MESSAGE_ATTRIBUTES - RESERVED_ATTRIBUTES.length} a message has room for`);
+  }
+  return {
+    type: declaration.type,
+    description: declaration.description,
+    schema: declaration.schema,
+    dataSchema: dataSchemaOf(declaration.schema),
+    subject: declaration.subject === undefined ? undefined : { description: declaration.subject.description },
+    attributes,
+    validate: (input) => validateWith(declaration, input, true),
+  };
 }
 
-const undeclared: PayloadTypeDeclaration<typeof AnyEnvelope> = { type: '*', schema: AnyEnvelope };
+/**
+ * The `data` entry of an envelope schema (lib/schemas/common.ts `envelope`:
+ * a pipe ending in an object schema with `type`, `data` and `created_at`).
+ */
+function dataSchemaOf<TSchema extends EnvelopeSchema>(schema: TSchema): v.GenericSchema<unknown, v.InferOutput<TSchema>['data']> {
+  const items: readonly unknown[] = 'pipe' in schema && Array.isArray(schema.pipe) ? (schema.pipe as unknown[]) : [schema];
+  const object = items.findLast(
+    (item): item is { entries: { data: v.GenericSchema } } =>
+      typeof item === 'object' && item !== null && 'entries' in item && typeof item.entries === 'object' && item.entries !== null && 'data' in item.entries,
+  );
+  if (object === undefined) throw new Error('a payload schema must be an envelope (lib/schemas/common.ts) with a `data` entry');
+  return object.entries.data as v.GenericSchema<unknown, v.InferOutput<TSchema>['data']>;
+}
 
-function validateWith<TSchema extends v.GenericSchema>(declaration: PayloadTypeDeclaration<TSchema>, input: unknown, declared: boolean): Validation {
+/** What a type no declaration knows is checked against, and published with: the envelope, no subject, no attributes. */
+export const undeclaredPayloadType: PayloadType<string, typeof AnyEnvelope> = declareUndeclared();
+
+function declareUndeclared(): PayloadType<string, typeof AnyEnvelope> {
+  const declaration: PayloadTypeDeclaration<string, typeof AnyEnvelope> = {
+    type: '*',
+    description: 'Any other type with a valid envelope: dRoam says new types may appear.',
+    schema: AnyEnvelope,
+  };
+  return { ...declarePayloadType(declaration), validate: (input) => validateWith(declaration, input, false) };
+}
+
+function validateWith<TType extends string, TSchema extends EnvelopeSchema>(
+  declaration: PayloadTypeDeclaration<TType, TSchema>,
+  input: unknown,
+  declared: boolean,
+): Validation {
   const result = v.safeParse(declaration.schema, input);
   if (!result.success) return { ok: false, issues: result.issues.slice(0, MAX_ISSUES).map(toIssue) };
-  const payload = result.output as v.InferOutput<TSchema> & ValidPayload['payload'] & { type: string };
+  const payload: v.InferOutput<TSchema> = result.output;
+  const attributes: Record<string, AttributeValue> = {};
+  for (const [name, attribute] of Object.entries(declaration.attributes ?? {})) attributes[name] = attribute.value(payload);
   return {
     ok: true,
     value: {
       type: payload.type,
       payload,
-      subject: declaration.subject?.(payload),
-      attributes: declaration.attributes?.(payload) ?? {},
+      subject: declaration.subject?.value(payload) ?? undefined,
+      attributes,
       declared,
     },
   };
@@ -82,11 +185,12 @@ function toIssue(issue: v.BaseIssue<unknown>): PayloadIssue {
   return { path, message: missing ? 'Required field is missing' : issue.message };
 }
 
-export class PayloadRegistry {
-  private readonly entries: ReadonlyMap<string, Entry>;
+export class PayloadRegistry<TDeclared extends PayloadType = PayloadType> {
+  private readonly entries: ReadonlyMap<string, TDeclared>;
 
-  constructor(entries: ReadonlyArray<readonly [string, Entry]>) {
-    this.entries = new Map(entries);
+  constructor(declarations: readonly TDeclared[]) {
+    this.entries = new Map(declarations.map((declaration) => [declaration.type, declaration]));
+    if (this.entries.size !== declarations.length) throw new Error('a payload type is declared twice');
   }
 
   has(type: string): boolean {
@@ -97,13 +201,36 @@ export class PayloadRegistry {
     return [...this.entries.keys()];
   }
 
+  /** Every declaration, in the order declared. */
+  get declarations(): readonly TDeclared[] {
+    return [...this.entries.values()];
+  }
+
+  get(type: string): TDeclared | undefined {
+    return this.entries.get(type);
+  }
+
   /** Validates against the declared type's schema, or against the envelope for a type not declared. */
   validate(input: unknown): Validation {
     const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined;
     const entry = typeof type === 'string' ? this.entries.get(type) : undefined;
-    return entry !== undefined ? entry.validate(input) : validateWith(undeclared, input, false);
+    return (entry ?? undeclaredPayloadType).validate(input);
   }
 }
+
+/** A String attribute. */
+const string = <TPayload>(description: string, value: (payload: TPayload) => string | null | undefined): AttributeDeclaration<TPayload> => ({
+  type: 'String',
+  description,
+  value,
+});
+
+/** A Number attribute (subscribers can filter on it numerically). */
+const number = <TPayload>(description: string, value: (payload: TPayload) => number | null | undefined): AttributeDeclaration<TPayload> => ({
+  type: 'Number',
+  description,
+  value,
+});
 
 /*
  * Declarations shared by a family of types. Attribute names are dRoam's own
@@ -111,78 +238,133 @@ export class PayloadRegistry {
  * most 10 (SQS raw delivery drops the rest), the most specific first.
  */
 
+type CompanyPayload = { data: { company: AccountModel } };
 const company = {
-  subject: (p: { data: { company: AccountModel } }) => p.data.company.uuid,
-  attributes: (p: { data: { company: AccountModel } }) => ({ company_uuid: p.data.company.uuid }),
+  subject: { description: "The company's uuid.", value: (p: CompanyPayload) => p.data.company.uuid },
+  attributes: { company_uuid: string("The company's uuid.", (p: CompanyPayload) => p.data.company.uuid) },
 };
 
 /** A staff user belongs to a company or, failing that, to an end user (User Model §5.9). */
+type StaffPayload = { data: { user: UserModel } };
 const staff = {
-  subject: (p: { data: { user: UserModel } }) => p.data.user.uuid,
-  attributes: ({ data: { user } }: { data: { user: UserModel } }) => ({
-    user_uuid: user.uuid,
-    company_uuid: user.company?.uuid,
-    end_user_uuid: user.end_user?.uuid,
-  }),
+  subject: { description: "The staff user's uuid.", value: (p: StaffPayload) => p.data.user.uuid },
+  attributes: {
+    user_uuid: string("The staff user's uuid (not always UUID-shaped in dRoam's examples).", (p: StaffPayload) => p.data.user.uuid),
+    company_uuid: string('The uuid of the company the staff user belongs to, if any.', (p: StaffPayload) => p.data.user.company?.uuid),
+    end_user_uuid: string('The uuid of the end user the staff user belongs to, if any.', (p: StaffPayload) => p.data.user.end_user?.uuid),
+  },
 };
 
 /** The End User Model is undocumented: its uuid, the subject and the one attribute, may be absent. */
+type EndUserPayload = { data: { end_user: EndUserModel } };
 const endUser = {
-  subject: (p: { data: { end_user: EndUserModel } }) => p.data.end_user.uuid ?? undefined,
-  attributes: (p: { data: { end_user: EndUserModel } }) => ({ end_user_uuid: p.data.end_user.uuid }),
+  subject: { description: "The end user's uuid; none when the end user object has none.", value: (p: EndUserPayload) => p.data.end_user.uuid },
+  attributes: { end_user_uuid: string("The end user's uuid, when the end user object has one.", (p: EndUserPayload) => p.data.end_user.uuid) },
 };
 
 /** `sim_status` is the status title as sent (its case varies in dRoam's docs); `sim_status_id` its numeric id. */
-const simCardAttributes = (sim: SimCardModel) => ({
-  iccid: sim.iccid,
-  sim_status: sim.status?.title,
-  sim_status_id: sim.status?.id,
-  company_uuid: sim.company?.uuid,
-  end_user_uuid: sim.end_user?.uuid,
-  current_usage_kb: sim.details?.current_usage_kb,
-});
-
-const simCard = {
-  subject: (p: { data: { sim_card: SimCardModel } }) => p.data.sim_card.iccid,
-  attributes: (p: { data: { sim_card: SimCardModel } }) => simCardAttributes(p.data.sim_card),
+type SimCardPayload = { data: { sim_card: SimCardModel } };
+const simCardAttributes = {
+  iccid: string("The SIM card's ICCID.", (p: SimCardPayload) => p.data.sim_card.iccid),
+  sim_status: string("The SIM card's status title as sent (its case varies: filter with equals-ignore-case).", (p: SimCardPayload) => p.data.sim_card.status?.title),
+  sim_status_id: number("The SIM card's numeric status id.", (p: SimCardPayload) => p.data.sim_card.status?.id),
+  company_uuid: string('The uuid of the company the SIM card belongs to, if any.', (p: SimCardPayload) => p.data.sim_card.company?.uuid),
+  end_user_uuid: string('The uuid of the end user the SIM card is assigned to, if any.', (p: SimCardPayload) => p.data.sim_card.end_user?.uuid),
+  current_usage_kb: number("The SIM card's current usage in KB (`details.current_usage_kb`), when sent.", (p: SimCardPayload) => p.data.sim_card.details?.current_usage_kb),
 };
+const simCardSubject = { description: "The SIM card's ICCID.", value: (p: SimCardPayload) => p.data.sim_card.iccid };
 
-const simCardRule = {
-  subject: (p: { data: { sim_card: SimCardModel } }) => p.data.sim_card.iccid,
-  attributes: (p: { data: { rule: { uuid: string }; sim_card: SimCardModel } }) => ({
-    rule_uuid: p.data.rule.uuid,
-    ...simCardAttributes(p.data.sim_card),
-  }),
-};
+const simCard = { subject: simCardSubject, attributes: simCardAttributes };
+
+type RulePayload = { data: { rule: { uuid: string } } };
+const ruleUuid = string("The automation rule's uuid (any non-empty string: dRoam's example is not a UUID).", (p: RulePayload) => p.data.rule.uuid);
+
+const simCardRule = { subject: simCardSubject, attributes: { rule_uuid: ruleUuid, ...simCardAttributes } };
 
 /** One declaration under both spellings dRoam documents; the type is published as sent. */
-const remainingUsage = { schema: RuleSimCardRemainingUsageTriggered, ...simCardRule };
+const remainingUsage = {
+  description: 'The remaining usage of a prepaid SIM card changed (an automation rule fired).',
+  schema: RuleSimCardRemainingUsageTriggered,
+  ...simCardRule,
+};
 
-export const payloadTypes = new PayloadRegistry([
+const declarations = [
   declarePayloadType({
     type: 'rule.pool.usage.triggered',
+    description: "A pool's data usage reached the limit set in an automation rule.",
     schema: RulePoolUsageTriggered,
-    subject: (p) => p.data.pool.uuid,
-    attributes: (p) => ({
-      pool_uuid: p.data.pool.uuid,
-      rule_uuid: p.data.rule.uuid,
-      current_usage_kb: p.data.pool.current_usage_kb,
-    }),
+    subject: { description: "The pool's uuid.", value: (p) => p.data.pool.uuid },
+    attributes: {
+      pool_uuid: string("The pool's uuid.", (p: RulePoolUsageTriggered) => p.data.pool.uuid),
+      rule_uuid: ruleUuid,
+      current_usage_kb: number("The pool's current usage in KB, when dRoam sends one.", (p: RulePoolUsageTriggered) => p.data.pool.current_usage_kb),
+    },
   }),
-  declarePayloadType({ type: 'company.added', schema: CompanyAdded, ...company }),
-  declarePayloadType({ type: 'company.deleted', schema: CompanyDeleted, ...company }),
-  declarePayloadType({ type: 'company.updated', schema: CompanyUpdated, ...company }),
-  declarePayloadType({ type: 'company.staff.added', schema: CompanyStaffAdded, ...staff }),
-  declarePayloadType({ type: 'company.staff.deleted', schema: CompanyStaffDeleted, ...staff }),
-  declarePayloadType({ type: 'company.staff.updated', schema: CompanyStaffUpdated, ...staff }),
-  declarePayloadType({ type: 'end_user.added', schema: EndUserAdded, ...endUser }),
-  declarePayloadType({ type: 'end_user.deleted', schema: EndUserDeleted, ...endUser }),
-  declarePayloadType({ type: 'end_user.updated', schema: EndUserUpdated, ...endUser }),
-  declarePayloadType({ type: 'sim_card.assigned_to_end_user', schema: SimCardAssignedToEndUser, ...simCard }),
-  declarePayloadType({ type: 'sim_card.first_usage', schema: SimCardFirstUsage, ...simCard }),
-  declarePayloadType({ type: 'rule.sim_card.current_usage.triggered', schema: RuleSimCardCurrentUsageTriggered, ...simCardRule }),
-  declarePayloadType({ type: 'rule.sim_card.status.changed', schema: RuleSimCardStatusChanged, ...simCardRule }),
+  declarePayloadType({
+    type: 'company.added',
+    description: 'A company was added and its owner completed registration.',
+    schema: CompanyAdded,
+    ...company,
+  }),
+  declarePayloadType({ type: 'company.deleted', description: 'A company was deleted.', schema: CompanyDeleted, ...company }),
+  declarePayloadType({ type: 'company.updated', description: "A company's data (e.g. name, currency) changed.", schema: CompanyUpdated, ...company }),
+  declarePayloadType({
+    type: 'company.staff.added',
+    description: 'A company added a staff user who completed registration.',
+    schema: CompanyStaffAdded,
+    ...staff,
+  }),
+  declarePayloadType({ type: 'company.staff.deleted', description: 'A company deleted a registered staff user.', schema: CompanyStaffDeleted, ...staff }),
+  declarePayloadType({
+    type: 'company.staff.updated',
+    description: "A staff user's data (e.g. name, email) changed.",
+    schema: CompanyStaffUpdated,
+    ...staff,
+  }),
+  declarePayloadType({
+    type: 'end_user.added',
+    description: 'An end user was added and confirmed registration.',
+    schema: EndUserAdded,
+    ...endUser,
+  }),
+  declarePayloadType({ type: 'end_user.deleted', description: 'A registered end user was deleted.', schema: EndUserDeleted, ...endUser }),
+  declarePayloadType({ type: 'end_user.updated', description: "An end user's data (e.g. name, email) changed.", schema: EndUserUpdated, ...endUser }),
+  declarePayloadType({
+    type: 'sim_card.assigned_to_end_user',
+    description: 'A blank SIM card was assigned to an end user.',
+    schema: SimCardAssignedToEndUser,
+    ...simCard,
+  }),
+  declarePayloadType({ type: 'sim_card.first_usage', description: 'A SIM card was used for the first time.', schema: SimCardFirstUsage, ...simCard }),
+  declarePayloadType({
+    type: 'rule.sim_card.current_usage.triggered',
+    description: 'The current usage of a subscription SIM card changed (an automation rule fired).',
+    schema: RuleSimCardCurrentUsageTriggered,
+    ...simCardRule,
+  }),
+  declarePayloadType({
+    type: 'rule.sim_card.status.changed',
+    description: "A SIM card's status changed, e.g. it was activated (an automation rule fired).",
+    schema: RuleSimCardStatusChanged,
+    ...simCardRule,
+  }),
   ...REMAINING_USAGE_TYPES.map((type) => declarePayloadType({ type, ...remainingUsage })),
-  declarePayloadType({ type: 'rule.sim_card.imei.changed', schema: RuleSimCardImeiChanged, ...simCardRule }),
-  declarePayloadType({ type: 'rule.sim_card.date.triggered', schema: RuleSimCardDateTriggered, ...simCardRule }),
-]);
+  declarePayloadType({
+    type: 'rule.sim_card.imei.changed',
+    description: "A SIM card's IMEI changed (an automation rule fired).",
+    schema: RuleSimCardImeiChanged,
+    ...simCardRule,
+  }),
+  declarePayloadType({
+    type: 'rule.sim_card.date.triggered',
+    description: 'A date automation rule fired for a SIM card (the vendor page is cut off; the shape is presumed like its siblings).',
+    schema: RuleSimCardDateTriggered,
+    ...simCardRule,
+  }),
+];
+
+/** Every declared type, by dRoam `type`. */
+export const payloadTypes = new PayloadRegistry(declarations);
+
+/** One of the declared types, with its literal `type` and its schema, for typed subscribers. */
+export type DeclaredPayloadType = (typeof declarations)[number];
