@@ -11,6 +11,8 @@ export interface CloudEvent {
   readonly time: string;
   readonly subject?: string;
   readonly datacontenttype: 'application/json';
+  /** The `$id` of the JSON Schema in schemas/ that this event validates against (see `dataschemaFor`). */
+  readonly dataschema: string;
   /** Extension attribute: the API Gateway request id that carried the event, to trace a message back to its request log line. */
   readonly correlationid?: string;
   readonly data: Record<string, unknown>;
@@ -25,9 +27,25 @@ export function toCloudEvent(valid: ValidPayload, source: string, correlationId?
     time: rfc3339(valid.payload.created_at.unix_timestamp),
     ...(valid.subject === undefined ? {} : { subject: valid.subject }),
     datacontenttype: 'application/json',
+    dataschema: dataschemaFor(valid.type, valid.declared),
     ...(correlationId === undefined || correlationId === '' ? {} : { correlationid: correlationId.slice(0, 128) }),
     data: valid.payload.data,
   };
+}
+
+/**
+ * Schema identifiers are URNs, not URLs: they are absolute URIs (as CloudEvents
+ * and JSON Schema `$id` require) that stay the same for every stage, account and
+ * deployment, and they do not pretend to be fetchable, since nothing hosts the
+ * schemas. Subscribers resolve them locally: every file in schemas/ carries its
+ * URN as `$id`, so a validator loaded with those files looks the schema up by
+ * the event's `dataschema`. A breaking change to a type's schema gets a new URN.
+ */
+export const DATASCHEMA_PREFIX = 'urn:droam-webhook-relay:schema:';
+
+/** `urn:droam-webhook-relay:schema:event:<type>` for a declared type; one envelope-only schema for any other. */
+export function dataschemaFor(type: string, declared: boolean): string {
+  return declared ? `${DATASCHEMA_PREFIX}event:${type}` : `${DATASCHEMA_PREFIX}undeclared-event`;
 }
 
 /**

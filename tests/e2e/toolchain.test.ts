@@ -55,6 +55,7 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
         time: '2024-04-01T00:00:00Z',
         subject: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55',
         datacontenttype: 'application/json',
+        dataschema: 'urn:droam-webhook-relay:schema:event:rule.pool.usage.triggered',
         correlationid: 'Qx1aAjd2IAMEV1A=',
         data: {
           rule: { uuid: '1711929600', name: 'Rule for refills', description: 'Send notification to email when usage reaches 100MB' },

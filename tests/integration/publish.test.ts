@@ -67,6 +67,7 @@ describe('a pool usage event', () => {
       time: '2024-04-01T00:00:00Z',
       subject: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55',
       datacontenttype: 'application/json',
+      dataschema: 'urn:droam-webhook-relay:schema:event:rule.pool.usage.triggered',
       correlationid: (request.requestContext as { requestId?: unknown }).requestId,
       data: {
         rule: { uuid: '1711929600', name: 'Rule for refills', description: 'Send notification to email when usage reaches 100MB', threshold_kb: '102400' },
@@ -169,6 +170,7 @@ describe('a type no schema declares', () => {
       correlationid: (undeclared.requestContext as { requestId?: unknown }).requestId,
       time: new Date(Number((payloadOf(sample).created_at as { unix_timestamp: unknown }).unix_timestamp) * 1000).toISOString().replace('.000Z', 'Z'),
       datacontenttype: 'application/json',
+      dataschema: 'urn:droam-webhook-relay:schema:undeclared-event',
       data: payloadOf(sample).data,
     });
     expect(plainAttributes(message?.attributes ?? {})).toEqual({
