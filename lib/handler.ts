@@ -22,7 +22,7 @@ export interface HandlerDeps extends PipelineDeps {
  * log line. Nothing it is given can make it throw.
  */
 export function createWebhookHandler(deps: HandlerDeps): (event: unknown) => Promise<HttpResponse> {
-  // Types no declaration knows are published on their envelope alone; say so once per cold start each.
+  // Types no declaration knows are published on their envelope alone; the log says so once per cold start each.
   const undeclaredTypesSeen = new Set<string>();
   return async (event) => {
     const started = deps.now();
@@ -47,7 +47,7 @@ export function createWebhookHandler(deps: HandlerDeps): (event: unknown) => Pro
     }
     if (outcome.outcome === 'published' && !outcome.declared && !undeclaredTypesSeen.has(outcome.type) && undeclaredTypesSeen.size < 100) {
       undeclaredTypesSeen.add(outcome.type);
-      deps.logger.warn('undeclared dRoam event type published on its envelope alone', { type: outcome.type });
+      facts.firstOfUndeclaredType = true;
     }
     log(deps.logger, outcome, facts, { request_id: requestId, correlation_id: requestId, event_format: format, duration_ms: deps.now() - started });
     if (deps.metrics !== undefined) {
@@ -70,9 +70,13 @@ function log(logger: LogSink, outcome: Outcome, facts: RequestFacts, base: Recor
     case 'echo':
       logger.info('echo answered', line);
       return;
-    case 'published':
-      logger.info('event published', { ...line, type: outcome.type, id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared });
+    case 'published': {
+      const published = { ...line, type: outcome.type, id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared };
+      // The request's own line carries the once-per-cold-start notice, so there is still one line per request.
+      if (facts.firstOfUndeclaredType === true) logger.warn('event of an undeclared dRoam type published on its envelope alone (first since cold start)', published);
+      else logger.info('event published', published);
       return;
+    }
     case 'skipped':
       logger.info('event type not published by this stage', { ...line, type: outcome.type });
       return;

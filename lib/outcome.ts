@@ -60,6 +60,8 @@ export interface RequestFacts {
   eventType?: string;
   /** How long SNS took to answer the publish. */
   publishLatencyMs?: number;
+  /** The first event of an undeclared type since this cold start. */
+  firstOfUndeclaredType?: boolean;
   /** Whether a rejected payload was written to the quarantine queue. */
   quarantined?: boolean;
 }

@@ -23,6 +23,8 @@ export type Publish = (message: SnsMessage) => Promise<PublishResult>;
 /** SNS error names caused by the message itself rather than by the service or its configuration. */
 const MESSAGE_ERRORS = new Set(['InvalidParameterException', 'InvalidParameter', 'InvalidParameterValueException', 'InvalidParameterValue', 'ValidationError']);
 
+const DEADLINE_PASSED = new Error('deadline passed');
+
 /**
  * Publishes with an overall deadline on top of the client's own per-attempt
  * timeouts and retries, so a hanging SNS endpoint still gets an answer out
@@ -31,17 +33,26 @@ const MESSAGE_ERRORS = new Set(['InvalidParameterException', 'InvalidParameter',
 export function snsPublisher(client: SNSClient, topicArn: string, deadlineMs: number): Publish {
   return async (message) => {
     const abortSignal = AbortSignal.timeout(deadlineMs);
+    // The deadline holds even if a client ignores the abort signal (a wrapped or mocked client).
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(DEADLINE_PASSED);
+      }, deadlineMs);
+    });
     try {
-      const output = await client.send(new PublishCommand({ TopicArn: topicArn, ...message }), { abortSignal });
+      const output = await Promise.race([client.send(new PublishCommand({ TopicArn: topicArn, ...message }), { abortSignal }), deadline]);
       if (output.MessageId === undefined) {
         return { ok: false, error: { name: 'NoMessageId', message: 'SNS answered without a MessageId', retryable: true } };
       }
       return { ok: true, messageId: output.MessageId };
     } catch (error) {
-      if (abortSignal.aborted) {
+      if (abortSignal.aborted || error === DEADLINE_PASSED) {
         return { ok: false, error: { name: 'Timeout', message: `SNS did not answer within ${deadlineMs} ms`, retryable: true } };
       }
       return { ok: false, error: describe(error) };
+    } finally {
+      clearTimeout(timer);
     }
   };
 }
