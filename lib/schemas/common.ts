@@ -23,6 +23,10 @@ export const integerLike = (max = Number.MAX_SAFE_INTEGER) =>
       ],
       'Expected a non-negative integer or a string of digits',
     ),
+    // The output type, for the JSON Schema of what is published: after the union it always is a number,
+    // an integer (Number of a digit string) unless too large for maxValue, which reports that.
+    v.number(),
+    v.metadata({ type: 'integer' }),
     v.minValue(0, 'Expected a non-negative integer'),
     v.maxValue(max, `Expected at most ${max}`),
   );
@@ -46,6 +50,8 @@ export const decimalLike = () =>
       ],
       'Expected a decimal number or a string of one, e.g. "52.99"',
     ),
+    // The output type, for the JSON Schema of what is published: after the union it always is a string.
+    v.string(),
     v.regex(/^-?\d+(\.\d+)?$/, 'Expected a decimal number, e.g. "52.99"'),
   );
 
@@ -86,4 +92,7 @@ export const PoolModel = model({
 export const envelope = <const TData extends v.GenericSchema>(type: v.GenericSchema<string>, data: TData) =>
   model({ type, data, created_at: DateTimeModel });
 
-export const AnyEnvelope = envelope(nonEmptyString, model({}));
+/** A type no declaration knows: any dotted name of printable characters, since it becomes the `event_type` attribute. */
+export const eventTypeName = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,256}$/, 'Expected an event type name (printable characters, no spaces)'));
+
+export const AnyEnvelope = envelope(eventTypeName, model({}));
