@@ -133,15 +133,19 @@ describe('FIFO', () => {
   });
 
   test.each([
-    ['a type with spaces', 'company staff added'],
-    ['a type with non-ASCII letters', 'société.ajoutée'],
-    ['a type of 200 characters', `a.${'b'.repeat(198)}`],
-  ])('%s still gives a valid, stable group id', (_label, type) => {
-    const payload = { ...unknownTypePayload(), type };
-    const first = messageFor(payload, true).message.MessageGroupId;
+    ['a subject with spaces', 'end user 42'],
+    ['a subject with non-ASCII letters', 'société-ajoutée'],
+    ['a subject of 200 characters', `a.${'b'.repeat(198)}`],
+  ])('%s still gives a valid, stable group id', (_label, subject) => {
+    // Undeclared types must be printable names, but subjects (e.g. an end user's id) can be anything.
+    const groupFor = (s: string): string | undefined => {
+      const { event, message } = messageFor(unknownTypePayload(), true);
+      return toSnsMessage({ ...event, subject: s }, {}, true).MessageGroupId ?? message.MessageGroupId;
+    };
+    const first = groupFor(subject);
     expect(first).toMatch(GROUP_ID);
-    expect(messageFor(payload, true).message.MessageGroupId).toBe(first);
-    expect(messageFor({ ...payload, type: `${type}x` }, true).message.MessageGroupId).not.toBe(first);
+    expect(groupFor(subject)).toBe(first);
+    expect(groupFor(`${subject}x`)).not.toBe(first);
   });
 
   test('the de-duplication id is within SNS limits (1-128 printable ASCII)', () => {
