@@ -24,7 +24,7 @@ const { flags } = parseFlags(process.argv.slice(2), {
   'dry-run': 'boolean',
 });
 const queueUrl = String(flags['queue-url'] ?? LOCAL_QUEUE_URL);
-const local = flags['queue-url'] === undefined;
+const local = flags['queue-url'] === undefined || /^http:\/\/sqs\.[a-z0-9-]+\.localhost[:/]/.test(queueUrl);
 const url = String(flags.url ?? LOCAL_URL);
 const secret = String(flags.secret ?? defaultSecret(url));
 const max = Number(flags.max ?? 10);
@@ -35,10 +35,13 @@ if (!dryRun && secret === '') {
 }
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS), never from the queue URL's host,
+// which the local emulator makes up.
+const region = /^https?:\/\/sqs\.([a-z0-9-]+)\./.exec(queueUrl)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
 const sqs = new SQSClient(
   local
-    ? { endpoint: 'http://127.0.0.1:4566', region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false }
-    : { region: /^https:\/\/sqs\.([a-z0-9-]+)\./.exec(queueUrl)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1' },
+    ? { endpoint: process.env.AWS_ENDPOINT_URL_SQS ?? 'http://127.0.0.1:4566', region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false }
+    : { region, useQueueUrlAsEndpoint: false },
 );
 
 let replayed = 0;

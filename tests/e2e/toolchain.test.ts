@@ -5,6 +5,7 @@
  * topic of the test run's emulator. One file, so the two never bundle into
  * .esbuild/ at the same time.
  */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Emulator, plainAttributes, type Queue } from '../support/integration/aws';
 import { bodyOf, loadEvent, payloadOf } from '../support/integration/events';
 import { freePort } from '../support/integration/net';
@@ -69,15 +70,22 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
 describe('serverless-offline (sls offline start --stage local)', () => {
   const emulator = new Emulator();
   let queue: Queue;
+  let quarantine: Queue;
   let offline: Offline | undefined;
 
   beforeAll(async () => {
     const created = await emulator.topicWithQueue('offline');
     queue = created.queue;
+    quarantine = await emulator.createQueue('offline-quarantine');
     offline = await startOffline({
       httpPort: await freePort(),
       lambdaPort: await freePort(),
-      env: childEnv({ LOCAL_TOPIC_ARN: created.topicArn, AWS_ENDPOINT_URL_SNS: emulator.endpoint }),
+      env: childEnv({
+        LOCAL_TOPIC_ARN: created.topicArn,
+        LOCAL_QUARANTINE_QUEUE_URL: quarantine.url,
+        AWS_ENDPOINT_URL_SNS: emulator.endpoint,
+        AWS_ENDPOINT_URL_SQS: emulator.endpoint,
+      }),
       readyTimeoutMs: 45_000,
     });
   }, 60_000);
@@ -143,6 +151,31 @@ describe('serverless-offline (sls offline start --stage local)', () => {
     expect(echo.stdout).toContain('echo: valid (same body returned)');
     expect(await emulator.receiveAll(queue)).toEqual([]);
   }, 30_000);
+
+  it('keeps an invalid payload in the quarantine queue, and npm run replay re-submits what is kept', async () => {
+    if (offline === undefined) throw new Error('serverless-offline is not running');
+    const url = `${offline.url}/webhooks/droam`;
+    const rejected = await run(process.execPath, ['scripts/send.mjs', '--url', url, 'events/error-invalid-payload.json'], { timeoutMs: 20_000 });
+    expect(rejected.stdout).toMatch(/^422 /);
+    // A payload kept while, say, a schema was wrong: valid now, so a replay publishes it.
+    const kept = { received_at: new Date().toISOString(), reason: 'invalid_payload', headers: {}, issues: [], body: bodyOf(loadEvent('pool-usage.json')).toString('utf8') };
+    await emulator.sqs.send(new SendMessageCommand({ QueueUrl: quarantine.url, MessageBody: JSON.stringify(kept) }));
+
+    const env = childEnv({ AWS_ENDPOINT_URL_SQS: emulator.endpoint });
+    const dryRun = await run(process.execPath, ['scripts/replay.mjs', '--queue-url', quarantine.url, '--dry-run'], { env, timeoutMs: 30_000 });
+    expect(dryRun.stdout).toContain('data.pool.uuid');
+    expect(dryRun.stdout).toContain('0 re-submitted and removed, 2 left in the queue');
+
+    const replay = await run(process.execPath, ['scripts/replay.mjs', '--queue-url', quarantine.url, '--url', url], { env, timeoutMs: 30_000 });
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/→ 200 /);
+    expect(replay.stdout).toMatch(/→ 422 /);
+    const published = await emulator.receiveAll(queue, { expect: 1 });
+    expect(published.map((m) => (JSON.parse(m.body) as { subject: string }).subject)).toEqual(['7d3e9b12-4a6f-4c8e-b1d2-9f0a3c5e7b14']);
+    // The still-invalid one was answered 422 and kept again; the valid one is gone.
+    const left = await emulator.receiveAll(quarantine, { expect: 1 });
+    expect(left.map((m) => (JSON.parse(m.body) as { issues: { path: string }[] }).issues[0]?.path)).toEqual(['data.pool.uuid']);
+  }, 60_000);
 
   it('passes an error status through: a wrong signature gets 401', async () => {
     const response = await post('error-unauthorized.json');
