@@ -59,9 +59,9 @@ export function serverlessEsbuildOptions(root) {
 }
 
 /**
- * Redirects imports to other files (peer (b): valibot modules → zod ports). Keys are either a
- * source path ('lib/schemas/common.ts': every import resolving to it) or a bare specifier scoped
- * to one importer ('valibot@lib/payload-types.ts').
+ * Redirects imports to other files (peer (b): valibot modules → zod ports). Keys are a source path
+ * ('lib/schemas/common.ts': every import resolving to it), a bare specifier scoped to one importer
+ * ('valibot@lib/payload-types.ts') or a bare specifier anywhere ('@aws-lambda-powertools/metrics').
  * @param {string} root @param {Record<string, string>} map key → replacement path (relative to root)
  * @returns {import('esbuild').Plugin}
  */
@@ -71,7 +71,7 @@ function substitute(root, map) {
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === 'entry-point') return undefined;
-        const scoped = map[`${args.path}@${path.relative(root, args.importer)}`];
+        const scoped = map[`${args.path}@${path.relative(root, args.importer)}`] ?? (args.path.startsWith('.') ? undefined : map[args.path]);
         if (scoped !== undefined) return { path: path.join(root, scoped) };
         if (!args.path.startsWith('.')) return undefined;
         const target = path.relative(root, path.resolve(args.resolveDir, args.path));
@@ -83,7 +83,7 @@ function substitute(root, map) {
 }
 
 /**
- * @typedef {{ key: string, label: string, short: string, entry: string, substitute?: Record<string, string>, mustNotContain?: string[] }} Contender
+ * @typedef {{ key: string, label: string, short: string, entry: string, substitute?: Record<string, string>, mustNotContain?: string[], overrides?: import('esbuild').BuildOptions }} Contender
  * @typedef {{ contender: Contender, file: string, zipEntry: string, bundleBytes: number, zipBytes: number, metafile: import('esbuild').Metafile }} Built
  */
 
@@ -95,7 +95,7 @@ function substitute(root, map) {
  * @returns {Promise<Built>}
  */
 export async function buildContender(root, outRoot, contender, overrides = {}) {
-  const base = { ...serverlessEsbuildOptions(root), ...overrides };
+  const base = { ...serverlessEsbuildOptions(root), ...contender.overrides, ...overrides };
   const outdir = path.join(outRoot, contender.key, path.dirname(contender.entry));
   rmSync(path.join(outRoot, contender.key), { recursive: true, force: true });
   const result = await esbuild.build({

@@ -51,6 +51,16 @@ export const PoolModel = model({
   current_usage_kb: integerLike().nullish(),
 });
 
-export const envelope = <const TData extends z.ZodType>(type: z.ZodType<string>, data: TData) => model({ type, data, created_at: DateTimeModel });
+/**
+ * What every payload shares. lib/payload-types.ts finds a declaration's `data` schema through the
+ * envelope's `entries` (valibot's name for an object's shape), so the zod envelope carries them too.
+ */
+export const envelope = <const TData extends z.ZodType>(type: z.ZodType<string>, data: TData) => {
+  const entries = { type, data, created_at: DateTimeModel };
+  return Object.assign(model(entries), { entries });
+};
 
-export const AnyEnvelope = envelope(nonEmptyString, model({}));
+/** A type no declaration knows: a printable name, since it becomes the `event_type` attribute. */
+export const eventTypeName = z.string().regex(/^[\x21-\x7e]{1,256}$/, 'Expected an event type name (printable characters, no spaces)');
+
+export const AnyEnvelope = envelope(eventTypeName, model({}));
