@@ -43,9 +43,9 @@ export function toCloudEvent(valid: ValidPayload, source: string, correlationId?
  */
 export const DATASCHEMA_PREFIX = 'urn:droam-webhook-relay:schema:';
 
-/** `urn:droam-webhook-relay:schema:event:<type>` for a declared type; one envelope-only schema for any other. */
+/** `urn:droam-webhook-relay:schema:event:<type>` for a declared type; the envelope schema (every event satisfies it) for any other. */
 export function dataschemaFor(type: string, declared: boolean): string {
-  return declared ? `${DATASCHEMA_PREFIX}event:${type}` : `${DATASCHEMA_PREFIX}undeclared-event`;
+  return declared ? `${DATASCHEMA_PREFIX}event:${type}` : `${DATASCHEMA_PREFIX}envelope`;
 }
 
 /**

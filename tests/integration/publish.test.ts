@@ -170,7 +170,7 @@ describe('a type no schema declares', () => {
       correlationid: (undeclared.requestContext as { requestId?: unknown }).requestId,
       time: new Date(Number((payloadOf(sample).created_at as { unix_timestamp: unknown }).unix_timestamp) * 1000).toISOString().replace('.000Z', 'Z'),
       datacontenttype: 'application/json',
-      dataschema: 'urn:droam-webhook-relay:schema:undeclared-event',
+      dataschema: 'urn:droam-webhook-relay:schema:envelope',
       data: payloadOf(sample).data,
     });
     expect(plainAttributes(message?.attributes ?? {})).toEqual({
