@@ -104,8 +104,12 @@ export interface PayloadIssue {
 export type Validation = { readonly ok: true; readonly value: ValidPayload } | { readonly ok: false; readonly issues: readonly PayloadIssue[] };
 
 const MAX_ISSUES = 20;
-/** Names the relay sets on every message itself. */
-export const RESERVED_ATTRIBUTES: readonly string[] = ['event_type', 'event_id'];
+/** The attributes the relay sets on every message itself (lib/sns/message.ts), first. */
+export const RELAY_ATTRIBUTES: readonly DescribedAttribute[] = [
+  { name: 'event_type', type: 'String', description: "dRoam's type, verbatim: the CloudEvent `type`." },
+  { name: 'event_id', type: 'String', description: 'The CloudEvent `id`.' },
+];
+const RESERVED_ATTRIBUTES = RELAY_ATTRIBUTES.map(({ name }) => name);
 
 /**
  * Declares a type. Throws at module load when the declaration could not be
