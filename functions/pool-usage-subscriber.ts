@@ -1,0 +1,87 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { LogSink } from '../lib/handler';
+import { type DeclaredCloudEvent, readSqsRecord } from '../lib/subscriber';
+
+/**
+ * Example subscriber (serverless.yml `poolUsageSubscriber`): its queue,
+ * PoolUsageQueue, is subscribed to the topic with a filter policy that lets
+ * through only `rule.pool.usage.triggered` events whose `current_usage_kb` is
+ * above the stage's `poolUsageAlertKb`. Each record is read with
+ * lib/subscriber.ts; a record that cannot be read, is not a pool usage event
+ * (the filter policy and this code disagree) or fails to be handled is
+ * reported in `batchItemFailures`, so SQS retries it alone and, after
+ * 5 receives, moves it to PoolUsageDeadLetterQueue. The queue is a standard
+ * one (SNS FIFO topics deliver to those too), so one failure does not hold
+ * back the rest of the batch. Events can arrive twice: act idempotently on
+ * the CloudEvent `id`.
+ */
+
+export type PoolUsageEvent = Extract<DeclaredCloudEvent, { type: 'rule.pool.usage.triggered' }>;
+
+export interface PoolUsageSubscriberDeps {
+  readonly logger: LogSink;
+  /** What to do with one event: alert, top the pool up… A throw has the record retried. */
+  readonly onPoolUsage: (event: PoolUsageEvent) => Promise<void> | void;
+}
+
+export function createPoolUsageSubscriber(deps: PoolUsageSubscriberDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  const { logger } = deps;
+  return async (event) => {
+    const batchItemFailures: SQSBatchItemFailure[] = [];
+    for (const record of event.Records) {
+      const failed = (): void => {
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      };
+      const read = readSqsRecord(record);
+      if (!read.ok) {
+        logger.error('record is not a CloudEvent of the relay', {
+          message_id: record.messageId,
+          reason: read.reason,
+          detail: read.message,
+          issues: read.issues,
+        });
+        failed();
+        continue;
+      }
+      if (!read.declared || read.event.type !== 'rule.pool.usage.triggered') {
+        logger.error('record is not a pool usage event: check the filter policy of the subscription', {
+          message_id: record.messageId,
+          type: read.event.type,
+          id: read.event.id,
+        });
+        failed();
+        continue;
+      }
+      try {
+        await deps.onPoolUsage(read.event);
+      } catch (error) {
+        logger.error('pool usage event not handled', {
+          message_id: record.messageId,
+          id: read.event.id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        failed();
+      }
+    }
+    return { batchItemFailures };
+  };
+}
+
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'droam-pool-usage-subscriber' });
+
+export const handler = createPoolUsageSubscriber({
+  logger,
+  // The example only reports; replace this with what your service does.
+  onPoolUsage: (event) => {
+    const { pool, rule } = event.data;
+    logger.warn('pool usage above the alert threshold', {
+      id: event.id,
+      time: event.time,
+      pool_uuid: pool.uuid,
+      pool_name: pool.name,
+      current_usage_kb: pool.current_usage_kb,
+      rule_uuid: rule.uuid,
+    });
+  },
+});
