@@ -5,28 +5,15 @@
  * answer is 503, so dRoam retries.
  */
 import { droamHash } from '../../lib/auth';
-import type { Config } from '../../lib/config';
 import { createWebhookHandler, type LogSink } from '../../lib/handler';
 import { payloadTypes } from '../../lib/payload-types';
 import { sqsQuarantine } from '../../lib/quarantine';
 import { Emulator, type Queue } from '../support/integration/aws';
 import { bodyOf, loadEvent } from '../support/integration/events';
+import { deployedConfig } from '../support/unit/harness';
 
 const SECRET = 'quarantine-test-secret-0123456789';
-const config: Config = {
-  topicArn: 'arn:aws:sns:us-east-1:000000000000:quarantine-test',
-  fifo: false,
-  auth: 'required',
-  apiSecrets: [SECRET],
-  timestampHeader: undefined,
-  hashHeader: undefined,
-  maxSkewSeconds: 300,
-  eventSource: 'droam',
-  eventTypes: undefined,
-  quarantineQueueUrl: undefined,
-  allowedSources: undefined,
-  local: false,
-};
+const config = deployedConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:quarantine-test', DROAM_API_SECRETS: SECRET });
 
 const emulator = new Emulator();
 const saved = { ...process.env };

@@ -3,10 +3,10 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { droamHash } from '../../lib/auth';
-import type { Config } from '../../lib/config';
 import { createWebhookHandler } from '../../lib/handler';
 import { payloadTypes } from '../../lib/payload-types';
 import type { PublishResult } from '../../lib/sns/publisher';
+import { deployedConfig } from '../support/unit/harness';
 
 /**
  * What an operator sees for each outcome: one Powertools log line and one EMF
@@ -17,20 +17,7 @@ const SECRET = '0123456789abcdef0123456789abcdef';
 const NOW_MS = 1_790_000_000_000;
 const NOW_S = Math.floor(NOW_MS / 1000);
 
-const config: Config = {
-  topicArn: 'arn:aws:sns:us-east-1:123456789012:droam-events',
-  fifo: false,
-  auth: 'required',
-  apiSecrets: [SECRET],
-  timestampHeader: undefined,
-  hashHeader: undefined,
-  maxSkewSeconds: 300,
-  eventSource: 'droam',
-  eventTypes: undefined,
-  quarantineQueueUrl: undefined,
-  allowedSources: undefined,
-  local: false,
-};
+const config = deployedConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:droam-events', DROAM_API_SECRETS: SECRET });
 
 type Json = Record<string, unknown>;
 

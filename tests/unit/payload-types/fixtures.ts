@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { droamHash } from '../../../lib/auth';
-import type { Config } from '../../../lib/config';
 import { createWebhookHandler, type LogSink } from '../../../lib/handler';
 import type { HttpResponse } from '../../../lib/http/response';
 import { type PayloadIssue, payloadTypes, type ValidPayload } from '../../../lib/payload-types';
 import type { SnsMessage } from '../../../lib/sns/message';
+import { deployedConfig } from '../../support/unit/harness';
 
 export type Json = Record<string, unknown>;
 
@@ -165,20 +165,7 @@ export function samplePayload(file: string): Json {
 const SECRET = '3c1f9a7e5b2d4068a9e1c7b3d5f20486';
 const NOW_MS = 1_790_000_000_000;
 
-const config: Config = {
-  topicArn: 'arn:aws:sns:us-east-1:123456789012:droam-events',
-  fifo: false,
-  auth: 'required',
-  apiSecrets: [SECRET],
-  timestampHeader: undefined,
-  hashHeader: undefined,
-  maxSkewSeconds: 300,
-  eventSource: 'droam',
-  eventTypes: undefined,
-  quarantineQueueUrl: undefined,
-  allowedSources: undefined,
-  local: false,
-};
+const config = deployedConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:droam-events', DROAM_API_SECRETS: SECRET });
 
 export interface Relay {
   /** Posts the payload, signed, as an HTTP API (payload 2.0) event. */

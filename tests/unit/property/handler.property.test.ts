@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { droamHash } from '../../../lib/auth';
-import type { Config } from '../../../lib/config';
 import { createWebhookHandler, type LogSink } from '../../../lib/handler';
 import type { HttpResponse } from '../../../lib/http/response';
 import { payloadTypes } from '../../../lib/payload-types';
 import type { SnsMessage } from '../../../lib/sns/message';
 import type { PublishResult } from '../../../lib/sns/publisher';
+import { deployedConfig } from '../../support/unit/harness';
 
 /**
  * Generated requests against the real handler with fake SNS, clock and logger.
@@ -32,20 +32,7 @@ const ERROR_CODES = new Set([
 ]);
 const seed = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) };
 
-const config: Config = {
-  topicArn: 'arn:aws:sns:us-east-1:123456789012:droam-events',
-  fifo: false,
-  auth: 'required',
-  apiSecrets: [SECRET],
-  timestampHeader: undefined,
-  hashHeader: undefined,
-  maxSkewSeconds: 300,
-  eventSource: 'droam',
-  eventTypes: undefined,
-  quarantineQueueUrl: undefined,
-  allowedSources: undefined,
-  local: false,
-};
+const config = deployedConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:droam-events', DROAM_API_SECRETS: SECRET });
 
 interface Harness {
   handle: (event: unknown) => Promise<HttpResponse>;
