@@ -8,7 +8,7 @@ import path from 'node:path';
 import type Ajv2020 from 'ajv/dist/2020';
 import YAML from 'yaml';
 import { payloadTypes, RELAY_ATTRIBUTES } from '../../../lib/payload-types';
-import { SCHEMAS_DIR, schemaErrors, schemaValidator } from './support';
+import { SCHEMAS_DIR, schemaErrors, schemaValidator } from '../../support/contract';
 
 interface HeaderSchema {
   type: string;

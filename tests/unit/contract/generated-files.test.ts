@@ -8,7 +8,7 @@ import path from 'node:path';
 import { type ContractFile, generateContract, staleContractFiles } from '../../../lib/contract/generate';
 import { README_BEGIN, README_END } from '../../../lib/contract/readme';
 import { payloadTypes } from '../../../lib/payload-types';
-import { ROOT, SCHEMAS_DIR } from './support';
+import { ROOT, SCHEMAS_DIR } from '../../support/contract';
 
 let files: ContractFile[];
 beforeAll(async () => {

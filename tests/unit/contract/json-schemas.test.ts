@@ -8,7 +8,7 @@
 import type Ajv2020 from 'ajv/dist/2020';
 import { caseInsensitive } from '../../../lib/contract/json-schemas';
 import { payloadTypes } from '../../../lib/payload-types';
-import { changed, ENVELOPE, type Published, publishSamples, schemaErrors, schemaValidator } from './support';
+import { changed, ENVELOPE, type Published, publishSamples, schemaErrors, schemaValidator } from '../../support/contract';
 
 let ajv: Ajv2020;
 let published: Published[];

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { createPoolUsageSubscriber, type PoolUsageEvent } from '../../../functions/pool-usage-subscriber';
 import type { SnsMessage } from '../../../lib/sns/message';
 import { readSqsRecord } from '../../../lib/subscriber';
-import { changed, ENVELOPE, type Published, publishSamples } from './support';
+import { changed, ENVELOPE, type Published, publishSamples } from '../../support/contract';
 
 let published: Published[];
 beforeAll(async () => {
