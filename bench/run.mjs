@@ -37,6 +37,7 @@ const { values: flags } = parseArgs({
     'skip-e2e': { type: 'boolean', default: false },
     'skip-profile': { type: 'boolean', default: false },
     'skip-experiments': { type: 'boolean', default: false },
+    'memory-all': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'bench', 'results.json') },
   },
 });
@@ -44,8 +45,8 @@ const quick = flags.quick === true;
 
 /** How much of everything; `--quick` is a smoke run of the whole harness. */
 const PLAN = quick
-  ? { coldSamples: 5, probeSamples: 3, warmup: 1_000, batch: 1_000, batches: 5, expColdSamples: 3, expWarmup: 500, expBatch: 1_000, expBatches: 2, profileColdRuns: 2, profileInvocations: 2_000, e2eSeconds: 3, e2eWarmup: 1 }
-  : { coldSamples: 20, probeSamples: 10, warmup: 5_000, batch: 5_000, batches: 20, expColdSamples: 15, expWarmup: 3_000, expBatch: 2_500, expBatches: 4, profileColdRuns: 6, profileInvocations: 20_000, e2eSeconds: 10, e2eWarmup: 2 };
+  ? { coldSamples: 5, probeSamples: 3, warmup: 1_000, batch: 1_000, statsBatches: 3, batches: 6, expColdSamples: 3, expWarmup: 500, expBatch: 1_000, expBatches: 2, profileColdRuns: 2, profileInvocations: 2_000, e2eSeconds: 3, e2eWarmup: 1 }
+  : { coldSamples: 20, probeSamples: 10, warmup: 5_000, batch: 5_000, statsBatches: 5, batches: 20, expColdSamples: 12, expWarmup: 2_000, expBatch: 2_500, expBatches: 2, profileColdRuns: 6, profileInvocations: 15_000, e2eSeconds: 6, e2eWarmup: 1 };
 const E2E_CONNECTIONS = 8;
 
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
@@ -117,6 +118,8 @@ const EXPERIMENTS = [
   { key: 'exp-sqs-external', short: 'SQS external', label: 'exclude @aws-sdk/client-sqs (quarantine loads it from the Lambda runtime)', entry: 'functions/webhook.ts', overrides: { external: ['@aws-sdk/client-sqs'] } },
   { key: 'exp-creds-external', short: 'creds external', label: `exclude the credential providers Lambda never uses (${UNUSED_CREDENTIAL_PROVIDERS.length})`, entry: 'functions/webhook.ts', overrides: { external: UNUSED_CREDENTIAL_PROVIDERS } },
   { key: 'exp-both-external', short: 'SQS + creds external', label: 'both exclusions', entry: 'functions/webhook.ts', overrides: { external: ['@aws-sdk/client-sqs', ...UNUSED_CREDENTIAL_PROVIDERS] } },
+  { key: 'exp-floor', short: 'floor', label: '(f) the floor, for reference', entry: 'bench/peers/floor.ts' },
+  { key: 'exp-floor-attributes', short: 'floor + attributes', label: '(f) the floor publishing our message attributes too', entry: 'bench/experiments/floor-with-attributes.ts' },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -245,58 +248,84 @@ const probeSummary = probeList.map((probe) => {
 for (const probe of probeSummary) log(`  ${probe.label}: ${probe.load.median.toFixed(1)} ms (${probe.bundleBytes} B)`);
 
 // 6. Warm + memory -----------------------------------------------------------------------------
-const measured = PLAN.batch * PLAN.batches;
-log(`\n[5/9] warm: ${PLAN.warmup} warm-up + ${measured} measured invocations per contender (mix ${JSON.stringify(fixtures.MIX)}), batches of ${PLAN.batch} interleaved`);
+// Latency, throughput and CPU come from the first PLAN.statsBatches batches, interleaved across all
+// contenders; the memory run then goes on to PLAN.batches for ours (all of them with --memory-all).
+const statsInvocations = PLAN.batch * PLAN.statsBatches;
+const memoryInvocations = PLAN.batch * PLAN.batches;
+const memoryKeys = flags['memory-all'] ? keys : keys.filter((key) => key === 'ours');
+log(
+  `\n[5/9] warm: ${PLAN.warmup} warm-up + ${statsInvocations} measured invocations per contender (mix ${JSON.stringify(fixtures.MIX)}), batches of ${PLAN.batch} interleaved; ` +
+    `memory of ${memoryKeys.join(', ')} over ${memoryInvocations}`,
+);
 /** @type {Record<string, Awaited<ReturnType<typeof startWorker>>>} */
 const workers = {};
 /** @type {Record<string, { baseline: any, samples: { invocations: number, heapUsed: number, rss: number }[], wallMs: number, cpuMs: number, final?: any }>} */
 const memory = {};
 try {
   for (const key of keys) {
-    workers[key] = await startWorker(fileOf(key), fixturesFile, root, measured, childEnv);
+    workers[key] = await startWorker(fileOf(key), fixturesFile, root, statsInvocations, childEnv);
     await workers[key].call({ cmd: 'run', n: PLAN.warmup, record: false });
     memory[key] = { baseline: await workers[key].call({ cmd: 'memory' }), samples: [], wallMs: 0, cpuMs: 0 };
   }
   for (let batch = 0; batch < PLAN.batches; batch++) {
-    for (const key of rotate(keys, batch)) {
+    const stats = batch < PLAN.statsBatches;
+    for (const key of rotate(stats ? keys : memoryKeys, batch)) {
       const worker = /** @type {(typeof workers)[string]} */ (workers[key]);
       const m = /** @type {(typeof memory)[string]} */ (memory[key]);
-      const { wallMs, cpuMs } = await worker.call({ cmd: 'run', n: PLAN.batch, record: true });
-      m.wallMs += wallMs;
-      m.cpuMs += cpuMs;
+      const { wallMs, cpuMs } = await worker.call({ cmd: 'run', n: PLAN.batch, record: stats });
+      if (stats) {
+        m.wallMs += wallMs;
+        m.cpuMs += cpuMs;
+      }
       const usage = await worker.call({ cmd: 'memory' });
       m.samples.push({ invocations: (batch + 1) * PLAN.batch, heapUsed: usage.heapUsed, rss: usage.rss });
     }
-    if ((batch + 1) % 5 === 0 || batch + 1 === PLAN.batches) log(`  ${(batch + 1) * PLAN.batch}/${measured}`);
+    if (batch + 1 === PLAN.statsBatches) {
+      for (const key of keys) /** @type {(typeof memory)[string]} */ (memory[key]).final = await workers[key]?.call({ cmd: 'stats' });
+      for (const key of keys.filter((k) => !memoryKeys.includes(k))) await workers[key]?.stop();
+    }
+    if ((batch + 1) % 5 === 0 || batch + 1 === PLAN.batches) log(`  ${(batch + 1) * PLAN.batch}/${memoryInvocations}`);
   }
-  for (const key of keys) /** @type {(typeof memory)[string]} */ (memory[key]).final = await workers[key]?.call({ cmd: 'stats' });
 } finally {
   for (const worker of Object.values(workers)) await worker.stop();
 }
+/** Median of a list. @param {number[]} values */
+const median = (values) => describe(values).median;
 const warm = Object.fromEntries(
   keys.map((key) => {
     const m = /** @type {(typeof memory)[string]} */ (memory[key]);
-    const last = m.samples.at(-1);
+    const n = m.samples.length;
+    const quarter = Math.max(1, Math.floor(n / 4));
     const heapSlope = slope(
       m.samples.map((s) => s.invocations),
       m.samples.map((s) => s.heapUsed),
     );
+    const rssSlope = slope(
+      m.samples.map((s) => s.invocations),
+      m.samples.map((s) => s.rss),
+    );
+    const invocations = m.samples.at(-1)?.invocations ?? 0;
     return [
       key,
       {
-        invocations: measured,
+        invocations: statsInvocations,
         mix: m.final.all,
         byKind: m.final.byKind,
         statuses: m.final.statuses,
-        throughputPerSecond: measured / (m.wallMs / 1000),
-        cpuMicrosPerInvocation: (m.cpuMs * 1000) / measured,
+        throughputPerSecond: statsInvocations / (m.wallMs / 1000),
+        cpuMicrosPerInvocation: (m.cpuMs * 1000) / statsInvocations,
         memory: {
+          invocations,
           rssAfterWarmupMiB: m.baseline.rss / 2 ** 20,
           heapAfterWarmupMiB: m.baseline.heapUsed / 2 ** 20,
-          rssGrowthMiB: ((last?.rss ?? m.baseline.rss) - m.baseline.rss) / 2 ** 20,
-          heapGrowthMiB: ((last?.heapUsed ?? m.baseline.heapUsed) - m.baseline.heapUsed) / 2 ** 20,
+          // RSS moves by tens of MiB as V8 and malloc give pages back and take them again: compare the
+          // first and last quarters of the samples, and fit a trend, rather than two single readings.
+          rssGrowthMiB: (median(m.samples.slice(-quarter).map((s) => s.rss)) - median(m.samples.slice(0, quarter).map((s) => s.rss))) / 2 ** 20,
+          rssTrendMiB: (rssSlope * invocations) / 2 ** 20,
+          rssRangeMiB: [Math.min(...m.samples.map((s) => s.rss)) / 2 ** 20, Math.max(...m.samples.map((s) => s.rss)) / 2 ** 20],
+          heapGrowthMiB: (median(m.samples.slice(-quarter).map((s) => s.heapUsed)) - median(m.samples.slice(0, quarter).map((s) => s.heapUsed))) / 2 ** 20,
+          heapTrendMiB: (heapSlope * invocations) / 2 ** 20,
           heapSlopeBytesPerInvocation: heapSlope,
-          rssMaxMiB: Math.max(...m.samples.map((s) => s.rss)) / 2 ** 20,
           samples: m.samples,
         },
       },
@@ -361,7 +390,7 @@ const results = {
   quick,
   durationSeconds: round((Date.now() - startedAt) / 1000, 0),
   machine,
-  plan: { ...PLAN, measuredInvocations: measured, e2eConnections: E2E_CONNECTIONS, mix: fixtures.MIX },
+  plan: { ...PLAN, statsInvocations, memoryInvocations, memoryOf: memoryKeys, e2eConnections: E2E_CONNECTIONS, mix: fixtures.MIX },
   method: {
     build: { esbuildOptions, note: 'options from serverless.yml custom.esbuild as serverless-esbuild applies them; zip as serverless-esbuild makes it (deflate level 1)' },
     snsStub:
@@ -591,15 +620,30 @@ async function whereTheTimeGoes() {
     const coldProfiles = readProfiles(coldDir, readdirSync(coldDir)).map((p) => attribute(p, { split: true }));
     const runs = coldProfiles.length;
 
-    const worker = await startWorker(mapped.file, fixturesFile, root, 0, childEnv);
-    const warmFile = path.join(dir, 'warm.cpuprofile');
-    try {
-      await worker.call({ cmd: 'run', n: PLAN.warmup, record: false });
-      await worker.call({ cmd: 'profile', n: PLAN.profileInvocations, intervalUs: 100, file: warmFile });
-    } finally {
-      await worker.stop();
-    }
-    const warmProfile = attribute(JSON.parse(readFileSync(warmFile, 'utf8')));
+    /** A warm profile of one bundle, attributed. @param {string} file @param {(p: any) => any} attributeFn @param {string} name */
+    const warmProfileOf = async (file, attributeFn, name) => {
+      const worker = await startWorker(file, fixturesFile, root, 0, childEnv);
+      const profileFile = path.join(dir, `${name}.cpuprofile`);
+      try {
+        await worker.call({ cmd: 'run', n: PLAN.warmup, record: false });
+        await worker.call({ cmd: 'profile', n: PLAN.profileInvocations, intervalUs: 100, file: profileFile });
+      } finally {
+        await worker.stop();
+      }
+      return attributeFn(JSON.parse(readFileSync(profileFile, 'utf8')));
+    };
+    const warmProfile = await warmProfileOf(mapped.file, attribute, 'ours');
+    // The floor, for what the SDK alone costs per invocation in the same mix.
+    const floorContender = /** @type {import('./lib/build.mjs').Contender} */ (CONTENDERS.find((c) => c.key === 'floor'));
+    const floorMapped = await buildContender(root, path.join(buildDir, 'profile'), floorContender, { sourcemap: 'external' });
+    const floorProfile = await warmProfileOf(floorMapped.file, attributor(floorMapped.file), 'floor');
+    const isSdk = (/** @type {string} */ bucket) => /^@(smithy|aws-sdk)\//.test(bucket) || bucket.startsWith('(Node HTTP');
+    const split = (/** @type {{ bucket: string, ms: number }[]} */ rows) => ({
+      sdkAndHttp: rows.filter((r) => isSdk(r.bucket)).reduce((sum, r) => sum + r.ms, 0),
+      rest: rows.filter((r) => !isSdk(r.bucket)).reduce((sum, r) => sum + r.ms, 0),
+    });
+    const oursRows = merge([/** @type {Map<string, number>} */ (warmProfile.invoke)], PLAN.profileInvocations / 1000);
+    const floorRows = merge([/** @type {Map<string, number>} */ (floorProfile.invoke)], PLAN.profileInvocations / 1000);
     return {
       bundleIdenticalToMeasured: identical,
       note: 'CPU time (µs sampling) charged to the deepest bundle frame, mapped to its source package; profiling slows code down, read the shares more than the absolute values',
@@ -611,7 +655,9 @@ async function whereTheTimeGoes() {
         coldProfiles.map((p) => /** @type {Map<string, number>} */ (p.invoke)),
         runs,
       ).slice(0, 20),
-      perRequestMicros: merge([/** @type {Map<string, number>} */ (warmProfile.invoke)], PLAN.profileInvocations / 1000).slice(0, 20),
+      perRequestMicros: oursRows.slice(0, 24),
+      perRequestSplit: { ours: split(oursRows), floor: split(floorRows) },
+      floorPerRequestMicros: floorRows.slice(0, 10),
       perRequestOutside: merge([/** @type {Map<string, number>} */ (warmProfile.other)], PLAN.profileInvocations / 1000).slice(0, 8),
     };
   } finally {
