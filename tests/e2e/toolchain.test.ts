@@ -221,19 +221,28 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
     ]);
   });
 
-  // The example subscriber's sqs event adds its queue's read permissions to the one role of the stack (Serverless does so
-  // even for a function with a role of its own): a subscriber meant for production belongs in a stack of its own.
-  it('grants only sns:Publish on the topic, sqs:SendMessage on the quarantine queue and reading the example subscriber queue, besides logs', () => {
-    const role = template.Resources.IamRoleLambdaExecution?.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[] | string; Resource: unknown }[] } }[] };
-    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
-    const granted = statements.map((s) => ({ actions: ([] as string[]).concat(s.Action).sort(), resource: s.Resource }));
-    const nonLog = granted.filter((g) => !g.actions.every((a) => a.startsWith('logs:')));
-    expect(nonLog).toEqual([
-      { actions: ['sns:Publish'], resource: { Ref: 'Topic' } },
-      { actions: ['sqs:SendMessage'], resource: { 'Fn::GetAtt': ['QuarantineQueue', 'Arn'] } },
-      { actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], resource: [{ 'Fn::GetAtt': ['PoolUsageQueue', 'Arn'] }] },
+  it('gives the webhook a role of its own: its log group, sns:Publish on the topic, sqs:SendMessage on the quarantine queue', () => {
+    const fn = template.Resources.WebhookLambdaFunction?.Properties as { Role: unknown; Environment: { Variables: Record<string, unknown> } };
+    expect(fn.Role).toEqual({ 'Fn::GetAtt': ['WebhookRole', 'Arn'] });
+    const role = template.Resources.WebhookRole?.Properties as { Policies: { PolicyDocument: { Statement: unknown[] } }[]; ManagedPolicyArns?: unknown };
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['WebhookLogGroup', 'Arn'] } },
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'Topic' } },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['QuarantineQueue', 'Arn'] } },
+      // X-Ray only when the tracing parameter is on.
+      { 'Fn::If': ['TracingEnabled', { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }, { Ref: 'AWS::NoValue' }] },
     ]);
-    expect(granted.flatMap((g) => g.actions).some((a) => a.includes('*'))).toBe(false);
+  });
+
+  it('keeps the example subscriber apart: no secret, no publish right, only reading its own queue', () => {
+    const fn = template.Resources.PoolUsageSubscriberLambdaFunction?.Properties as { Role: unknown; Environment: { Variables: Record<string, unknown> } };
+    expect(Object.keys(fn.Environment.Variables).sort()).toEqual(['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+    const role = template.Resources.IamRoleLambdaExecution?.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[] | string; Resource: unknown }[] } }[] };
+    const nonLog = role.Policies.flatMap((p) => p.PolicyDocument.Statement)
+      .map((s) => ({ actions: ([] as string[]).concat(s.Action).sort(), resource: s.Resource }))
+      .filter((g) => !g.actions.every((a) => a.startsWith('logs:')));
+    expect(nonLog).toEqual([{ actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], resource: [{ 'Fn::GetAtt': ['PoolUsageQueue', 'Arn'] }] }]);
   });
 
   it('carries no secret: the api secrets are an SSM reference resolved by CloudFormation', () => {
