@@ -8,6 +8,8 @@
  *   (b)    bench/peers/zod-relay.ts — ours with zod 4 in place of valibot
  *   (f)    bench/peers/floor.ts — JSON.parse and publish with the same SNS client: the floor
  *
+ * `--report <results.json>` prints the report of an earlier run without measuring anything.
+ *
  * Phases: build (as serverless.yml builds) → sizes → conformance (same answers?) → cold start
  * (fresh process per sample, interleaved) → module-load probes → warm + memory (one long-lived
  * instance per contender, batches interleaved) → where the time goes (CPU profiles of ours) →
@@ -39,14 +41,20 @@ const { values: flags } = parseArgs({
     'skip-experiments': { type: 'boolean', default: false },
     'memory-all': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'bench', 'results.json') },
+    report: { type: 'string' },
   },
 });
+// `--report <results.json>`: print the markdown of an earlier run again, measuring nothing.
+if (flags.report !== undefined) {
+  process.stdout.write(report(JSON.parse(readFileSync(flags.report, 'utf8'))).text);
+  process.exit(0);
+}
 const quick = flags.quick === true;
 
 /** How much of everything; `--quick` is a smoke run of the whole harness. */
 const PLAN = quick
   ? { coldSamples: 5, probeSamples: 3, warmup: 1_000, batch: 1_000, statsBatches: 3, batches: 6, expColdSamples: 3, expWarmup: 500, expBatch: 1_000, expBatches: 2, profileColdRuns: 2, profileInvocations: 2_000, e2eSeconds: 3, e2eWarmup: 1 }
-  : { coldSamples: 20, probeSamples: 10, warmup: 5_000, batch: 5_000, statsBatches: 5, batches: 20, expColdSamples: 12, expWarmup: 2_000, expBatch: 2_500, expBatches: 2, profileColdRuns: 6, profileInvocations: 15_000, e2eSeconds: 6, e2eWarmup: 1 };
+  : { coldSamples: 20, probeSamples: 10, warmup: 5_000, batch: 5_000, statsBatches: 5, batches: 20, expColdSamples: 12, expWarmup: 2_000, expBatch: 1_000, expBatches: 6, profileColdRuns: 6, profileInvocations: 15_000, e2eSeconds: 6, e2eWarmup: 1 };
 const E2E_CONNECTIONS = 8;
 
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
@@ -535,13 +543,18 @@ async function runExperiments() {
   const running = {};
   /** @type {Record<string, any>} */
   const stats = {};
+  /** @type {Record<string, number>} */
+  const cpuMs = Object.fromEntries(all.map((key) => [key, 0]));
   try {
     for (const key of all) {
       running[key] = await startWorker(file(key), fixturesFile, root, PLAN.expBatch * PLAN.expBatches, childEnv);
       await running[key].call({ cmd: 'run', n: PLAN.expWarmup, record: false });
     }
     for (let batch = 0; batch < PLAN.expBatches; batch++) {
-      for (const key of rotate(all, batch)) await running[key]?.call({ cmd: 'run', n: PLAN.expBatch, record: true });
+      for (const key of rotate(all, batch)) {
+        const result = await running[key]?.call({ cmd: 'run', n: PLAN.expBatch, record: true });
+        cpuMs[key] = (cpuMs[key] ?? 0) + (result?.cpuMs ?? NaN);
+      }
     }
     for (const key of all) stats[key] = await running[key]?.call({ cmd: 'stats' });
   } finally {
@@ -561,6 +574,7 @@ async function runExperiments() {
       cpu: describe(c.cpu),
       warmP50: stats[key]?.all.p50,
       warmPoolP50: stats[key]?.byKind.pool?.p50,
+      warmCpuMicros: ((cpuMs[key] ?? NaN) * 1000) / (PLAN.expBatch * PLAN.expBatches),
       statuses: stats[key]?.statuses,
     };
   };
@@ -576,6 +590,7 @@ async function runExperiments() {
         coldCpuMs: r.cpu.median - base.cpu.median,
         warmP50Us: r.warmP50 - base.warmP50,
         warmPoolP50Us: r.warmPoolP50 - base.warmPoolP50,
+        warmCpuUs: r.warmCpuMicros - base.warmCpuMicros,
       },
     };
   });

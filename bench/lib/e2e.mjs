@@ -60,6 +60,9 @@ export async function endToEnd({ root, contenders, request, seconds, warmupSecon
     doc.setIn(['custom', 'serverless-offline', 'lambdaPort'], lambdaPort);
     doc.setIn(['custom', 'serverless-offline', 'host'], '127.0.0.1');
     doc.delete('useDotenv');
+    // Every contender gets the environment our function declares (provider-level settings stay where they are).
+    const webhookName = Object.entries(/** @type {any} */ (doc.toJS()).functions ?? {}).find(([, f]) => /** @type {any} */ (f)?.handler === 'functions/webhook.handler')?.[0];
+    const environment = webhookName === undefined ? undefined : doc.getIn(['functions', webhookName, 'environment']);
     /** @type {Record<string, unknown>} */
     const functions = {};
     for (const contender of contenders) {
@@ -68,6 +71,7 @@ export async function endToEnd({ root, contenders, request, seconds, warmupSecon
       cpSync(contender.file, target);
       functions[contender.key] = {
         handler: `bundles/${contender.key}/${contender.zipEntry.replace(/\.js$/, '')}.handler`,
+        ...(environment === undefined ? {} : { environment }),
         events: [{ httpApi: { method: 'POST', path: `/bench/${contender.key}` } }],
       };
     }

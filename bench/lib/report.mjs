@@ -111,6 +111,8 @@ export function report(r) {
     .map(([kind, counts]) => `${kind} ${Object.keys(/** @type {object} */ (counts)).join('/')}`)
     .join(', ')}`).join('; ');
   out.push('');
+  out.push(`Cold-start answers — ${KEYS.map((k) => `${label(k)}: ${Object.entries(cold(k).statuses ?? {}).map(([status, n]) => `${status} ×${n}`).join(', ')}`).join('; ')}.`);
+  out.push('');
   out.push(`Answers seen in the warm mix — ${statusNote}. The floor publishes everything (no auth, no validation).`);
   out.push('');
   out.push('### Ratios and the issue\'s targets');
@@ -152,13 +154,13 @@ export function report(r) {
   if (r.experiments) {
     out.push('One change at a time to our function (built from functions/webhook.ts with a substitution or an extra `external`; measured in their own interleaved rounds, Δ against ours in the same rounds):');
     out.push('');
-    out.push('| variant | zip, bytes (Δ) | module load, ms (Δ) | load + first, ms (Δ) | load + first, CPU ms (Δ) | warm p50 mix, µs (Δ) | warm p50 pool, µs (Δ) |');
-    out.push('|---|---:|---:|---:|---:|---:|---:|');
+    out.push('| variant | zip, bytes (Δ) | module load, ms (Δ) | load + first, ms (Δ) | load + first, CPU ms (Δ) | warm p50 mix, µs (Δ) | warm p50 pool, µs (Δ) | warm CPU / invocation, µs (Δ) |');
+    out.push('|---|---:|---:|---:|---:|---:|---:|---:|');
     const signed = (/** @type {number} */ n, digits = 1) => (Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(digits)}` : '–');
     for (const e of r.experiments) {
       const first = e.key === 'ours';
       out.push(
-        `| ${e.label} | ${int(e.zipBytes)}${first ? '' : ` (${signed(e.delta.zipBytes, 0)})`} | ${fixed(e.load.median)}${first ? '' : ` (${signed(e.delta.loadMs)})`} | ${fixed(e.total.median)}${first ? '' : ` (${signed(e.delta.coldMs)})`} | ${fixed(e.cpu.median)}${first ? '' : ` (${signed(e.delta.coldCpuMs)})`} | ${fixed(e.warmP50, 0)}${first ? '' : ` (${signed(e.delta.warmP50Us, 0)})`} | ${fixed(e.warmPoolP50, 0)}${first ? '' : ` (${signed(e.delta.warmPoolP50Us, 0)})`} |`,
+        `| ${e.label} | ${int(e.zipBytes)}${first ? '' : ` (${signed(e.delta.zipBytes, 0)})`} | ${fixed(e.load.median)}${first ? '' : ` (${signed(e.delta.loadMs)})`} | ${fixed(e.total.median)}${first ? '' : ` (${signed(e.delta.coldMs)})`} | ${fixed(e.cpu.median)}${first ? '' : ` (${signed(e.delta.coldCpuMs)})`} | ${fixed(e.warmP50, 0)}${first ? '' : ` (${signed(e.delta.warmP50Us, 0)})`} | ${fixed(e.warmPoolP50, 0)}${first ? '' : ` (${signed(e.delta.warmPoolP50Us, 0)})`} | ${fixed(e.warmCpuMicros, 0)}${first ? '' : ` (${signed(e.delta.warmCpuUs, 0)})`} |`,
       );
     }
     out.push('');
