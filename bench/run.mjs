@@ -297,13 +297,22 @@ try {
 } finally {
   for (const worker of Object.values(workers)) await worker.stop();
 }
-/** Median of a list. @param {number[]} values */
-const median = (values) => describe(values).median;
+/**
+ * Low- and high-water marks of the second half of a series minus those of the first half.
+ * @param {number[]} values @param {string} prefix
+ */
+function halves(values, prefix) {
+  const middle = Math.floor(values.length / 2);
+  const first = values.slice(0, Math.max(1, middle));
+  const second = values.slice(middle);
+  return {
+    [`${prefix}LowGrowthMiB`]: Math.min(...second) - Math.min(...first),
+    [`${prefix}HighGrowthMiB`]: Math.max(...second) - Math.max(...first),
+  };
+}
 const warm = Object.fromEntries(
   keys.map((key) => {
     const m = /** @type {(typeof memory)[string]} */ (memory[key]);
-    const n = m.samples.length;
-    const quarter = Math.max(1, Math.floor(n / 4));
     const heapSlope = slope(
       m.samples.map((s) => s.invocations),
       m.samples.map((s) => s.heapUsed),
@@ -326,12 +335,13 @@ const warm = Object.fromEntries(
           invocations,
           rssAfterWarmupMiB: m.baseline.rss / 2 ** 20,
           heapAfterWarmupMiB: m.baseline.heapUsed / 2 ** 20,
-          // RSS moves by tens of MiB as V8 and malloc give pages back and take them again: compare the
-          // first and last quarters of the samples, and fit a trend, rather than two single readings.
-          rssGrowthMiB: (median(m.samples.slice(-quarter).map((s) => s.rss)) - median(m.samples.slice(0, quarter).map((s) => s.rss))) / 2 ** 20,
+          // RSS jumps by tens of MiB and back as the allocator keeps and returns pages (heapTotal and
+          // external stay flat meanwhile), so single readings mean little: compare the low-water and the
+          // high-water marks of the first and second halves of the samples, and fit a trend to the heap.
+          ...halves(m.samples.map((s) => s.rss / 2 ** 20), 'rss'),
+          ...halves(m.samples.map((s) => s.heapUsed / 2 ** 20), 'heap'),
           rssTrendMiB: (rssSlope * invocations) / 2 ** 20,
           rssRangeMiB: [Math.min(...m.samples.map((s) => s.rss)) / 2 ** 20, Math.max(...m.samples.map((s) => s.rss)) / 2 ** 20],
-          heapGrowthMiB: (median(m.samples.slice(-quarter).map((s) => s.heapUsed)) - median(m.samples.slice(0, quarter).map((s) => s.heapUsed))) / 2 ** 20,
           heapTrendMiB: (heapSlope * invocations) / 2 ** 20,
           heapSlopeBytesPerInvocation: heapSlope,
           samples: m.samples,
