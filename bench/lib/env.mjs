@@ -5,7 +5,7 @@
  * is resolved by CloudFormation or SSM, plus what the Lambda runtime sets. Nothing is inherited from
  * the shell but PATH, so a developer's AWS profile or region cannot leak in.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readServerless } from './build.mjs';
@@ -56,6 +56,7 @@ export function functionEnvironment(root, secret, options = {}) {
 /** What the Lambda runtime adds, with dummy credentials; HOME is empty so no ~/.aws file is read. */
 export function lambdaEnvironment() {
   const home = mkdtempSync(path.join(tmpdir(), 'droam-bench-home-'));
+  process.once('exit', () => rmSync(home, { recursive: true, force: true }));
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
