@@ -17,13 +17,15 @@ const sns = new SNSClient({
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
 });
 
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'droam-webhook-relay';
+
 export const handler = createWebhookHandler({
   config,
   registry: payloadTypes,
   publish: snsPublisher(sns, config.topicArn, 7_000),
   quarantine: config.quarantineQueueUrl === undefined ? undefined : sqsQuarantine(config.quarantineQueueUrl, 2_000),
   now: Date.now,
-  logger: new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'droam-webhook-relay' }),
-  // Namespace and service from POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME.
-  metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'DroamWebhookRelay' }),
+  logger: new Logger({ serviceName }),
+  // EMF on the request's log line: `service` is both the log field and the metrics dimension.
+  metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'DroamWebhookRelay', serviceName }),
 });

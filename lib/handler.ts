@@ -1,7 +1,7 @@
 import { decodeRequest } from './http/request';
 import { type HttpResponse, toHttpResponse } from './http/response';
 import type { Outcome, RequestFacts } from './outcome';
-import { type MetricsSink, recordRequest } from './metrics';
+import { type MetricsSink, recordRequest, takeEmf } from './metrics';
 import { type PipelineDeps, processWebhook } from './pipeline';
 
 /** The part of a logger the handler uses; Powertools' Logger fits it. */
@@ -9,6 +9,16 @@ export interface LogSink {
   info(message: string, attributes: Record<string, unknown>): void;
   warn(message: string, attributes: Record<string, unknown>): void;
   error(message: string, attributes: Record<string, unknown>): void;
+  /** The lowest level written (Powertools: DEBUG, INFO, WARN, ERROR, …); absent means everything is written. */
+  getLevelName?(): string;
+}
+
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+type LineLevel = 'info' | 'warn' | 'error';
+
+function writes(logger: LogSink, level: LineLevel): boolean {
+  const threshold = LEVELS.indexOf(logger.getLevelName?.().toUpperCase() ?? 'TRACE');
+  return threshold <= LEVELS.indexOf(level.toUpperCase());
 }
 
 export interface HandlerDeps extends PipelineDeps {
@@ -49,50 +59,59 @@ export function createWebhookHandler(deps: HandlerDeps): (event: unknown) => Pro
       undeclaredTypesSeen.add(outcome.type);
       facts.firstOfUndeclaredType = true;
     }
-    log(deps.logger, outcome, facts, { request_id: requestId, correlation_id: requestId, event_format: format, duration_ms: deps.now() - started });
+    const level = levelOf(outcome, facts);
+    let emf: Record<string, unknown> = {};
     if (deps.metrics !== undefined) {
       try {
         recordRequest(deps.metrics, outcome, { eventType: facts.eventType, publishLatencyMs: facts.publishLatencyMs });
+        // On the request's line when that line is written; on a line of their own when the log level hides it.
+        if (writes(deps.logger, level)) emf = takeEmf(deps.metrics);
+        else deps.metrics.publishStoredMetrics();
       } catch {
         // Metrics must never cost the sender its answer.
       }
     }
+    log(deps.logger, level, outcome, facts, { request_id: requestId, correlation_id: requestId, event_format: format, duration_ms: deps.now() - started, ...emf });
     return toHttpResponse(outcome);
   };
 }
 
-function log(logger: LogSink, outcome: Outcome, facts: RequestFacts, base: Record<string, unknown>): void {
+/** Failures are errors (a message SNS refused too: no retry mends it), other rejections warnings. */
+function levelOf(outcome: Outcome, facts: RequestFacts): LineLevel {
+  if (outcome.outcome === 'rejected') return outcome.status >= 500 || outcome.code === 'publish_rejected' ? 'error' : 'warn';
+  // The first event of an undeclared type since cold start: the request's own line carries the notice.
+  if (outcome.outcome === 'published' && facts.firstOfUndeclaredType === true) return 'warn';
+  return 'info';
+}
+
+function log(logger: LogSink, level: LineLevel, outcome: Outcome, facts: RequestFacts, base: Record<string, unknown>): void {
   const line: Record<string, unknown> = { ...base, outcome: outcome.outcome, status: outcome.status };
   if (facts.authHeaders !== undefined) line.auth_headers = facts.authHeaders;
   if (facts.authFailure !== undefined) line.auth_failure = facts.authFailure;
   if (facts.quarantined !== undefined) line.quarantined = facts.quarantined;
+  let message: string;
   switch (outcome.outcome) {
     case 'echo':
-      logger.info('echo answered', line);
-      return;
-    case 'published': {
-      const published = { ...line, type: outcome.type, id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared };
-      // The request's own line carries the once-per-cold-start notice, so there is still one line per request.
-      if (facts.firstOfUndeclaredType === true) logger.warn('event of an undeclared dRoam type published on its envelope alone (first since cold start)', published);
-      else logger.info('event published', published);
-      return;
-    }
+      message = 'echo answered';
+      break;
+    case 'published':
+      Object.assign(line, { type: outcome.type, id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared });
+      message = level === 'warn' ? 'event of an undeclared dRoam type published on its envelope alone (first since cold start)' : 'event published';
+      break;
     case 'skipped':
-      logger.info('event type not published by this stage', { ...line, type: outcome.type });
-      return;
-    case 'rejected': {
-      const rejected = {
-        ...line,
+      line.type = outcome.type;
+      message = 'event type not published by this stage';
+      break;
+    case 'rejected':
+      Object.assign(line, {
         error: outcome.code,
         ...(outcome.type === undefined ? {} : { type: outcome.type }),
         ...(outcome.id === undefined ? {} : { id: outcome.id }),
         ...(outcome.issues === undefined ? {} : { issues: outcome.issues }),
         ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
-      };
-      // A message SNS refused is our failure too, though no retry can mend it.
-      if (outcome.status >= 500 || outcome.code === 'publish_rejected') logger.error('request failed', rejected);
-      else logger.warn('request rejected', rejected);
-      return;
-    }
+      });
+      message = level === 'error' ? 'request failed' : 'request rejected';
+      break;
   }
+  logger[level](message, line);
 }

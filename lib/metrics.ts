@@ -1,15 +1,21 @@
 import type { Outcome } from './outcome';
 
 /**
- * CloudWatch metrics for one request, as one EMF document (no API call):
- * every metric is aggregated per service, per `event_type` where the type is
- * known, and per `reason` for rejections.
+ * CloudWatch metrics for one request, as EMF (no API call): every metric is
+ * aggregated per service, per `event_type` where the type is known, and per
+ * `reason` for rejections. The EMF fields ride on the request's own log line,
+ * so a request still writes one line (and one JSON serialisation less).
  */
 
 /** The part of Powertools' Metrics the handler uses. */
 export interface MetricsSink {
   addMetric(name: string, unit: 'Count' | 'Milliseconds', value: number): unknown;
   addDimensions(dimensions: Record<string, string>): unknown;
+  /** The stored metrics as an EMF document, without writing it. */
+  serializeMetrics(): object;
+  clearMetrics(): void;
+  clearDimensions(): void;
+  /** Writes the stored metrics as their own line: for when the request line will not be written. */
   publishStoredMetrics(): void;
   /** Emits the `ColdStart` metric on the first call only. */
   captureColdStartMetric(): void;
@@ -22,6 +28,7 @@ export interface RequestMeasures {
   readonly eventType?: string | undefined;
 }
 
+/** Stores the request's metrics; `takeEmf` or `publishStoredMetrics` then writes them. */
 export function recordRequest(metrics: MetricsSink, outcome: Outcome, measures: RequestMeasures): void {
   metrics.addMetric('received', 'Count', 1);
   metrics.addDimensions({});
@@ -46,5 +53,19 @@ export function recordRequest(metrics: MetricsSink, outcome: Outcome, measures: 
       if (outcome.code === 'quarantine_failed') metrics.addMetric('quarantine_failures', 'Count', 1);
       break;
   }
-  metrics.publishStoredMetrics();
+}
+
+/**
+ * The stored metrics as EMF fields for a log line (`_aws`, dimensions, values), and the store cleared.
+ * `service` is left to the log line, whose logger has the same service name (it reserves that key).
+ */
+export function takeEmf(metrics: MetricsSink): Record<string, unknown> {
+  try {
+    const emf: Record<string, unknown> = { ...metrics.serializeMetrics() };
+    delete emf.service;
+    return emf;
+  } finally {
+    metrics.clearMetrics();
+    metrics.clearDimensions();
+  }
 }

@@ -9,8 +9,8 @@ import type { PublishResult } from '../../lib/sns/publisher';
 import { deployedConfig } from '../support/unit/harness';
 
 /**
- * What an operator sees for each outcome: one Powertools log line and one EMF
- * metrics document per request, as written to stdout, parsed back.
+ * What an operator sees for each outcome: one Powertools log line per request
+ * that is also its EMF metrics document, as written to stdout/stderr, parsed back.
  */
 
 const SECRET = '0123456789abcdef0123456789abcdef';
@@ -60,7 +60,8 @@ async function observe(event: unknown, publish: PublishResult = { ok: true, mess
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as Json);
-    return { status: response.statusCode, logs: lines.filter((l) => !('_aws' in l)), emf: lines.filter((l) => '_aws' in l) };
+    // One line per request: the log line carries the EMF fields.
+    return { status: response.statusCode, logs: lines, emf: lines.filter((l) => '_aws' in l) };
   } finally {
     for (const spy of spies) spy.mockRestore();
   }
@@ -77,6 +78,8 @@ function parseEmf(doc: Json): Emf {
   const [directive] = aws.CloudWatchMetrics;
   if (directive === undefined) throw new Error('no CloudWatchMetrics directive');
   expect(directive.Namespace).toBe('RelayTest');
+  // Every dimension the directive names has a value on the line.
+  for (const name of directive.Dimensions.flat()) expect(typeof doc[name]).toBe('string');
   const metrics = Object.fromEntries(directive.Metrics.map((m) => [m.Name, { unit: m.Unit, value: doc[m.Name] }]));
   return { dimensions: directive.Dimensions.map((d) => [...d].sort()), metrics, values: doc };
 }
@@ -85,7 +88,7 @@ beforeAll(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 });
 
-describe('one log line and one EMF document per request', () => {
+describe('one log line per request, which is also its EMF metrics document', () => {
   test('published: accepted and published counted per service and per event_type, with the publish latency', async () => {
     const { body } = sample('pool-usage.json');
     const { status, logs, emf } = await observe(request(body));
@@ -150,6 +153,19 @@ describe('one log line and one EMF document per request', () => {
     const doc = parseEmf(emf[0] ?? {});
     expect(doc.values.reason).toBe('publish_failed');
     expect(doc.metrics).toMatchObject({ rejected: { unit: 'Count', value: 1 }, publish_failures: { unit: 'Count', value: 1 } });
+  });
+
+  test('when the log level hides the request line, the metrics are written on a line of their own', async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+    try {
+      const { status, logs, emf } = await observe(request(sample('pool-usage.json').body));
+      expect(status).toBe(200);
+      expect(logs).toHaveLength(1);
+      expect(logs[0]?.level).toBeUndefined();
+      expect(parseEmf(emf[0] ?? {}).metrics).toMatchObject({ received: { unit: 'Count', value: 1 }, published: { unit: 'Count', value: 1 } });
+    } finally {
+      process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    }
   });
 
   test('cold start: a ColdStart metric on the first invocation of an on-demand environment only', async () => {
