@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildContender, buildHelper, serverlessEsbuildOptions, sizeBreakdown, snsClientOptions } from './lib/build.mjs';
+import { buildContender, buildHelper, serverlessEsbuildOptions, sizeBreakdown } from './lib/build.mjs';
 import { endToEnd } from './lib/e2e.mjs';
 import { functionEnvironment, lambdaEnvironment } from './lib/env.mjs';
 import { coldStart, startWorker } from './lib/processes.mjs';
@@ -180,15 +180,6 @@ for (const probe of PROBES) {
   }
 }
 const probeList = PROBES.filter((probe) => probes[probe.key] !== undefined);
-
-// Peers must configure the SNS client exactly as functions/webhook.ts does.
-const oursSnsOptions = snsClientOptions(path.join(root, 'functions', 'webhook.ts'));
-const snsOptionsCheck = Object.fromEntries(
-  ['bench/peers/middy-powertools.ts', 'bench/peers/floor.ts'].map((file) => [file, snsClientOptions(path.join(root, file)) === oursSnsOptions]),
-);
-for (const [file, same] of Object.entries(snsOptionsCheck)) {
-  if (!same) log(`  WARNING: ${file} configures SNSClient differently from functions/webhook.ts (${oursSnsOptions}): update the peer`);
-}
 
 const { env: functionEnv, unresolved } = functionEnvironment(root, fixtures.TEST_SECRET);
 if (unresolved.length > 0) log(`  note: left out of the function environment (unresolvable here): ${unresolved.join(', ')}`);
@@ -413,7 +404,7 @@ const results = {
     build: { esbuildOptions, note: 'options from serverless.yml custom.esbuild as serverless-esbuild applies them; zip as serverless-esbuild makes it (deflate level 1)' },
     snsStub:
       'bench/lib/aws-stub.mjs, preloaded: replaces only the socket (https.Agent#createConnection for sns.* / sqs.*) with an in-memory duplex answering the Publish XML (and SQS SendMessage JSON); SDK serialisation, SigV4 signing, middleware, NodeHttpHandler, Node HTTP client and response parsing run for real; no DNS, TCP or TLS.',
-    snsClientOptions: { ours: oursSnsOptions, sameInPeers: snsOptionsCheck },
+    snsClientOptions: 'lib/clients.ts AWS_CLIENT_OPTIONS, imported by functions/webhook.ts and every peer',
     environment: { function: functionEnv, lambda: 'AWS_REGION, dummy credentials, AWS_LAMBDA_* names, empty HOME' },
     logs: 'stdout and stderr of every contender process go to /dev/null (formatting and write calls counted)',
     warm: 'one long-lived process per contender, one invocation at a time (as Lambda), batches interleaved across contenders; handler time = from the call to the settled promise',

@@ -1,3 +1,4 @@
+import { AWS_CLIENT_OPTIONS } from './clients';
 import type { PayloadIssue } from './payload-types';
 
 /**
@@ -38,7 +39,7 @@ export function sqsQuarantine(queueUrl: string, deadlineMs: number): Quarantine 
   const connect = async () => {
     const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
     // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS locally), not from the queue URL's host.
-    const sqs = new SQSClient({ maxAttempts: 2, useQueueUrlAsEndpoint: false, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true } });
+    const sqs = new SQSClient({ ...AWS_CLIENT_OPTIONS, useQueueUrlAsEndpoint: false });
     return {
       send: async (record: QuarantineRecord) => {
         await sqs.send(

@@ -165,25 +165,3 @@ export function sizeBreakdown(metafile) {
   };
 }
 
-/**
- * The text of the options object passed to `new SNSClient(...)` in a source file, without white
- * space, comments and trailing commas: peers must configure the client exactly as ours does.
- * @param {string} file
- */
-export function snsClientOptions(file) {
-  const source = readFileSync(file, 'utf8').replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '');
-  const start = source.indexOf('new SNSClient(');
-  if (start < 0) return undefined;
-  let depth = 0;
-  let text = '';
-  for (let i = start + 'new SNSClient('.length; i < source.length; i++) {
-    const c = /** @type {string} */ (source[i]);
-    if (c === '(' || c === '{' || c === '[') depth++;
-    if (c === ')' || c === '}' || c === ']') {
-      if (depth === 0) break;
-      depth--;
-    }
-    text += c;
-  }
-  return text.replace(/\s+/g, '').replace(/,([}\]])/g, '$1').replace(/,$/, '');
-}

@@ -26,6 +26,7 @@ import { AnyEnvelope } from '../../lib/schemas/common';
 import { EchoRequest } from '../../lib/schemas/echo';
 import { RulePoolUsageTriggered } from '../../lib/schemas/pool';
 import { snsMessageBytes, SNS_MAX_MESSAGE_BYTES, toSnsMessage } from '../../lib/sns/message';
+import { AWS_CLIENT_OPTIONS } from '../../lib/clients';
 
 const MAX_BODY_BYTES = 262_144;
 const RETRY_AFTER_SECONDS = 30;
@@ -34,10 +35,7 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-
 
 const config = loadConfig(process.env);
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'droam-webhook-relay' });
-const sns = new SNSClient({
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
-});
+const sns = new SNSClient(AWS_CLIENT_OPTIONS);
 
 type PoolUsage = v.InferOutput<typeof RulePoolUsageTriggered>;
 

@@ -1,14 +1,11 @@
 /**
  * The real handler (createWebhookHandler, snsPublisher) with an SNS client
- * configured exactly as functions/webhook.ts configures its own, pointed at
- * a given endpoint, and a LogSink that keeps every line.
- *
- * functions/webhook.ts exports neither its SNSClient options nor its publish
- * deadline, so they are read from it: it is loaded once, in an isolated module
- * registry, with SNSClient and snsPublisher wrapped to record what they are given.
+ * configured as functions/webhook.ts configures its own (lib/clients.ts),
+ * pointed at a given endpoint, and a LogSink that keeps every line.
  */
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../../../lib/clients';
 import { loadConfig } from '../../../lib/config';
 import { createWebhookHandler, type LogSink } from '../../../lib/handler';
 import type { HttpResponse } from '../../../lib/http/response';
@@ -17,9 +14,6 @@ import { snsPublisher } from '../../../lib/sns/publisher';
 import { CREDENTIALS, REGION } from '../integration/aws';
 import { TEST_SECRET } from '../integration/relay';
 
-type SnsModule = typeof import('@aws-sdk/client-sns');
-type PublisherModule = typeof import('../../../lib/sns/publisher');
-
 export interface WebhookSnsSettings {
   /** What functions/webhook.ts passes to `new SNSClient(...)`. */
   readonly clientConfig: SNSClientConfig;
@@ -27,59 +21,9 @@ export interface WebhookSnsSettings {
   readonly deadlineMs: number;
 }
 
-let settings: Promise<WebhookSnsSettings> | undefined;
-
-/** Reads functions/webhook.ts's SNS client options and publish deadline (once per test file). */
+/** The SNS client options and publish deadline of functions/webhook.ts. */
 export function webhookSnsSettings(): Promise<WebhookSnsSettings> {
-  settings ??= readWebhookSnsSettings();
-  return settings;
-}
-
-async function readWebhookSnsSettings(): Promise<WebhookSnsSettings> {
-  const configs: SNSClientConfig[] = [];
-  const deadlines: number[] = [];
-  const env: Record<string, string> = {
-    TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:settings-probe',
-    DROAM_API_SECRETS: TEST_SECRET,
-  };
-  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, env);
-  try {
-    await jest.isolateModulesAsync(async () => {
-      jest.doMock('@aws-sdk/client-sns', () => {
-        const actual = jest.requireActual<SnsModule>('@aws-sdk/client-sns');
-        class RecordingSNSClient extends actual.SNSClient {
-          constructor(...args: ConstructorParameters<typeof actual.SNSClient>) {
-            configs.push(args[0] ?? {});
-            super(...args);
-          }
-        }
-        return { ...actual, SNSClient: RecordingSNSClient };
-      });
-      jest.doMock('../../../lib/sns/publisher', () => {
-        const actual = jest.requireActual<PublisherModule>('../../../lib/sns/publisher');
-        const recording: PublisherModule['snsPublisher'] = (client, topicArn, deadlineMs) => {
-          deadlines.push(deadlineMs);
-          return actual.snsPublisher(client, topicArn, deadlineMs);
-        };
-        return { ...actual, snsPublisher: recording };
-      });
-      await import('../../../functions/webhook');
-    });
-  } finally {
-    jest.dontMock('@aws-sdk/client-sns');
-    jest.dontMock('../../../lib/sns/publisher');
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) Reflect.deleteProperty(process.env, name);
-      else process.env[name] = value;
-    }
-  }
-  const [clientConfig, ...moreClients] = configs;
-  const [deadlineMs, ...moreDeadlines] = deadlines;
-  if (clientConfig === undefined || deadlineMs === undefined || moreClients.length > 0 || moreDeadlines.length > 0) {
-    throw new Error(`functions/webhook.ts was expected to build one SNSClient and one snsPublisher; saw ${configs.length} and ${deadlines.length}`);
-  }
-  return { clientConfig, deadlineMs };
+  return Promise.resolve({ clientConfig: AWS_CLIENT_OPTIONS, deadlineMs: PUBLISH_DEADLINE_MS });
 }
 
 export interface SinkLine {

@@ -1,0 +1,18 @@
+/**
+ * How the function's AWS clients are bounded: two attempts of at most 3 s each
+ * (a request time-out ends the attempt, so the retry happens), inside an overall
+ * deadline per call. A publish always answers within the function's 10 s
+ * timeout, and dRoam gets a 503 it can retry instead of a gateway timeout.
+ * The handler, the quarantine, the benchmark's peers and the fault tests all
+ * read these.
+ */
+export const AWS_CLIENT_OPTIONS = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+} as const;
+
+/** Overall deadline of one SNS publish, retries included. */
+export const PUBLISH_DEADLINE_MS = 7_000;
+
+/** Overall deadline of one quarantine write: it may follow a publish, so together they stay under 10 s. */
+export const QUARANTINE_DEADLINE_MS = 2_000;
