@@ -62,6 +62,22 @@ export function createTopicWithTail(emulator, name) {
   return { topicArn: arn, queueUrl };
 }
 
+/**
+ * The environment that points the `local` stage (serverless.yml params.local, .env.local) at this
+ * emulator's topic and quarantine queue, for `sls invoke local` and `sls offline`.
+ * @param {Awaited<ReturnType<typeof startEmulator>>} emulator
+ * @param {{ topicArn: string, quarantineQueueUrl: string }} resources
+ */
+export function localStageEnv(emulator, { topicArn, quarantineQueueUrl }) {
+  return {
+    ...process.env,
+    LOCAL_TOPIC_ARN: topicArn,
+    LOCAL_QUARANTINE_QUEUE_URL: quarantineQueueUrl,
+    AWS_ENDPOINT_URL_SNS: emulator.endpoint,
+    AWS_ENDPOINT_URL_SQS: emulator.endpoint,
+  };
+}
+
 /** The queue the relay keeps rejected payloads in, as serverless.yml declares it. */
 export function createQuarantineQueue(/** @type {Awaited<ReturnType<typeof startEmulator>>} */ emulator) {
   return emulator.server.createQueue(`${LOCAL_TOPIC}-quarantine`, { attributes: { MaximumMessageSize: '1048576' } }).queueUrl;

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createQuarantineQueue, createTopicWithTail, drainTail, LOCAL_TOPIC, startEmulator } from './emulator.mjs';
+import { createQuarantineQueue, createTopicWithTail, drainTail, LOCAL_TOPIC, localStageEnv, startEmulator } from './emulator.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const file = process.argv[2];
@@ -22,13 +22,7 @@ let code = 1;
 try {
   const { topicArn, queueUrl } = createTopicWithTail(emulator, LOCAL_TOPIC);
   const quarantineQueueUrl = createQuarantineQueue(emulator);
-  code = await run(path.join(root, 'node_modules', '.bin', 'sls'), ['invoke', 'local', '--function', 'webhook', '--path', file], {
-    ...process.env,
-    LOCAL_TOPIC_ARN: topicArn,
-    LOCAL_QUARANTINE_QUEUE_URL: quarantineQueueUrl,
-    AWS_ENDPOINT_URL_SNS: emulator.endpoint,
-    AWS_ENDPOINT_URL_SQS: emulator.endpoint,
-  });
+  code = await run(path.join(root, 'node_modules', '.bin', 'sls'), ['invoke', 'local', '--function', 'webhook', '--path', file], localStageEnv(emulator, { topicArn, quarantineQueueUrl }));
   const published = await drainTail(emulator.endpoint, queueUrl);
   console.log(`\nPublished on ${topicArn}: ${published.length} message(s)`);
   for (const record of published) console.log(JSON.stringify(record, null, 2));

@@ -13,7 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_SECRET, signedHeaders } from './droam-client.mjs';
-import { createQuarantineQueue, createTopicWithTail, drainTail, LOCAL_TOPIC, startEmulator } from './emulator.mjs';
+import { createQuarantineQueue, createTopicWithTail, drainTail, LOCAL_TOPIC, localStageEnv, startEmulator } from './emulator.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const amount = Number(process.env.LOAD_REQUESTS ?? 1000);
@@ -37,14 +37,7 @@ const lambdaPort = /** @type {number} */ (await freePort());
 const offline = spawn(path.join(root, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', 'local', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)], {
   cwd: root,
   detached: true,
-  env: {
-    ...process.env,
-    LOCAL_TOPIC_ARN: topicArn,
-    LOCAL_QUARANTINE_QUEUE_URL: quarantineQueueUrl,
-    AWS_ENDPOINT_URL_SNS: emulator.endpoint,
-    AWS_ENDPOINT_URL_SQS: emulator.endpoint,
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  },
+  env: { ...localStageEnv(emulator, { topicArn, quarantineQueueUrl }), POWERTOOLS_LOG_LEVEL: 'ERROR' },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 const stopOffline = () => {

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createQuarantineQueue, createTopicWithTail, drainTail, LOCAL_TOPIC, startEmulator } from './emulator.mjs';
+import { createQuarantineQueue, createTopicWithTail, drainTail, LOCAL_TOPIC, localStageEnv, startEmulator } from './emulator.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EMULATOR_PORT = 4566;
@@ -29,14 +29,7 @@ console.log(`SNS/SQS emulator on ${emulator.endpoint}, topic ${topicArn}`);
 
 const offline = spawn(path.join(root, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', 'local'], {
   cwd: root,
-  env: {
-    ...process.env,
-    LOCAL_TOPIC_ARN: topicArn,
-    LOCAL_QUARANTINE_QUEUE_URL: quarantineQueueUrl,
-    AWS_ENDPOINT_URL_SNS: emulator.endpoint,
-    AWS_ENDPOINT_URL_SQS: emulator.endpoint,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  },
+  env: localStageEnv(emulator, { topicArn, quarantineQueueUrl }),
   stdio: ['ignore', 'inherit', 'pipe'],
 });
 
