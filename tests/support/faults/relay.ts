@@ -12,7 +12,7 @@ import type { HttpResponse } from '../../../lib/http/response';
 import { payloadTypes } from '../../../lib/payload-types';
 import { snsPublisher } from '../../../lib/sns/publisher';
 import { CREDENTIALS, REGION } from '../integration/aws';
-import { TEST_SECRET } from '../integration/relay';
+import { parseObject, TEST_SECRET } from '../integration/relay';
 
 export interface WebhookSnsSettings {
   /** What functions/webhook.ts passes to `new SNSClient(...)`. */
@@ -86,13 +86,4 @@ export async function faultRelay(options: { endpoint: string; topicArn: string }
       client.destroy();
     },
   };
-}
-
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }

@@ -129,7 +129,8 @@ function apply(env: Env): void {
   }
 }
 
-function parseObject(text: string): Record<string, unknown> {
+/** A JSON object from text, or {} for anything else. */
+export function parseObject(text: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
