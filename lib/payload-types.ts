@@ -167,7 +167,7 @@ function validateWith<TType extends string, TSchema extends EnvelopeSchema>(
   declared: boolean,
 ): Validation {
   const result = v.safeParse(declaration.schema, input);
-  if (!result.success) return { ok: false, issues: result.issues.slice(0, MAX_ISSUES).map(toIssue) };
+  if (!result.success) return { ok: false, issues: toPayloadIssues(result.issues) };
   const payload: v.InferOutput<TSchema> = result.output;
   const attributes: Record<string, AttributeValue> = {};
   for (const [name, attribute] of Object.entries(declaration.attributes ?? {})) attributes[name] = attribute.value(payload);
@@ -181,6 +181,11 @@ function validateWith<TType extends string, TSchema extends EnvelopeSchema>(
       declared,
     },
   };
+}
+
+/** Valibot issues as `{path, message}`, at most MAX_ISSUES of them: what a 422 and a subscriber report. */
+export function toPayloadIssues(issues: readonly v.BaseIssue<unknown>[]): PayloadIssue[] {
+  return issues.slice(0, MAX_ISSUES).map(toIssue);
 }
 
 function toIssue(issue: v.BaseIssue<unknown>): PayloadIssue {

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
-import { type DeclaredPayloadType, type PayloadIssue, type PayloadType, payloadTypes } from './payload-types';
+import { type DeclaredPayloadType, type PayloadIssue, type PayloadType, payloadTypes, toPayloadIssues } from './payload-types';
 import { AnyCloudEvent, cloudEventSchema } from './schemas/cloudevent';
 
 /**
@@ -59,8 +59,6 @@ export type ReadResult =
       readonly issues: readonly PayloadIssue[];
       readonly delivery: Delivery | undefined;
     };
-
-const MAX_ISSUES = 20;
 
 /** Per declared type, the CloudEvent schema with its `data` schema; built on first use. */
 const schemas = new Map<string, v.GenericSchema>();
@@ -160,7 +158,7 @@ function failure(reason: ReadFailureReason, message: string, delivery: Delivery 
     ok: false,
     reason,
     message,
-    issues: issues.slice(0, MAX_ISSUES).map((issue) => ({ path: v.getDotPath(issue) ?? '', message: issue.message })),
+    issues: toPayloadIssues(issues),
     delivery,
   };
 }
