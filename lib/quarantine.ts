@@ -1,4 +1,5 @@
 import { AWS_CLIENT_OPTIONS } from './clients';
+import { withDeadline } from './deadline';
 import type { PayloadIssue } from './payload-types';
 
 /**
@@ -42,16 +43,18 @@ export function sqsQuarantine(queueUrl: string, deadlineMs: number): Quarantine 
     const sqs = new SQSClient({ ...AWS_CLIENT_OPTIONS, useQueueUrlAsEndpoint: false });
     return {
       send: async (record: QuarantineRecord) => {
-        await sqs.send(
-          new SendMessageCommand({
-            QueueUrl: queueUrl,
-            MessageBody: JSON.stringify(record),
-            MessageAttributes: {
-              reason: { DataType: 'String', StringValue: record.reason },
-              ...(record.request_id === undefined ? {} : { request_id: { DataType: 'String', StringValue: record.request_id } }),
-            },
-          }),
-          { abortSignal: AbortSignal.timeout(deadlineMs) },
+        await withDeadline(deadlineMs, (abortSignal) =>
+          sqs.send(
+            new SendMessageCommand({
+              QueueUrl: queueUrl,
+              MessageBody: JSON.stringify(record),
+              MessageAttributes: {
+                reason: { DataType: 'String', StringValue: record.reason },
+                ...(record.request_id === undefined ? {} : { request_id: { DataType: 'String', StringValue: record.request_id } }),
+              },
+            }),
+            { abortSignal },
+          ),
         );
       },
     };

@@ -1,4 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { DeadlineExceeded, withDeadline } from '../deadline';
 import type { SnsMessage } from './message';
 
 export type PublishResult =
@@ -23,8 +24,6 @@ export type Publish = (message: SnsMessage) => Promise<PublishResult>;
 /** SNS error names caused by the message itself rather than by the service or its configuration. */
 const MESSAGE_ERRORS = new Set(['InvalidParameterException', 'InvalidParameter', 'InvalidParameterValueException', 'InvalidParameterValue', 'ValidationError']);
 
-const DEADLINE_PASSED = new Error('deadline passed');
-
 /**
  * Publishes with an overall deadline on top of the client's own per-attempt
  * timeouts and retries, so a hanging SNS endpoint still gets an answer out
@@ -32,27 +31,17 @@ const DEADLINE_PASSED = new Error('deadline passed');
  */
 export function snsPublisher(client: SNSClient, topicArn: string, deadlineMs: number): Publish {
   return async (message) => {
-    const abortSignal = AbortSignal.timeout(deadlineMs);
-    // The deadline holds even if a client ignores the abort signal (a wrapped or mocked client).
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(DEADLINE_PASSED);
-      }, deadlineMs);
-    });
     try {
-      const output = await Promise.race([client.send(new PublishCommand({ TopicArn: topicArn, ...message }), { abortSignal }), deadline]);
+      const output = await withDeadline(deadlineMs, (abortSignal) => client.send(new PublishCommand({ TopicArn: topicArn, ...message }), { abortSignal }));
       if (output.MessageId === undefined) {
         return { ok: false, error: { name: 'NoMessageId', message: 'SNS answered without a MessageId', retryable: true } };
       }
       return { ok: true, messageId: output.MessageId };
     } catch (error) {
-      if (abortSignal.aborted || error === DEADLINE_PASSED) {
-        return { ok: false, error: { name: 'Timeout', message: `SNS did not answer within ${deadlineMs} ms`, retryable: true } };
+      if (error instanceof DeadlineExceeded) {
+        return { ok: false, error: { name: 'Timeout', message: `SNS did not answer within ${String(deadlineMs)} ms`, retryable: true } };
       }
       return { ok: false, error: describe(error) };
-    } finally {
-      clearTimeout(timer);
     }
   };
 }

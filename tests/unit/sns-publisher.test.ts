@@ -6,6 +6,7 @@ import { payloadTypes, type ValidPayload } from '../../lib/payload-types';
 import { type SnsMessage, toSnsMessage } from '../../lib/sns/message';
 import { type PublishResult, snsPublisher } from '../../lib/sns/publisher';
 import { FIFO_TOPIC_ARN, TOPIC_ARN, vendorExample } from '../support/unit/harness';
+import { trackTimers } from '../support/unit/timers';
 
 const DEADLINE_MS = 150;
 
@@ -40,6 +41,7 @@ async function within(ms: number, pending: Promise<PublishResult>): Promise<Publ
 describe('snsPublisher with a mocked SNS client', () => {
   const client = newClient();
   const sns = mockClient(client);
+  const timers = trackTimers();
 
   afterEach(() => {
     sns.reset();
@@ -120,6 +122,15 @@ describe('snsPublisher with a mocked SNS client', () => {
     expect(!result.ok && result.error.message.length).toBeLessThanOrEqual(1_000);
   });
 
+  test('a warm instance does not pile up timers: nothing a publish starts outlives it', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'sns-id-3' });
+    const publish = snsPublisher(client, TOPIC_ARN, 7_000);
+    const message = poolMessage(false);
+    const before = await timers.live();
+    for (let i = 0; i < 1_000; i++) expect((await publish(message)).ok).toBe(true);
+    expect(await timers.live()).toBe(before);
+  });
+
   test('a publish that hangs past the deadline returns ok:false (Timeout) soon after the deadline', async () => {
     sns.on(PublishCommand).callsFake(() => new Promise<never>(() => undefined));
     const started = Date.now();
@@ -137,6 +148,7 @@ describe('snsPublisher with a real SNS client against an endpoint that never ans
   beforeAll(async () => {
     server = createServer((socket) => {
       sockets.add(socket); // accept, read, never answer
+      socket.resume();
       socket.on('close', () => sockets.delete(socket));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -168,5 +180,21 @@ describe('snsPublisher with a real SNS client against an endpoint that never ans
     expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout', retryable: true }) as unknown });
     expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 20);
     expect(elapsed).toBeLessThan(DEADLINE_MS + 1_000);
+  });
+
+  test('at the deadline the request is aborted: its connection is closed rather than left to the client time-outs', async () => {
+    const client = new SNSClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
+    });
+    const result = await snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false));
+    expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout' }) as unknown });
+    const closedBy = Date.now() + 1_000;
+    while (sockets.size > 0 && Date.now() < closedBy) await new Promise((resolve) => setTimeout(resolve, 10));
+    client.destroy();
+    expect(sockets.size).toBe(0);
   });
 });
