@@ -120,12 +120,15 @@ const UNUSED_CREDENTIAL_PROVIDERS = [
  * Built from functions/webhook.ts with a substitution or an extra `external`, so they follow our code.
  * @type {import('./lib/build.mjs').Contender[]}
  */
+const POWERTOOLS_REPLACED = { '@aws-lambda-powertools/metrics': 'bench/experiments/no-metrics.ts', '@aws-lambda-powertools/logger': 'bench/experiments/json-logger.ts' };
 const EXPERIMENTS = [
   { key: 'exp-no-metrics', short: 'no Metrics', label: 'Powertools Metrics replaced by a no-op (what Metrics costs)', entry: 'functions/webhook.ts', substitute: { '@aws-lambda-powertools/metrics': 'bench/experiments/no-metrics.ts' } },
   { key: 'exp-json-logger', short: 'JSON logger', label: 'Powertools Logger replaced by a 20-line JSON logger', entry: 'functions/webhook.ts', substitute: { '@aws-lambda-powertools/logger': 'bench/experiments/json-logger.ts' } },
-  { key: 'exp-sqs-external', short: 'SQS external', label: 'exclude @aws-sdk/client-sqs (quarantine loads it from the Lambda runtime)', entry: 'functions/webhook.ts', overrides: { external: ['@aws-sdk/client-sqs'] } },
-  { key: 'exp-creds-external', short: 'creds external', label: `exclude the credential providers Lambda never uses (${UNUSED_CREDENTIAL_PROVIDERS.length})`, entry: 'functions/webhook.ts', overrides: { external: UNUSED_CREDENTIAL_PROVIDERS } },
-  { key: 'exp-both-external', short: 'SQS + creds external', label: 'both exclusions', entry: 'functions/webhook.ts', overrides: { external: ['@aws-sdk/client-sqs', ...UNUSED_CREDENTIAL_PROVIDERS] } },
+  { key: 'exp-no-powertools', short: 'no Powertools', label: 'both replaced (what Powertools Logger and Metrics cost together)', entry: 'functions/webhook.ts', substitute: POWERTOOLS_REPLACED },
+  { key: 'exp-no-powertools-no-validation', short: 'no Powertools, no validation', label: 'both replaced and no validation (valibot and the 18 declarations gone): what remains over the floor is our own code', entry: 'functions/webhook.ts', substitute: { ...POWERTOOLS_REPLACED, 'lib/payload-types.ts': 'bench/experiments/no-validation.ts' } },
+  { key: 'exp-sqs-bundled', short: 'SQS bundled', label: '@aws-sdk/client-sqs bundled instead of taken from the Lambda runtime (what that exclusion saves)', entry: 'functions/webhook.ts', overrides: { external: UNUSED_CREDENTIAL_PROVIDERS } },
+  { key: 'exp-creds-bundled', short: 'creds bundled', label: `the ${UNUSED_CREDENTIAL_PROVIDERS.length} credential providers Lambda never uses bundled (what that exclusion saves)`, entry: 'functions/webhook.ts', overrides: { external: ['@aws-sdk/client-sqs'] } },
+  { key: 'exp-nothing-excluded', short: 'nothing excluded', label: "both bundled: serverless-esbuild's defaults", entry: 'functions/webhook.ts', overrides: { external: [] } },
   { key: 'exp-floor', short: 'floor', label: '(f) the floor, for reference', entry: 'bench/peers/floor.ts' },
   { key: 'exp-floor-attributes', short: 'floor + attributes', label: '(f) the floor publishing our message attributes too', entry: 'bench/experiments/floor-with-attributes.ts' },
 ];

@@ -178,6 +178,14 @@ export function report(r) {
       );
     }
     out.push('');
+    const budget = floorBudget(r.experiments);
+    if (budget) {
+      out.push(
+        `What the floor targets leave room for (same rounds): a cold start ≤ 1.15 × the floor allows ${fixed(budget.cold.allowed)} ms over its ${fixed(budget.cold.floor)} ms; ours is ${fixed(budget.cold.gap)} ms over it, of which Powertools Logger + Metrics ${fixed(budget.cold.powertools)}, validation (valibot, the 18 declarations and the attributes they yield) ${fixed(budget.cold.validation)}, and the rest of our code ${fixed(budget.cold.rest)}. ` +
+          `A warm p50 ≤ 1.25 × the floor allows ${fixed(budget.warm.allowed, 0)} µs over its ${fixed(budget.warm.floor, 0)} µs; ours is ${fixed(budget.warm.gap, 0)} µs over it, of which Powertools Logger + Metrics ${fixed(budget.warm.powertools, 0)}, validation ${fixed(budget.warm.validation, 0)}, and the rest ${fixed(budget.warm.rest, 0)}.`,
+      );
+      out.push('');
+    }
   }
   if (r.profile) {
     const list = (/** @type {{ bucket: string, ms: number, share: number }[]} */ rows, unit = 'ms', n = 10) =>
@@ -207,4 +215,27 @@ export function report(r) {
   );
   out.push('');
   return { text: `${out.join('\n')}\n`, ratios, targets };
+}
+
+/**
+ * Splits ours' distance to the floor (from the experiments, all measured in the same rounds) into
+ * what Powertools costs, what validation costs and the rest, next to what the floor targets allow.
+ * @param {any[]} experiments
+ */
+export function floorBudget(experiments) {
+  const byKey = new Map(experiments.map((e) => [e.key, e]));
+  const ours = byKey.get('ours');
+  const floor = byKey.get('exp-floor');
+  const noPowertools = byKey.get('exp-no-powertools');
+  const noValidation = byKey.get('exp-no-powertools-no-validation');
+  if (!ours || !floor || !noPowertools || !noValidation) return undefined;
+  /** @param {number} oursValue @param {string} field @param {number} share */
+  const split = (oursValue, field, share) => {
+    const floorValue = oursValue + floor.delta[field];
+    const gap = -floor.delta[field];
+    const powertools = -noPowertools.delta[field];
+    const validation = noPowertools.delta[field] - noValidation.delta[field];
+    return { floor: floorValue, allowed: share * floorValue, gap, powertools, validation, rest: gap - powertools - validation };
+  };
+  return { cold: split(ours.total.median, 'coldMs', 0.15), warm: split(ours.warmP50, 'warmP50Us', 0.25) };
 }
