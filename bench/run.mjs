@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { buildContender, buildHelper, serverlessEsbuildOptions, sizeBreakdown } from './lib/build.mjs';
 import { endToEnd } from './lib/e2e.mjs';
 import { functionEnvironment, lambdaEnvironment } from './lib/env.mjs';
-import { coldStart, startWorker } from './lib/processes.mjs';
+import { coldStart, runSteps, startWorker } from './lib/processes.mjs';
 import { attributor, merge, readProfiles } from './lib/profile.mjs';
 import { report } from './lib/report.mjs';
 import { describe, rotate, round, slope } from './lib/stats.mjs';
@@ -53,8 +53,8 @@ const quick = flags.quick === true;
 
 /** How much of everything; `--quick` is a smoke run of the whole harness. */
 const PLAN = quick
-  ? { coldSamples: 5, probeSamples: 3, warmup: 1_000, batch: 1_000, statsBatches: 3, batches: 6, expColdSamples: 3, expWarmup: 500, expBatch: 1_000, expBatches: 2, profileColdRuns: 2, profileInvocations: 2_000, e2eSeconds: 3, e2eWarmup: 1 }
-  : { coldSamples: 20, probeSamples: 10, warmup: 5_000, batch: 5_000, statsBatches: 5, batches: 20, expColdSamples: 12, expWarmup: 2_000, expBatch: 1_000, expBatches: 6, profileColdRuns: 6, profileInvocations: 15_000, e2eSeconds: 6, e2eWarmup: 1 };
+  ? { coldSamples: 5, probeSamples: 3, warmup: 1_000, batch: 1_000, statsBatches: 3, batches: 6, expColdSamples: 3, expWarmup: 500, expBatch: 1_000, expBatches: 2, stepRounds: 2, stepPerRound: 300, stepWarmup: 200, profileColdRuns: 2, profileInvocations: 2_000, e2eSeconds: 3, e2eWarmup: 1 }
+  : { coldSamples: 20, probeSamples: 10, warmup: 5_000, batch: 5_000, statsBatches: 5, batches: 20, expColdSamples: 12, expWarmup: 2_000, expBatch: 1_000, expBatches: 6, stepRounds: 10, stepPerRound: 1_000, stepWarmup: 1_000, profileColdRuns: 6, profileInvocations: 15_000, e2eSeconds: 6, e2eWarmup: 1 };
 const E2E_CONNECTIONS = 8;
 
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
@@ -348,11 +348,17 @@ const warm = Object.fromEntries(
 // 7. Experiments -------------------------------------------------------------------------------
 /** @type {any} */
 let experiments = null;
+/** @type {import('./steps').Step[] | null} */
+let steps = null;
 if (!flags['skip-experiments']) {
   log(
     `\n[6/9] experiments: one change each to our function; ${PLAN.expColdSamples} cold starts and ${PLAN.expWarmup} + ${PLAN.expBatch * PLAN.expBatches} warm invocations each, interleaved with ours`,
   );
   experiments = await runExperiments();
+  log(`  per request, step by step: ${PLAN.stepRounds} rounds of ${PLAN.stepPerRound} pool events per step, in one process`);
+  const stepsBuild = await buildContender(root, buildDir, { key: 'steps', label: 'per-request steps', short: 'steps', entry: 'bench/steps.ts' });
+  steps = await runSteps(stepsBuild.file, fixturesFile, root, childEnv, { rounds: PLAN.stepRounds, perRound: PLAN.stepPerRound, warmup: PLAN.stepWarmup });
+  for (const step of steps) log(`  ${step.label}: p50 ${step.p50.toFixed(0)} µs`);
 } else log('\n[6/9] experiments skipped (--skip-experiments)');
 
 // 8. Where the time goes -----------------------------------------------------------------------
@@ -422,6 +428,7 @@ const results = {
   probes: probeSummary,
   warm,
   experiments,
+  steps,
   profile,
   e2e,
 };

@@ -116,3 +116,34 @@ export async function startWorker(bundle, fixtures, root, capacity, env, options
     },
   };
 }
+
+/**
+ * The per-request steps (bench/steps.ts) in their own process; killed by its pid past its time limit.
+ * @param {string} bundle @param {string} fixtures @param {string} root @param {Record<string, string>} env
+ * @param {{ rounds: number, perRound: number, warmup: number, timeoutMs?: number }} plan
+ * @returns {Promise<import('../steps').Step[]>}
+ */
+export function runSteps(bundle, fixtures, root, env, plan) {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(here, 'steps-child.mjs'), [bundle, fixtures, root, String(plan.rounds), String(plan.perRound), String(plan.warmup)], {
+      env,
+      execArgv: ['--import', STUB],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      if (stderr.length < 4000) stderr += chunk;
+    });
+    /** @type {any} */
+    let result;
+    child.on('message', (message) => {
+      result = message;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), plan.timeoutMs ?? 300_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (result?.steps) resolve(result.steps);
+      else reject(new Error(`per-request steps failed (${signal ?? code}): ${stderr.trim().slice(0, 2000)}`));
+    });
+  });
+}

@@ -187,6 +187,17 @@ export function report(r) {
       out.push('');
     }
   }
+  if (r.steps) {
+    out.push('A warm pool event, step by step (bench/steps.ts: our handler in one process with one more thing taken away at each step, down to the floor; steps interleaved, pool events only):');
+    out.push('');
+    out.push('| step | p50, µs | Δ to the step before, µs |');
+    out.push('|---|---:|---:|');
+    r.steps.forEach((/** @type {{ label: string, p50: number }} */ step, /** @type {number} */ index) => {
+      const before = r.steps[index - 1];
+      out.push(`| ${step.label} | ${fixed(step.p50, 0)} | ${before ? fixed(step.p50 - before.p50, 0) : ''} |`);
+    });
+    out.push('');
+  }
   if (r.profile) {
     const list = (/** @type {{ bucket: string, ms: number, share: number }[]} */ rows, unit = 'ms', n = 10) =>
       rows
