@@ -1,18 +1,22 @@
 import { createHook } from 'node:async_hooks';
 
 /**
- * Counts the timers created and not yet fired or cleared, unref'd ones included
- * (which `process.getActiveResourcesInfo()` leaves out), from the moment the
- * describe block starts until it ends.
+ * Tracks timers (unref'd ones included, which `process.getActiveResourcesInfo()`
+ * leaves out) while the describe block that calls it runs. `leftBy(work)` runs
+ * `work` and answers how many of the timers it started are still pending once
+ * it is done: timers started by anything else do not count.
  */
-export function trackTimers(): { live: () => Promise<number> } {
-  const live = new Set<number>();
+export function trackTimers(): { leftBy: (work: () => Promise<unknown>) => Promise<number> } {
+  const pending = new Set<number>();
+  let recording: Set<number> | undefined;
   const hook = createHook({
     init(asyncId, type) {
-      if (type === 'Timeout') live.add(asyncId);
+      if (type !== 'Timeout') return;
+      pending.add(asyncId);
+      recording?.add(asyncId);
     },
     destroy(asyncId) {
-      live.delete(asyncId);
+      pending.delete(asyncId);
     },
   });
   beforeAll(() => hook.enable());
@@ -20,10 +24,17 @@ export function trackTimers(): { live: () => Promise<number> } {
   // Node reports destroyed resources in batches after the current task; let a batch go by first.
   const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
   return {
-    live: async () => {
+    leftBy: async (work) => {
+      const started = new Set<number>();
+      recording = started;
+      try {
+        await work();
+      } finally {
+        recording = undefined;
+      }
       await settle();
       await settle();
-      return live.size;
+      return [...started].filter((id) => pending.has(id)).length;
     },
   };
 }
