@@ -36,6 +36,7 @@ const buildDir = path.join(root, 'bench', '.build');
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
     'skip-e2e': { type: 'boolean', default: false },
     'skip-profile': { type: 'boolean', default: false },
     'skip-experiments': { type: 'boolean', default: false },
@@ -49,10 +50,13 @@ if (flags.report !== undefined) {
   process.stdout.write(report(JSON.parse(readFileSync(flags.report, 'utf8'))).text);
   process.exit(0);
 }
-const quick = flags.quick === true;
+const smoke = flags.smoke === true;
+const quick = flags.quick === true || smoke;
 
-/** How much of everything; `--quick` is a smoke run of the whole harness. */
-const PLAN = quick
+/** How much of everything; `--quick` is a short run of the whole harness, `--smoke` only checks that every phase works (the test suite runs it). */
+const PLAN = smoke
+  ? { coldSamples: 1, probeSamples: 1, warmup: 100, batch: 100, statsBatches: 1, batches: 1, expColdSamples: 1, expWarmup: 50, expBatch: 50, expBatches: 1, stepRounds: 1, stepPerRound: 50, stepWarmup: 20, profileColdRuns: 1, profileInvocations: 100, e2eSeconds: 1, e2eWarmup: 1 }
+  : quick
   ? { coldSamples: 5, probeSamples: 3, warmup: 1_000, batch: 1_000, statsBatches: 3, batches: 6, expColdSamples: 3, expWarmup: 500, expBatch: 1_000, expBatches: 2, stepRounds: 2, stepPerRound: 300, stepWarmup: 200, profileColdRuns: 2, profileInvocations: 2_000, e2eSeconds: 3, e2eWarmup: 1 }
   : { coldSamples: 20, probeSamples: 10, warmup: 5_000, batch: 5_000, statsBatches: 5, batches: 20, expColdSamples: 12, expWarmup: 2_000, expBatch: 1_000, expBatches: 6, stepRounds: 10, stepPerRound: 1_000, stepWarmup: 1_000, profileColdRuns: 6, profileInvocations: 15_000, e2eSeconds: 6, e2eWarmup: 1 };
 const E2E_CONNECTIONS = 8;
