@@ -124,10 +124,12 @@ const UNUSED_CREDENTIAL_PROVIDERS = [
  * Built from functions/webhook.ts with a substitution or an extra `external`, so they follow our code.
  * @type {import('./lib/build.mjs').Contender[]}
  */
-const POWERTOOLS_REPLACED = { '@aws-lambda-powertools/metrics': 'bench/experiments/no-metrics.ts', '@aws-lambda-powertools/logger': 'bench/experiments/json-logger.ts' };
+const NO_METRICS = { '@aws-lambda-powertools/metrics': 'bench/experiments/no-metrics.ts' };
+const JSON_LOGGER = { '@aws-lambda-powertools/logger': 'bench/experiments/json-logger.ts' };
+const POWERTOOLS_REPLACED = { ...NO_METRICS, ...JSON_LOGGER };
 const EXPERIMENTS = [
-  { key: 'exp-no-metrics', short: 'no Metrics', label: 'Powertools Metrics replaced by a no-op (what Metrics costs)', entry: 'functions/webhook.ts', substitute: { '@aws-lambda-powertools/metrics': 'bench/experiments/no-metrics.ts' } },
-  { key: 'exp-json-logger', short: 'JSON logger', label: 'Powertools Logger replaced by a 20-line JSON logger', entry: 'functions/webhook.ts', substitute: { '@aws-lambda-powertools/logger': 'bench/experiments/json-logger.ts' } },
+  { key: 'exp-no-metrics', short: 'no Metrics', label: 'Powertools Metrics replaced by a no-op (what Metrics costs)', entry: 'functions/webhook.ts', substitute: NO_METRICS },
+  { key: 'exp-json-logger', short: 'JSON logger', label: 'Powertools Logger replaced by a 20-line JSON logger', entry: 'functions/webhook.ts', substitute: JSON_LOGGER },
   { key: 'exp-no-powertools', short: 'no Powertools', label: 'both replaced (what Powertools Logger and Metrics cost together)', entry: 'functions/webhook.ts', substitute: POWERTOOLS_REPLACED },
   { key: 'exp-no-powertools-no-validation', short: 'no Powertools, no validation', label: 'both replaced and no validation (valibot and the 18 declarations gone): what remains over the floor is our own code', entry: 'functions/webhook.ts', substitute: { ...POWERTOOLS_REPLACED, 'lib/payload-types.ts': 'bench/experiments/no-validation.ts' } },
   { key: 'exp-sqs-bundled', short: 'SQS bundled', label: '@aws-sdk/client-sqs bundled instead of taken from the Lambda runtime (what that exclusion saves)', entry: 'functions/webhook.ts', overrides: { external: UNUSED_CREDENTIAL_PROVIDERS } },

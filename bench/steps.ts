@@ -11,7 +11,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../lib/clients';
 import { loadConfig } from '../lib/config';
-import { createWebhookHandler } from '../lib/handler';
+import { createWebhookHandler, type HandlerDeps } from '../lib/handler';
 import { payloadTypes } from '../lib/payload-types';
 import type { SnsMessage } from '../lib/sns/message';
 import { type PublishResult, snsPublisher } from '../lib/sns/publisher';
@@ -39,33 +39,32 @@ const withoutDeadline = async (message: SnsMessage): Promise<PublishResult> => {
   return MessageId === undefined ? { ok: false, error: { name: 'NoMessageId', message: '', retryable: true } } : { ok: true, messageId: MessageId };
 };
 
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
 /** Each step takes one more thing away from the one before. */
 function steps(): { key: string; label: string; invoke: Invoke }[] {
-  const deployed = { config, registry: payloadTypes, publish: snsPublisher(sns, config.topicArn, PUBLISH_DEADLINE_MS), now: Date.now };
-  const jsonLogger = new JsonLogger({ serviceName });
-  const handler = (deps: Parameters<typeof createWebhookHandler>[0]): Invoke => createWebhookHandler(deps);
+  const deployed: HandlerDeps = {
+    config,
+    registry: payloadTypes,
+    publish: snsPublisher(sns, config.topicArn, PUBLISH_DEADLINE_MS),
+    now: Date.now,
+    logger: new Logger({ serviceName }),
+    metrics: new Metrics({ namespace, serviceName }),
+  };
+  const jsonLogger: HandlerDeps = { ...deployed, logger: new JsonLogger({ serviceName }), metrics: new Metrics({ namespace, serviceName }) };
+  const noMetrics: HandlerDeps = { ...jsonLogger, metrics: undefined };
+  const noLog: HandlerDeps = { ...noMetrics, logger: silent };
+  const noDeadline: HandlerDeps = { ...noLog, publish: withoutDeadline };
+  const noAuth: HandlerDeps = { ...noDeadline, config: { ...config, auth: 'off' } };
+  const noValidation: HandlerDeps = { ...noAuth, registry: withoutValidation as unknown as typeof payloadTypes };
   return [
-    { key: 'deployed', label: 'ours as deployed', invoke: handler({ ...deployed, logger: new Logger({ serviceName }), metrics: new Metrics({ namespace, serviceName }) }) },
-    { key: 'json-logger', label: 'Powertools Logger → a 20-line JSON logger', invoke: handler({ ...deployed, logger: jsonLogger, metrics: new Metrics({ namespace, serviceName }) }) },
-    { key: 'no-metrics', label: 'and no Powertools Metrics', invoke: handler({ ...deployed, logger: jsonLogger }) },
-    { key: 'no-log', label: 'and no log line', invoke: handler({ ...deployed, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } }) },
-    { key: 'no-deadline', label: 'and no deadline (no abort signal for the SDK)', invoke: handler({ ...deployed, publish: withoutDeadline, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } }) },
-    {
-      key: 'no-auth',
-      label: 'and no authentication',
-      invoke: handler({ ...deployed, config: { ...config, auth: 'off' }, publish: withoutDeadline, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } }),
-    },
-    {
-      key: 'no-validation',
-      label: 'and no validation (no attributes either)',
-      invoke: handler({
-        ...deployed,
-        config: { ...config, auth: 'off' },
-        registry: withoutValidation as unknown as typeof payloadTypes,
-        publish: withoutDeadline,
-        logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      }),
-    },
+    { key: 'deployed', label: 'ours as deployed', invoke: createWebhookHandler(deployed) },
+    { key: 'json-logger', label: 'Powertools Logger → a 20-line JSON logger', invoke: createWebhookHandler(jsonLogger) },
+    { key: 'no-metrics', label: 'and no Powertools Metrics', invoke: createWebhookHandler(noMetrics) },
+    { key: 'no-log', label: 'and no log line', invoke: createWebhookHandler(noLog) },
+    { key: 'no-deadline', label: 'and no deadline (no abort signal for the SDK)', invoke: createWebhookHandler(noDeadline) },
+    { key: 'no-auth', label: 'and no authentication', invoke: createWebhookHandler(noAuth) },
+    { key: 'no-validation', label: 'and no validation (no attributes either)', invoke: createWebhookHandler(noValidation) },
     {
       key: 'floor',
       label: 'the floor: JSON.parse the body, publish it',

@@ -13,14 +13,16 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const STUB = path.join(here, 'aws-stub.mjs');
 
 /**
- * One cold start in a fresh process.
- * @param {string} bundle @param {unknown} event @param {Record<string, string>} env
- * @param {{ execArgv?: string[], timeoutMs?: number }} [options]
- * @returns {Promise<{ loadMs: number, firstMs: number, cpuLoadMs: number, cpuFirstMs: number, status: number | undefined, rss: number }>}
+ * Runs a one-shot harness script (next to this file) with the AWS stub preloaded and its logs to
+ * /dev/null; resolves with the last message it sent over IPC once it exits, or rejects with the
+ * tail of its stderr if it sent none (a crash, or killed by its pid past `timeoutMs`).
+ * @param {string} script @param {string[]} args @param {Record<string, string>} env
+ * @param {{ execArgv?: string[], timeoutMs: number, what: string }} options
+ * @returns {Promise<any>}
  */
-export function coldStart(bundle, event, env, options = {}) {
+function runOnce(script, args, env, options) {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(here, 'cold-child.mjs'), [bundle, JSON.stringify(event)], {
+    const child = fork(path.join(here, script), args, {
       env,
       execArgv: ['--import', STUB, ...(options.execArgv ?? [])],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -34,12 +36,26 @@ export function coldStart(bundle, event, env, options = {}) {
     child.on('message', (message) => {
       result = message;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (result) resolve(result);
-      else reject(new Error(`cold start of ${bundle} failed (${signal ?? code}): ${stderr.trim().slice(0, 2000)}`));
+      else reject(new Error(`${options.what} failed (${signal ?? code}): ${stderr.trim().slice(0, 2000)}`));
     });
+  });
+}
+
+/**
+ * One cold start in a fresh process.
+ * @param {string} bundle @param {unknown} event @param {Record<string, string>} env
+ * @param {{ execArgv?: string[], timeoutMs?: number }} [options]
+ * @returns {Promise<{ loadMs: number, firstMs: number, cpuLoadMs: number, cpuFirstMs: number, status: number | undefined, rss: number }>}
+ */
+export function coldStart(bundle, event, env, options = {}) {
+  return runOnce('cold-child.mjs', [bundle, JSON.stringify(event)], env, {
+    execArgv: options.execArgv,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    what: `cold start of ${bundle}`,
   });
 }
 
@@ -118,32 +134,13 @@ export async function startWorker(bundle, fixtures, root, capacity, env, options
 }
 
 /**
- * The per-request steps (bench/steps.ts) in their own process; killed by its pid past its time limit.
+ * The per-request steps (bench/steps.ts) in their own process.
  * @param {string} bundle @param {string} fixtures @param {string} root @param {Record<string, string>} env
  * @param {{ rounds: number, perRound: number, warmup: number, timeoutMs?: number }} plan
  * @returns {Promise<import('../steps').Step[]>}
  */
-export function runSteps(bundle, fixtures, root, env, plan) {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(here, 'steps-child.mjs'), [bundle, fixtures, root, String(plan.rounds), String(plan.perRound), String(plan.warmup)], {
-      env,
-      execArgv: ['--import', STUB],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-      if (stderr.length < 4000) stderr += chunk;
-    });
-    /** @type {any} */
-    let result;
-    child.on('message', (message) => {
-      result = message;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), plan.timeoutMs ?? 300_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (result?.steps) resolve(result.steps);
-      else reject(new Error(`per-request steps failed (${signal ?? code}): ${stderr.trim().slice(0, 2000)}`));
-    });
-  });
+export async function runSteps(bundle, fixtures, root, env, plan) {
+  const args = [bundle, fixtures, root, String(plan.rounds), String(plan.perRound), String(plan.warmup)];
+  const { steps } = await runOnce('steps-child.mjs', args, env, { timeoutMs: plan.timeoutMs ?? 300_000, what: 'per-request steps' });
+  return steps;
 }

@@ -166,14 +166,18 @@ describe('snsPublisher with a real SNS client against an endpoint that never ans
     });
   });
 
-  test('returns ok:false (Timeout) at the deadline although the client would wait 30 s', async () => {
-    const client = new SNSClient({
+  /** A real client that would wait 30 s per attempt for the endpoint that never answers. */
+  const patientClient = (maxAttempts: number): SNSClient =>
+    new SNSClient({
       endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
-      maxAttempts: 3,
+      maxAttempts,
       requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
     });
+
+  test('returns ok:false (Timeout) at the deadline although the client would wait 30 s', async () => {
+    const client = patientClient(3);
     const started = Date.now();
     const result = await within(DEADLINE_MS + 2_000, snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false)));
     const elapsed = Date.now() - started;
@@ -184,13 +188,7 @@ describe('snsPublisher with a real SNS client against an endpoint that never ans
   });
 
   test('at the deadline the request is aborted: its connection is closed rather than left to the client time-outs', async () => {
-    const client = new SNSClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
-      maxAttempts: 1,
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
-    });
+    const client = patientClient(1);
     const result = await snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false));
     expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout' }) as unknown });
     const closedBy = Date.now() + 1_000;
