@@ -2,6 +2,23 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Imports go one way: contract ← observability ← relay ← functions, and the
+ * subscriber kit reads the contract only. Tooling (tools/, scripts/, bench/,
+ * tests/) may import anything; nothing that ships imports tooling.
+ */
+const folder = (name) => ({ regex: `(^|/)${name}(/|$)` });
+const forbid = (from, names, message) => ({
+  files: [`${from}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: names.map((name) => ({ ...(name.includes('/') || name.startsWith('@') || name === 'aws-lambda' ? { regex: `^${name}` } : folder(name)), message })) },
+    ],
+  },
+});
+const TOOLING = ['tools', 'scripts', 'bench', 'tests'];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'schemas/', 'bench/.build/', 'bench/results.json'] },
   js.configs.recommended,
@@ -14,7 +31,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', '**/*.js'],
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: { globals: globals.node },
   },
+  forbid(
+    'lib/contract',
+    ['relay', 'observability', 'subscriber', 'functions', ...TOOLING, '@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'],
+    'lib/contract is the published contract: it depends on nothing else in lib/ and on no AWS SDK.',
+  ),
+  forbid('lib/observability', ['contract', 'relay', 'subscriber', 'functions', ...TOOLING], 'lib/observability is shared instrumentation: it depends on nothing else in lib/.'),
+  forbid('lib/subscriber', ['relay', 'observability', 'functions', ...TOOLING, '@aws-sdk/'], 'lib/subscriber is for subscribers: it reads the contract only.'),
+  forbid('lib/relay', ['subscriber', 'functions', ...TOOLING], 'lib/relay is the request path: it reads the contract and observability only.'),
+  forbid('functions', TOOLING, 'A function ships: it imports lib/ only.'),
 );

@@ -70,13 +70,13 @@ const startedAt = Date.now();
  * lib/payload-types.ts validates through a bridge. Filled in once ours is built.
  * @type {Record<string, string>}
  */
-const ZOD_SUBSTITUTE = { 'valibot@lib/payload-types.ts': 'bench/peers/zod/valibot-bridge.ts' };
+const ZOD_SUBSTITUTE = { 'valibot@lib/contract/declare.ts': 'bench/peers/zod/valibot-bridge.ts' };
 
 /** @param {import('esbuild').Metafile} metafile of our bundle @returns {string[]} schema files without a zod port */
 function prepareZodSubstitute(metafile) {
   const missing = [];
   for (const input of Object.keys(metafile.inputs)) {
-    const match = /^lib\/schemas\/([^/]+\.ts)$/.exec(input);
+    const match = /^lib\/contract\/schemas\/([^/]+\.ts)$/.exec(input);
     if (!match?.[1]) continue;
     const port = `bench/peers/zod/schemas/${match[1]}`;
     if (existsSync(path.join(root, port))) ZOD_SUBSTITUTE[input] = port;

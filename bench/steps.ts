@@ -9,12 +9,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../lib/clients';
-import { loadConfig } from '../lib/config';
-import { createWebhookHandler, type HandlerDeps } from '../lib/handler';
-import { payloadTypes } from '../lib/payload-types';
-import type { SnsMessage } from '../lib/sns/message';
-import { type PublishResult, snsPublisher } from '../lib/sns/publisher';
+import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../lib/relay/clients';
+import { loadConfig } from '../lib/relay/config';
+import { createWebhookHandler, type HandlerDeps } from '../lib/relay/handler';
+import { payloadTypes } from '../lib/contract';
+import type { SnsMessage } from '../lib/relay/message';
+import { type PublishResult, snsPublisher } from '../lib/relay/publish';
 import { Logger as JsonLogger } from './experiments/json-logger';
 import { payloadTypes as withoutValidation } from './experiments/no-validation';
 import type { LambdaEvent } from './fixtures';

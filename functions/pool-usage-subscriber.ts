@@ -1,6 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { LogSink } from '../lib/handler';
+import { createLogger } from '../lib/observability/logger';
+import type { LogSink } from '../lib/observability/sinks';
 import { type DeclaredCloudEvent, readSqsRecord } from '../lib/subscriber';
 
 /**
@@ -8,7 +8,7 @@ import { type DeclaredCloudEvent, readSqsRecord } from '../lib/subscriber';
  * PoolUsageQueue, is subscribed to the topic with a filter policy that lets
  * through only `rule.pool.usage.triggered` events whose `current_usage_kb` is
  * above the stage's `poolUsageAlertKb`. Each record is read with
- * lib/subscriber.ts; a record that cannot be read, is not a pool usage event
+ * lib/subscriber; a record that cannot be read, is not a pool usage event
  * (the filter policy and this code disagree) or fails to be handled is
  * reported in `batchItemFailures`, so SQS retries it alone and, after
  * 5 receives, moves it to PoolUsageDeadLetterQueue. The queue is a standard
@@ -68,7 +68,7 @@ export function createPoolUsageSubscriber(deps: PoolUsageSubscriberDeps): (event
   };
 }
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'droam-pool-usage-subscriber' });
+const logger = createLogger('droam-pool-usage-subscriber');
 
 export const handler = createPoolUsageSubscriber({
   logger,

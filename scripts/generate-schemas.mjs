@@ -22,7 +22,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'droam-schemas-'));
 try {
   const outfile = path.join(dir, 'generate.cjs');
   await build({
-    entryPoints: [path.join(root, 'lib', 'contract', 'generate.ts')],
+    entryPoints: [path.join(root, 'tools', 'codegen', 'generate.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -30,7 +30,7 @@ try {
     outfile,
     logLevel: 'warning',
   });
-  /** @type {typeof import('../lib/contract/generate')} */
+  /** @type {typeof import('../tools/codegen/generate')} */
   const generator = createRequire(import.meta.url)(outfile);
   if (check) {
     const stale = await generator.staleContractFiles(root);

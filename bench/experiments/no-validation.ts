@@ -4,7 +4,7 @@
  * project's own code without valibot and the 18 declarations. Takes every payload as an undeclared
  * type (no validation, no attributes); not a usable relay.
  */
-import type { Validation } from '../../lib/payload-types';
+import type { Validation } from '../../lib/contract';
 
 type Envelope = { readonly type: string; readonly data: Record<string, unknown>; readonly created_at: { readonly unix_timestamp: number } };
 

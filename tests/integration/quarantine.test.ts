@@ -4,10 +4,11 @@
  * receive time) and still answered 422; when the queue cannot be written the
  * answer is 503, so dRoam retries.
  */
-import { droamHash } from '../../lib/auth';
-import { createWebhookHandler, type LogSink } from '../../lib/handler';
-import { payloadTypes } from '../../lib/payload-types';
-import { sqsQuarantine } from '../../lib/quarantine';
+import { droamHash } from '../../lib/relay/authenticate';
+import type { LogSink } from '../../lib/observability/sinks';
+import { createWebhookHandler } from '../../lib/relay/handler';
+import { payloadTypes } from '../../lib/contract';
+import { sqsQuarantine } from '../../lib/relay/quarantine';
 import { Emulator, type Queue } from '../support/integration/aws';
 import { bodyOf, loadEvent } from '../support/integration/events';
 import { deployedConfig } from '../support/unit/harness';

@@ -3,11 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { CloudEvent } from '../../lib/cloudevent';
-import { DOCUMENTED_EXAMPLE_SECRET, loadConfig } from '../../lib/config';
-import { createWebhookHandler } from '../../lib/handler';
-import { payloadTypes } from '../../lib/payload-types';
-import type { SnsMessage } from '../../lib/sns/message';
+import { type CloudEvent, payloadTypes } from '../../lib/contract';
+import { DOCUMENTED_EXAMPLE_SECRET, loadConfig } from '../../lib/relay/config';
+import { createWebhookHandler } from '../../lib/relay/handler';
+import type { SnsMessage } from '../../lib/relay/message';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const SCHEMAS_DIR = path.join(ROOT, 'schemas');

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { authenticate, type AuthResult, type AuthSettings, droamHash } from '../../lib/auth';
+import { authenticate, type AuthResult, type AuthSettings, droamHash } from '../../lib/relay/authenticate';
 import { DOCUMENTED_HASH, DOCUMENTED_SECRET, DOCUMENTED_TIMESTAMP, sign, TEST_SECRET } from '../support/unit/harness';
 
 /** dRoam's scheme (push-api.md §4): a timestamp header and a header with hex SHA-256 of `<secret>:<timestamp>`. */

@@ -1,6 +1,5 @@
-import { eventId, rfc3339, toCloudEvent } from '../../lib/cloudevent';
-import { parseJsonBody } from '../../lib/json';
-import { payloadTypes, type ValidPayload } from '../../lib/payload-types';
+import { eventId, payloadTypes, rfc3339, toCloudEvent, type ValidPayload } from '../../lib/contract';
+import { parseJsonBody } from '../../lib/relay/parse-json';
 import { type Json, UNKNOWN_TYPE, unknownTypePayload, vendorExample } from '../support/unit/harness';
 
 /** RFC 9562 UUIDv8: version nibble 8, variant bits 10. */

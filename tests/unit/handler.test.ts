@@ -1,6 +1,6 @@
-import type { HttpResponse } from '../../lib/http/response';
-import type { SnsMessage } from '../../lib/sns/message';
-import type { PublishResult } from '../../lib/sns/publisher';
+import type { HttpResponse } from '../../lib/relay/respond';
+import type { SnsMessage } from '../../lib/relay/message';
+import type { PublishResult } from '../../lib/relay/publish';
 import {
   authHeaders,
   bodyJson,

@@ -1,4 +1,5 @@
-import { canonicalJson, MAX_JSON_DEPTH, parseJsonBody } from '../../lib/json';
+import { canonicalJson } from '../../lib/contract/canonical-json';
+import { MAX_JSON_DEPTH, parseJsonBody } from '../../lib/relay/parse-json';
 
 const nested = (depth: number, open = '[', close = ']'): string => `${open.repeat(depth)}${close.repeat(depth)}`;
 

@@ -2,10 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { droamHash } from '../../lib/auth';
-import { createWebhookHandler } from '../../lib/handler';
-import { payloadTypes } from '../../lib/payload-types';
-import type { PublishResult } from '../../lib/sns/publisher';
+import { droamHash } from '../../lib/relay/authenticate';
+import { createWebhookHandler } from '../../lib/relay/handler';
+import { payloadTypes } from '../../lib/contract';
+import type { PublishResult } from '../../lib/relay/publish';
 import { deployedConfig } from '../support/unit/harness';
 
 /**

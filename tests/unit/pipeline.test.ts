@@ -1,5 +1,5 @@
-import type { Quarantine } from '../../lib/quarantine';
-import { nonSecretHeaders } from '../../lib/quarantine';
+import type { Quarantine } from '../../lib/relay/quarantine';
+import { nonSecretHeaders } from '../../lib/relay/quarantine';
 import {
   authHeaders,
   bodyJson,

@@ -1,4 +1,4 @@
-import { decodeRequest } from '../../lib/http/request';
+import { decodeRequest } from '../../lib/relay/decode';
 import { bodyBytes, DOCUMENTED_HASH, DOCUMENTED_TIMESTAMP, loadEvent, v2Event } from '../support/unit/harness';
 
 /** API Gateway HTTP API (2.0), REST API proxy (1.0) and function URL events, and whatever else arrives. */

@@ -1,5 +1,5 @@
-import { type PayloadIssue, payloadTypes, type Validation } from '../../lib/payload-types';
-import { isEcho } from '../../lib/schemas/echo';
+import { type PayloadIssue, payloadTypes, type Validation } from '../../lib/contract';
+import { isEcho } from '../../lib/contract/schemas/echo';
 import { type Json, loadEvent, payloadOf, UNKNOWN_TYPE, unknownTypePayload, vendorExample } from '../support/unit/harness';
 
 /**

@@ -1,6 +1,5 @@
-import { type CloudEvent, toCloudEvent } from '../../lib/cloudevent';
-import { type AttributeValue, payloadTypes, type ValidPayload } from '../../lib/payload-types';
-import { MAX_MESSAGE_ATTRIBUTES, SNS_MAX_MESSAGE_BYTES, type SnsMessage, snsMessageBytes, toSnsMessage } from '../../lib/sns/message';
+import { type AttributeValue, type CloudEvent, MAX_MESSAGE_ATTRIBUTES, payloadTypes, toCloudEvent, type ValidPayload } from '../../lib/contract';
+import { SNS_MAX_MESSAGE_BYTES, type SnsMessage, snsMessageBytes, toSnsMessage } from '../../lib/relay/message';
 import { unknownTypePayload, vendorExample } from '../support/unit/harness';
 
 function valid(input: unknown): ValidPayload {

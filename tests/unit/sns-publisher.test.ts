@@ -1,10 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { toCloudEvent } from '../../lib/cloudevent';
-import { payloadTypes, type ValidPayload } from '../../lib/payload-types';
-import { type SnsMessage, toSnsMessage } from '../../lib/sns/message';
-import { type PublishResult, snsPublisher } from '../../lib/sns/publisher';
+import { payloadTypes, toCloudEvent, type ValidPayload } from '../../lib/contract';
+import { type SnsMessage, toSnsMessage } from '../../lib/relay/message';
+import { type PublishResult, snsPublisher } from '../../lib/relay/publish';
 import { FIFO_TOPIC_ARN, TOPIC_ARN, vendorExample } from '../support/unit/harness';
 import { trackTimers } from '../support/unit/timers';
 

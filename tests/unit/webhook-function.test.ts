@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { HttpResponse } from '../../lib/http/response';
+import type { HttpResponse } from '../../lib/relay/respond';
 import { authHeaders, DOCUMENTED_SECRET, TEST_SECRET, TOPIC_ARN, v2Event, vendorExample } from '../support/unit/harness';
 
 /**

@@ -5,12 +5,13 @@
  */
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../../../lib/clients';
-import { loadConfig } from '../../../lib/config';
-import { createWebhookHandler, type LogSink } from '../../../lib/handler';
-import type { HttpResponse } from '../../../lib/http/response';
-import { payloadTypes } from '../../../lib/payload-types';
-import { snsPublisher } from '../../../lib/sns/publisher';
+import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../../../lib/relay/clients';
+import { loadConfig } from '../../../lib/relay/config';
+import type { LogSink } from '../../../lib/observability/sinks';
+import { createWebhookHandler } from '../../../lib/relay/handler';
+import type { HttpResponse } from '../../../lib/relay/respond';
+import { payloadTypes } from '../../../lib/contract';
+import { snsPublisher } from '../../../lib/relay/publish';
 import { CREDENTIALS, REGION } from '../integration/aws';
 import { parseObject, TEST_SECRET } from '../integration/relay';
 

@@ -7,7 +7,7 @@
  * a relay configured differently.
  */
 import { randomBytes } from 'node:crypto';
-import type { HttpResponse } from '../../../lib/http/response';
+import type { HttpResponse } from '../../../lib/relay/respond';
 import { CREDENTIALS, REGION, emulatorEndpoint } from './aws';
 import { DOCUMENTED_SECRET } from './events';
 

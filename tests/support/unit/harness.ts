@@ -7,13 +7,14 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Config, loadConfig } from '../../../lib/config';
-import { createWebhookHandler, type LogSink } from '../../../lib/handler';
-import type { HttpResponse } from '../../../lib/http/response';
-import { payloadTypes } from '../../../lib/payload-types';
-import type { Quarantine, QuarantineRecord } from '../../../lib/quarantine';
-import type { SnsMessage } from '../../../lib/sns/message';
-import type { PublishResult } from '../../../lib/sns/publisher';
+import { type Config, loadConfig } from '../../../lib/relay/config';
+import type { LogSink } from '../../../lib/observability/sinks';
+import { createWebhookHandler } from '../../../lib/relay/handler';
+import type { HttpResponse } from '../../../lib/relay/respond';
+import { payloadTypes } from '../../../lib/contract';
+import type { Quarantine, QuarantineRecord } from '../../../lib/relay/quarantine';
+import type { SnsMessage } from '../../../lib/relay/message';
+import type { PublishResult } from '../../../lib/relay/publish';
 
 export const EVENTS_DIR = path.resolve(__dirname, '..', '..', '..', 'events');
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Ajv2020 from 'ajv/dist/2020';
 import YAML from 'yaml';
-import { payloadTypes, RELAY_ATTRIBUTES } from '../../../lib/payload-types';
+import { payloadTypes, RELAY_ATTRIBUTES } from '../../../lib/contract';
 import { SCHEMAS_DIR, schemaErrors, schemaValidator } from '../../support/contract';
 
 interface HeaderSchema {

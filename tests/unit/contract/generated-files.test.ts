@@ -5,9 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ContractFile, generateContract, staleContractFiles } from '../../../lib/contract/generate';
-import { README_BEGIN, README_END } from '../../../lib/contract/readme';
-import { payloadTypes } from '../../../lib/payload-types';
+import { type ContractFile, generateContract, staleContractFiles } from '../../../tools/codegen/generate';
+import { README_BEGIN, README_END } from '../../../tools/codegen/readme';
+import { payloadTypes } from '../../../lib/contract';
 import { ROOT, SCHEMAS_DIR } from '../../support/contract';
 
 let files: ContractFile[];

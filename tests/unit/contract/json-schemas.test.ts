@@ -6,8 +6,8 @@
  * input form (the schemas describe the normalised output).
  */
 import type Ajv2020 from 'ajv/dist/2020';
-import { caseInsensitive } from '../../../lib/contract/json-schemas';
-import { payloadTypes } from '../../../lib/payload-types';
+import { caseInsensitive } from '../../../tools/codegen/json-schemas';
+import { payloadTypes } from '../../../lib/contract';
 import { changed, ENVELOPE, type Published, publishSamples, schemaErrors, schemaValidator } from '../../support/contract';
 
 let ajv: Ajv2020;

@@ -6,7 +6,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { createPoolUsageSubscriber, type PoolUsageEvent } from '../../../functions/pool-usage-subscriber';
-import type { SnsMessage } from '../../../lib/sns/message';
+import type { SnsMessage } from '../../../lib/relay/message';
 import { readSqsRecord } from '../../../lib/subscriber';
 import { changed, ENVELOPE, type Published, publishSamples } from '../../support/contract';
 

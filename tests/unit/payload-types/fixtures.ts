@@ -4,11 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { droamHash } from '../../../lib/auth';
-import { createWebhookHandler, type LogSink } from '../../../lib/handler';
-import type { HttpResponse } from '../../../lib/http/response';
-import { type PayloadIssue, payloadTypes, type ValidPayload } from '../../../lib/payload-types';
-import type { SnsMessage } from '../../../lib/sns/message';
+import { droamHash } from '../../../lib/relay/authenticate';
+import type { LogSink } from '../../../lib/observability/sinks';
+import { createWebhookHandler } from '../../../lib/relay/handler';
+import type { HttpResponse } from '../../../lib/relay/respond';
+import { type PayloadIssue, payloadTypes, type ValidPayload } from '../../../lib/contract';
+import type { SnsMessage } from '../../../lib/relay/message';
 import { deployedConfig } from '../../support/unit/harness';
 
 export type Json = Record<string, unknown>;

@@ -1,8 +1,7 @@
-import { toCloudEvent } from '../../../lib/cloudevent';
-import { payloadTypes } from '../../../lib/payload-types';
-import { decimalLike } from '../../../lib/schemas/common';
-import { WalletModel } from '../../../lib/schemas/models';
-import { MAX_MESSAGE_ATTRIBUTES, toSnsMessage } from '../../../lib/sns/message';
+import { MAX_MESSAGE_ATTRIBUTES, payloadTypes, toCloudEvent } from '../../../lib/contract';
+import { decimalLike } from '../../../lib/contract/schemas/common';
+import { WalletModel } from '../../../lib/contract/schemas/models';
+import { toSnsMessage } from '../../../lib/relay/message';
 import * as v from 'valibot';
 import { accepted, example, relay, SAMPLE_FILES, samplePayload, VENDOR_EXAMPLES, WALLET } from './fixtures';
 

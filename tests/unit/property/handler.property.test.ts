@@ -1,10 +1,11 @@
 import fc from 'fast-check';
-import { droamHash } from '../../../lib/auth';
-import { createWebhookHandler, type LogSink } from '../../../lib/handler';
-import type { HttpResponse } from '../../../lib/http/response';
-import { payloadTypes } from '../../../lib/payload-types';
-import type { SnsMessage } from '../../../lib/sns/message';
-import type { PublishResult } from '../../../lib/sns/publisher';
+import { droamHash } from '../../../lib/relay/authenticate';
+import type { LogSink } from '../../../lib/observability/sinks';
+import { createWebhookHandler } from '../../../lib/relay/handler';
+import type { HttpResponse } from '../../../lib/relay/respond';
+import { payloadTypes } from '../../../lib/contract';
+import type { SnsMessage } from '../../../lib/relay/message';
+import type { PublishResult } from '../../../lib/relay/publish';
 import { deployedConfig } from '../../support/unit/harness';
 
 /**

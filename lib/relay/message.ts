@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
-import type { CloudEvent } from '../cloudevent';
-import type { AttributeValue } from '../payload-types';
+import { type AttributeValue, type CloudEvent, MAX_MESSAGE_ATTRIBUTES, RELAY_ATTRIBUTES } from '../contract';
 
 /** SNS's limit for one message, body and attributes together. */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
-/** SQS raw message delivery forwards at most 10 message attributes. */
-export const MAX_MESSAGE_ATTRIBUTES = 10;
 
 export interface SnsMessage {
   readonly Message: string;
@@ -21,10 +18,8 @@ const NOT_XML_CHARACTER = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{1000
 const MAX_ATTRIBUTE_VALUE_LENGTH = 1024;
 
 export function toSnsMessage(event: CloudEvent, attributes: Readonly<Record<string, AttributeValue>>, fifo: boolean): SnsMessage {
-  const messageAttributes: Record<string, MessageAttributeValue> = {
-    event_type: { DataType: 'String', StringValue: event.type },
-    event_id: { DataType: 'String', StringValue: event.id },
-  };
+  const messageAttributes: Record<string, MessageAttributeValue> = {};
+  for (const attribute of RELAY_ATTRIBUTES) messageAttributes[attribute.name] = { DataType: attribute.type, StringValue: attribute.value(event) };
   for (const [name, value] of Object.entries(attributes)) {
     if (Object.keys(messageAttributes).length === MAX_MESSAGE_ATTRIBUTES) break;
     const attribute = toAttribute(value);

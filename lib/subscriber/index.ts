@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
-import { type DeclaredPayloadType, type PayloadIssue, type PayloadType, payloadTypes, toPayloadIssues } from './payload-types';
-import { AnyCloudEvent, cloudEventSchema } from './schemas/cloudevent';
+import { type DeclaredPayloadType, type PayloadIssue, type PayloadType, payloadTypes, toPayloadIssues } from '../contract';
+import { AnyCloudEvent, cloudEventSchema } from '../contract/schemas/cloudevent';
 
 /**
  * For subscribers: turns an SQS record that carries one of the relay's SNS

@@ -1,9 +1,8 @@
 import { type ConversionConfig, type JsonSchema, toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
-import { dataschemaFor } from '../cloudevent';
-import type { DescribedPayloadType } from '../payload-types';
-import { AnyCloudEvent, cloudEventSchema } from '../schemas/cloudevent';
-import { DateTimeModel, PoolModel, RuleModel } from '../schemas/common';
+import { dataschemaFor, type DescribedPayloadType } from '../../lib/contract';
+import { AnyCloudEvent, cloudEventSchema } from '../../lib/contract/schemas/cloudevent';
+import { DateTimeModel, PoolModel, RuleModel } from '../../lib/contract/schemas/common';
 import {
   AccountAddressModel,
   AccountModel,
@@ -15,7 +14,7 @@ import {
   SimCardModel,
   StatusModel,
   UserModel,
-} from '../schemas/models';
+} from '../../lib/contract/schemas/models';
 
 /**
  * JSON Schemas (draft 2020-12) of the published CloudEvents, generated from

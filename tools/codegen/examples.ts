@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CloudEvent } from '../cloudevent';
-import { DOCUMENTED_EXAMPLE_SECRET, loadConfig } from '../config';
-import { createWebhookHandler, type LogSink } from '../handler';
-import { decodeRequest } from '../http/request';
-import { payloadTypes } from '../payload-types';
-import type { SnsMessage } from '../sns/message';
+import { type CloudEvent, payloadTypes } from '../../lib/contract';
+import { DOCUMENTED_EXAMPLE_SECRET, loadConfig } from '../../lib/relay/config';
+import type { LogSink } from '../../lib/observability/sinks';
+import { createWebhookHandler } from '../../lib/relay/handler';
+import { decodeRequest } from '../../lib/relay/decode';
+import type { SnsMessage } from '../../lib/relay/message';
 
 /** What the relay publishes for one sample event of events/. */
 export interface PublishedSample {

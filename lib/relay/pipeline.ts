@@ -1,13 +1,12 @@
-import { authenticate } from './auth';
-import { toCloudEvent } from './cloudevent';
+import { authenticate } from './authenticate';
+import { type PayloadRegistry, toCloudEvent } from '../contract';
 import type { Config } from './config';
-import type { WebhookRequest } from './http/request';
-import { parseJsonBody } from './json';
+import type { WebhookRequest } from './decode';
+import { parseJsonBody } from './parse-json';
 import type { Outcome, Rejected, RequestFacts } from './outcome';
-import type { PayloadRegistry } from './payload-types';
-import { isEcho } from './schemas/echo';
-import { SNS_MAX_MESSAGE_BYTES, snsMessageBytes, toSnsMessage } from './sns/message';
-import type { Publish } from './sns/publisher';
+import { isEcho } from '../contract/schemas/echo';
+import { SNS_MAX_MESSAGE_BYTES, snsMessageBytes, toSnsMessage } from './message';
+import type { Publish } from './publish';
 import { nonSecretHeaders, type Quarantine, type QuarantineRecord } from './quarantine';
 
 /** dRoam bodies above this are refused before anything else is done with them (SNS's own limit). */

@@ -1,5 +1,5 @@
-import type { AuthFailure } from './auth';
-import type { PayloadIssue } from './payload-types';
+import type { AuthFailure } from './authenticate';
+import type { PayloadIssue } from '../contract';
 
 /** Every way a request can end. Errors are values: the pipeline returns one of these, never throws. */
 export type ErrorCode =

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './json';
-import type { ValidPayload } from './payload-types';
+import { canonicalJson } from './canonical-json';
+import type { ValidPayload } from './declare';
 
 /** CloudEvents 1.0, structured JSON mode: what lands on the topic. */
 export interface CloudEvent {

@@ -1,4 +1,4 @@
-import type { Outcome } from '../outcome';
+import type { Outcome } from './outcome';
 
 export interface HttpResponse {
   readonly statusCode: number;

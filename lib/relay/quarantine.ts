@@ -1,6 +1,6 @@
 import { AWS_CLIENT_OPTIONS } from './clients';
 import { withDeadline } from './deadline';
-import type { PayloadIssue } from './payload-types';
+import type { PayloadIssue } from '../contract';
 
 /**
  * An authenticated payload the relay cannot publish is kept, not dropped:

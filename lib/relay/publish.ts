@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { DeadlineExceeded, withDeadline } from '../deadline';
+import { DeadlineExceeded, withDeadline } from './deadline';
 import type { SnsMessage } from './message';
 
 export type PublishResult =

@@ -1,4 +1,4 @@
-import { type DescribedAttribute, type DescribedPayloadType, RELAY_ATTRIBUTES } from '../payload-types';
+import { type DescribedAttribute, type DescribedPayloadType, RELAY_ATTRIBUTES } from '../../lib/contract';
 import type { PublishedSample } from './examples';
 import { ENVELOPE_SCHEMA_FILE, schemaFileFor } from './json-schemas';
 

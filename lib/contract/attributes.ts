@@ -1,0 +1,54 @@
+/**
+ * SNS message attributes, as the contract declares them: the two the relay sets
+ * on every message, and the helpers a payload declaration uses for its own.
+ * Subscribers filter on these; SQS raw delivery forwards at most
+ * MAX_MESSAGE_ATTRIBUTES of them.
+ */
+
+/** SQS raw message delivery forwards at most 10 message attributes. */
+export const MAX_MESSAGE_ATTRIBUTES = 10;
+
+export type AttributeValue = string | number | null | undefined;
+
+/** The SNS data type of a message attribute. */
+export type SnsAttributeType = 'String' | 'Number';
+
+/**
+ * One SNS message attribute: its data type, what it means (one line), and its
+ * value for a validated payload. A null or undefined value leaves it out of the message.
+ */
+export type AttributeDeclaration<TPayload> =
+  | { readonly type: 'String'; readonly description: string; readonly value: (payload: TPayload) => string | null | undefined }
+  | { readonly type: 'Number'; readonly description: string; readonly value: (payload: TPayload) => number | null | undefined };
+
+/** An attribute as the docs and the contract see it: no value function. */
+export interface DescribedAttribute {
+  readonly name: string;
+  readonly type: SnsAttributeType;
+  readonly description: string;
+}
+
+/** An attribute the relay sets on every message, with its value taken from the event. */
+export interface RelayAttribute extends DescribedAttribute {
+  readonly value: (event: { readonly type: string; readonly id: string }) => string;
+}
+
+/** The attributes the relay sets on every message itself, first, in this order. */
+export const RELAY_ATTRIBUTES: readonly RelayAttribute[] = [
+  { name: 'event_type', type: 'String', description: "dRoam's type, verbatim: the CloudEvent `type`.", value: (event) => event.type },
+  { name: 'event_id', type: 'String', description: 'The CloudEvent `id`.', value: (event) => event.id },
+];
+
+/** A String attribute. */
+export const string = <TPayload>(description: string, value: (payload: TPayload) => string | null | undefined): AttributeDeclaration<TPayload> => ({
+  type: 'String',
+  description,
+  value,
+});
+
+/** A Number attribute (subscribers can filter on it numerically). */
+export const number = <TPayload>(description: string, value: (payload: TPayload) => number | null | undefined): AttributeDeclaration<TPayload> => ({
+  type: 'Number',
+  description,
+  value,
+});
