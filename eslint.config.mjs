@@ -13,7 +13,12 @@ const forbid = (from, names, message) => ({
   rules: {
     'no-restricted-imports': [
       'error',
-      { patterns: names.map((name) => ({ ...(name.includes('/') || name.startsWith('@') || name === 'aws-lambda' ? { regex: `^${name}` } : folder(name)), message })) },
+      {
+        patterns: names.map((name) => ({
+          ...(name.includes('/') || name.startsWith('@') || name === 'aws-lambda' ? { regex: `^${name}` } : folder(name)),
+          message,
+        })),
+      },
     ],
   },
 });
@@ -39,7 +44,11 @@ export default tseslint.config(
     ['relay', 'observability', 'subscriber', 'functions', ...TOOLING, '@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'],
     'lib/contract is the published contract: it depends on nothing else in lib/ and on no AWS SDK.',
   ),
-  forbid('lib/observability', ['contract', 'relay', 'subscriber', 'functions', ...TOOLING], 'lib/observability is shared instrumentation: it depends on nothing else in lib/.'),
+  forbid(
+    'lib/observability',
+    ['contract', 'relay', 'subscriber', 'functions', ...TOOLING],
+    'lib/observability is shared instrumentation: it depends on nothing else in lib/.',
+  ),
   forbid('lib/subscriber', ['relay', 'observability', 'functions', ...TOOLING, '@aws-sdk/'], 'lib/subscriber is for subscribers: it reads the contract only.'),
   forbid('lib/relay', ['subscriber', 'functions', ...TOOLING], 'lib/relay is the request path: it reads the contract and observability only.'),
   forbid('functions', TOOLING, 'A function ships: it imports lib/ only.'),

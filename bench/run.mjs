@@ -55,10 +55,64 @@ const quick = flags.quick === true || smoke;
 
 /** How much of everything; `--quick` is a short run of the whole harness, `--smoke` only checks that every phase works (the test suite runs it). */
 const PLAN = smoke
-  ? { coldSamples: 1, probeSamples: 1, warmup: 100, batch: 100, statsBatches: 1, batches: 1, expColdSamples: 1, expWarmup: 50, expBatch: 50, expBatches: 1, stepRounds: 1, stepPerRound: 50, stepWarmup: 20, profileColdRuns: 1, profileInvocations: 100, e2eSeconds: 1, e2eWarmup: 1 }
+  ? {
+      coldSamples: 1,
+      probeSamples: 1,
+      warmup: 100,
+      batch: 100,
+      statsBatches: 1,
+      batches: 1,
+      expColdSamples: 1,
+      expWarmup: 50,
+      expBatch: 50,
+      expBatches: 1,
+      stepRounds: 1,
+      stepPerRound: 50,
+      stepWarmup: 20,
+      profileColdRuns: 1,
+      profileInvocations: 100,
+      e2eSeconds: 1,
+      e2eWarmup: 1,
+    }
   : quick
-  ? { coldSamples: 5, probeSamples: 3, warmup: 1_000, batch: 1_000, statsBatches: 3, batches: 6, expColdSamples: 3, expWarmup: 500, expBatch: 1_000, expBatches: 2, stepRounds: 2, stepPerRound: 300, stepWarmup: 200, profileColdRuns: 2, profileInvocations: 2_000, e2eSeconds: 3, e2eWarmup: 1 }
-  : { coldSamples: 20, probeSamples: 10, warmup: 5_000, batch: 5_000, statsBatches: 5, batches: 20, expColdSamples: 12, expWarmup: 2_000, expBatch: 1_000, expBatches: 6, stepRounds: 10, stepPerRound: 1_000, stepWarmup: 1_000, profileColdRuns: 6, profileInvocations: 15_000, e2eSeconds: 6, e2eWarmup: 1 };
+    ? {
+        coldSamples: 5,
+        probeSamples: 3,
+        warmup: 1_000,
+        batch: 1_000,
+        statsBatches: 3,
+        batches: 6,
+        expColdSamples: 3,
+        expWarmup: 500,
+        expBatch: 1_000,
+        expBatches: 2,
+        stepRounds: 2,
+        stepPerRound: 300,
+        stepWarmup: 200,
+        profileColdRuns: 2,
+        profileInvocations: 2_000,
+        e2eSeconds: 3,
+        e2eWarmup: 1,
+      }
+    : {
+        coldSamples: 20,
+        probeSamples: 10,
+        warmup: 5_000,
+        batch: 5_000,
+        statsBatches: 5,
+        batches: 20,
+        expColdSamples: 12,
+        expWarmup: 2_000,
+        expBatch: 1_000,
+        expBatches: 6,
+        stepRounds: 10,
+        stepPerRound: 1_000,
+        stepWarmup: 1_000,
+        profileColdRuns: 6,
+        profileInvocations: 15_000,
+        e2eSeconds: 6,
+        e2eWarmup: 1,
+      };
 const E2E_CONNECTIONS = 8;
 
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
@@ -106,7 +160,13 @@ const PROBES = [
   { key: 'probe-metrics', label: 'Powertools Metrics', entry: 'bench/probes/powertools-metrics.ts' },
   { key: 'probe-core', label: 'our code without SDK and Logger', entry: 'bench/probes/relay-core.ts' },
   { key: 'probe-valibot', label: 'our payload registry and schemas (valibot)', entry: 'bench/probes/schemas.ts' },
-  { key: 'probe-zod', label: 'the same with the zod 4 ports', entry: 'bench/probes/schemas.ts', substitute: ZOD_SUBSTITUTE, mustNotContain: ['node_modules/valibot/'] },
+  {
+    key: 'probe-zod',
+    label: 'the same with the zod 4 ports',
+    entry: 'bench/probes/schemas.ts',
+    substitute: ZOD_SUBSTITUTE,
+    mustNotContain: ['node_modules/valibot/'],
+  },
   { key: 'probe-middy', label: 'Middy + 3 middlewares + Powertools parser', entry: 'bench/probes/middy-stack.ts' },
 ];
 
@@ -128,15 +188,62 @@ const NO_METRICS = { '@aws-lambda-powertools/metrics': 'bench/experiments/no-met
 const JSON_LOGGER = { '@aws-lambda-powertools/logger': 'bench/experiments/json-logger.ts' };
 const POWERTOOLS_REPLACED = { ...NO_METRICS, ...JSON_LOGGER };
 const EXPERIMENTS = [
-  { key: 'exp-no-metrics', short: 'no Metrics', label: 'Powertools Metrics replaced by a no-op (what Metrics costs)', entry: 'functions/webhook.ts', substitute: NO_METRICS },
-  { key: 'exp-json-logger', short: 'JSON logger', label: 'Powertools Logger replaced by a 20-line JSON logger', entry: 'functions/webhook.ts', substitute: JSON_LOGGER },
-  { key: 'exp-no-powertools', short: 'no Powertools', label: 'both replaced (what Powertools Logger and Metrics cost together)', entry: 'functions/webhook.ts', substitute: POWERTOOLS_REPLACED },
-  { key: 'exp-no-powertools-no-validation', short: 'no Powertools, no validation', label: 'both replaced and no validation (valibot and the 18 declarations gone): what remains over the floor is our own code', entry: 'functions/webhook.ts', substitute: { ...POWERTOOLS_REPLACED, 'lib/payload-types.ts': 'bench/experiments/no-validation.ts' } },
-  { key: 'exp-sqs-bundled', short: 'SQS bundled', label: '@aws-sdk/client-sqs bundled instead of taken from the Lambda runtime (what that exclusion saves)', entry: 'functions/webhook.ts', overrides: { external: UNUSED_CREDENTIAL_PROVIDERS } },
-  { key: 'exp-creds-bundled', short: 'creds bundled', label: `the ${UNUSED_CREDENTIAL_PROVIDERS.length} credential providers Lambda never uses bundled (what that exclusion saves)`, entry: 'functions/webhook.ts', overrides: { external: ['@aws-sdk/client-sqs'] } },
-  { key: 'exp-nothing-excluded', short: 'nothing excluded', label: "both bundled: serverless-esbuild's defaults", entry: 'functions/webhook.ts', overrides: { external: [] } },
+  {
+    key: 'exp-no-metrics',
+    short: 'no Metrics',
+    label: 'Powertools Metrics replaced by a no-op (what Metrics costs)',
+    entry: 'functions/webhook.ts',
+    substitute: NO_METRICS,
+  },
+  {
+    key: 'exp-json-logger',
+    short: 'JSON logger',
+    label: 'Powertools Logger replaced by a 20-line JSON logger',
+    entry: 'functions/webhook.ts',
+    substitute: JSON_LOGGER,
+  },
+  {
+    key: 'exp-no-powertools',
+    short: 'no Powertools',
+    label: 'both replaced (what Powertools Logger and Metrics cost together)',
+    entry: 'functions/webhook.ts',
+    substitute: POWERTOOLS_REPLACED,
+  },
+  {
+    key: 'exp-no-powertools-no-validation',
+    short: 'no Powertools, no validation',
+    label: 'both replaced and no validation (valibot and the 18 declarations gone): what remains over the floor is our own code',
+    entry: 'functions/webhook.ts',
+    substitute: { ...POWERTOOLS_REPLACED, 'lib/payload-types.ts': 'bench/experiments/no-validation.ts' },
+  },
+  {
+    key: 'exp-sqs-bundled',
+    short: 'SQS bundled',
+    label: '@aws-sdk/client-sqs bundled instead of taken from the Lambda runtime (what that exclusion saves)',
+    entry: 'functions/webhook.ts',
+    overrides: { external: UNUSED_CREDENTIAL_PROVIDERS },
+  },
+  {
+    key: 'exp-creds-bundled',
+    short: 'creds bundled',
+    label: `the ${UNUSED_CREDENTIAL_PROVIDERS.length} credential providers Lambda never uses bundled (what that exclusion saves)`,
+    entry: 'functions/webhook.ts',
+    overrides: { external: ['@aws-sdk/client-sqs'] },
+  },
+  {
+    key: 'exp-nothing-excluded',
+    short: 'nothing excluded',
+    label: "both bundled: serverless-esbuild's defaults",
+    entry: 'functions/webhook.ts',
+    overrides: { external: [] },
+  },
   { key: 'exp-floor', short: 'floor', label: '(f) the floor, for reference', entry: 'bench/peers/floor.ts' },
-  { key: 'exp-floor-attributes', short: 'floor + attributes', label: '(f) the floor publishing our message attributes too', entry: 'bench/experiments/floor-with-attributes.ts' },
+  {
+    key: 'exp-floor-attributes',
+    short: 'floor + attributes',
+    label: '(f) the floor publishing our message attributes too',
+    entry: 'bench/experiments/floor-with-attributes.ts',
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -175,7 +282,7 @@ for (const contender of CONTENDERS) {
     log(`  ${contender.key.padEnd(6)} ${built[contender.key]?.bundleBytes} B bundle, ${built[contender.key]?.zipBytes} B zip`);
   } catch (error) {
     if (contender.key === 'ours') throw error;
-    unavailable[contender.key] = error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error);
+    unavailable[contender.key] = error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
     log(`  ${contender.key.padEnd(6)} NOT AVAILABLE: ${unavailable[contender.key]}`);
   }
 }
@@ -208,7 +315,8 @@ const sizes = Object.fromEntries(
 // 3. Conformance -------------------------------------------------------------------------------
 log('\n[2/9] conformance: every events/*.json (re-signed) and a few more, through each contender');
 const conformance = await checkConformance();
-for (const [key, result] of Object.entries(conformance.summary)) log(`  ${key}: ${result.same}/${result.cases} answers identical to ours${result.differences.length ? ` (${result.differences.length} differ)` : ''}`);
+for (const [key, result] of Object.entries(conformance.summary))
+  log(`  ${key}: ${result.same}/${result.cases} answers identical to ours${result.differences.length ? ` (${result.differences.length} differ)` : ''}`);
 
 // 4. Cold start --------------------------------------------------------------------------------
 log(`\n[3/9] cold start: ${PLAN.coldSamples} fresh processes per contender, interleaved`);
@@ -234,7 +342,14 @@ const coldSummary = Object.fromEntries(
     const c = /** @type {(typeof cold)[string]} */ (cold[key]);
     return [
       key,
-      { load: describe(c.loadMs), first: describe(c.firstMs), total: describe(c.totalMs), cpuTotal: describe(c.cpuTotalMs), rssMiB: describe(c.rss.map((v) => v / 2 ** 20)), statuses: c.statuses },
+      {
+        load: describe(c.loadMs),
+        first: describe(c.firstMs),
+        total: describe(c.totalMs),
+        cpuTotal: describe(c.cpuTotalMs),
+        rssMiB: describe(c.rss.map((v) => v / 2 ** 20)),
+        statuses: c.statuses,
+      },
     ];
   }),
 );
@@ -338,8 +453,14 @@ const warm = Object.fromEntries(
           // RSS jumps by tens of MiB and back as the allocator keeps and returns pages (heapTotal and
           // external stay flat meanwhile), so single readings mean little: compare the low-water and the
           // high-water marks of the first and second halves of the samples, and fit a trend to the heap.
-          ...halves(m.samples.map((s) => s.rss / 2 ** 20), 'rss'),
-          ...halves(m.samples.map((s) => s.heapUsed / 2 ** 20), 'heap'),
+          ...halves(
+            m.samples.map((s) => s.rss / 2 ** 20),
+            'rss',
+          ),
+          ...halves(
+            m.samples.map((s) => s.heapUsed / 2 ** 20),
+            'heap',
+          ),
           rssTrendMiB: (rssSlope * invocations) / 2 ** 20,
           rssRangeMiB: [Math.min(...m.samples.map((s) => s.rss)) / 2 ** 20, Math.max(...m.samples.map((s) => s.rss)) / 2 ** 20],
           heapTrendMiB: (heapSlope * invocations) / 2 ** 20,
@@ -379,7 +500,9 @@ if (!flags['skip-profile']) {
 /** @type {any} */
 let e2e = null;
 if (!flags['skip-e2e']) {
-  log(`\n[8/9] end to end: serverless-offline + fauxqs + autocannon, ${E2E_CONNECTIONS} connections, ${PLAN.e2eWarmup} s warm-up + ${PLAN.e2eSeconds} s per contender`);
+  log(
+    `\n[8/9] end to end: serverless-offline + fauxqs + autocannon, ${E2E_CONNECTIONS} connections, ${PLAN.e2eWarmup} s warm-up + ${PLAN.e2eSeconds} s per contender`,
+  );
   try {
     e2e = await endToEnd({
       root,
@@ -391,7 +514,9 @@ if (!flags['skip-e2e']) {
         // The local stage (as `npm start` runs it) accepts dRoam's documented example secret.
         const event = fixtures.resign(poolTemplate, now, fixtures.documentedSecret);
         // What dRoam sends; host, content-length and the API Gateway headers are the client's and the gateway's business.
-        const headers = Object.fromEntries(Object.entries(event.headers ?? {}).filter(([name]) => name === 'content-type' || name === 'user-agent' || name.startsWith('x-api-')));
+        const headers = Object.fromEntries(
+          Object.entries(event.headers ?? {}).filter(([name]) => name === 'content-type' || name === 'user-agent' || name.startsWith('x-api-')),
+        );
         return { headers, body: /** @type {string} */ (event.body) };
       },
       seconds: PLAN.e2eSeconds,
@@ -416,7 +541,10 @@ const results = {
   machine,
   plan: { ...PLAN, statsInvocations, memoryInvocations, memoryOf: memoryKeys, e2eConnections: E2E_CONNECTIONS, mix: fixtures.MIX },
   method: {
-    build: { esbuildOptions, note: 'options from serverless.yml custom.esbuild as serverless-esbuild applies them; zip as serverless-esbuild makes it (deflate level 1)' },
+    build: {
+      esbuildOptions,
+      note: 'options from serverless.yml custom.esbuild as serverless-esbuild applies them; zip as serverless-esbuild makes it (deflate level 1)',
+    },
     snsStub:
       'bench/lib/aws-stub.mjs, preloaded: replaces only the socket (https.Agent#createConnection for sns.* / sqs.*) with an in-memory duplex answering the Publish XML (and SQS SendMessage JSON); SDK serialisation, SigV4 signing, middleware, NodeHttpHandler, Node HTTP client and response parsing run for real; no DNS, TCP or TLS.',
     snsClientOptions: 'lib/clients.ts AWS_CLIENT_OPTIONS, imported by functions/webhook.ts and every peer',
@@ -426,7 +554,9 @@ const results = {
     memory: 'process.memoryUsage() after two forced GCs (--expose-gc), after warm-up and after every batch',
     coldStart: 'fresh `node` per sample: require(bundle) timed (module load), then one pool-usage event (first invocation)',
   },
-  contenders: Object.fromEntries(CONTENDERS.map((c) => [c.key, { label: c.label, entry: c.entry, zipEntry: built[c.key]?.zipEntry, unavailable: unavailable[c.key] }])),
+  contenders: Object.fromEntries(
+    CONTENDERS.map((c) => [c.key, { label: c.label, entry: c.entry, zipEntry: built[c.key]?.zipEntry, unavailable: unavailable[c.key] }]),
+  ),
   sizes,
   conformance,
   cold: coldSummary,
@@ -513,10 +643,14 @@ async function checkConformance() {
       /** @type {string[]} */
       const fields = [];
       if (ours.status !== theirs.status) fields.push(`status ${ours.status} vs ${theirs.status}`);
-      if (JSON.stringify(ours.headers) !== JSON.stringify(theirs.headers)) fields.push(`headers ${JSON.stringify(ours.headers)} vs ${JSON.stringify(theirs.headers)}`);
-      if (JSON.stringify(ours.body) !== JSON.stringify(theirs.body)) fields.push(`body ${JSON.stringify(ours.body).slice(0, 300)} vs ${JSON.stringify(theirs.body).slice(0, 300)}`);
+      if (JSON.stringify(ours.headers) !== JSON.stringify(theirs.headers))
+        fields.push(`headers ${JSON.stringify(ours.headers)} vs ${JSON.stringify(theirs.headers)}`);
+      if (JSON.stringify(ours.body) !== JSON.stringify(theirs.body))
+        fields.push(`body ${JSON.stringify(ours.body).slice(0, 300)} vs ${JSON.stringify(theirs.body).slice(0, 300)}`);
       if (JSON.stringify(ours.published) !== JSON.stringify(theirs.published)) {
-        fields.push(`published ${ours.published.length} vs ${theirs.published.length} message(s)${ours.published.length === theirs.published.length ? `, differing in ${publishedDifference(ours.published, theirs.published)}` : ''}`);
+        fields.push(
+          `published ${ours.published.length} vs ${theirs.published.length} message(s)${ours.published.length === theirs.published.length ? `, differing in ${publishedDifference(ours.published, theirs.published)}` : ''}`,
+        );
       }
       const row = table[index];
       row[key] = theirs.status;

@@ -22,7 +22,11 @@ let code = 1;
 try {
   const { topicArn, queueUrl } = createTopicWithTail(emulator, LOCAL_TOPIC);
   const quarantineQueueUrl = createQuarantineQueue(emulator);
-  code = await run(path.join(root, 'node_modules', '.bin', 'sls'), ['invoke', 'local', '--function', 'webhook', '--path', file], localStageEnv(emulator, { topicArn, quarantineQueueUrl }));
+  code = await run(
+    path.join(root, 'node_modules', '.bin', 'sls'),
+    ['invoke', 'local', '--function', 'webhook', '--path', file],
+    localStageEnv(emulator, { topicArn, quarantineQueueUrl }),
+  );
   const published = await drainTail(emulator.endpoint, queueUrl);
   console.log(`\nPublished on ${topicArn}: ${published.length} message(s)`);
   for (const record of published) console.log(JSON.stringify(record, null, 2));

@@ -34,12 +34,16 @@ const quarantineQueueUrl = createQuarantineQueue(emulator);
 const httpPort = /** @type {number} */ (await freePort());
 const lambdaPort = /** @type {number} */ (await freePort());
 
-const offline = spawn(path.join(root, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', 'local', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)], {
-  cwd: root,
-  detached: true,
-  env: { ...localStageEnv(emulator, { topicArn, quarantineQueueUrl }), POWERTOOLS_LOG_LEVEL: 'ERROR' },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
+const offline = spawn(
+  path.join(root, 'node_modules', '.bin', 'sls'),
+  ['offline', 'start', '--stage', 'local', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
+  {
+    cwd: root,
+    detached: true,
+    env: { ...localStageEnv(emulator, { topicArn, quarantineQueueUrl }), POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
 const stopOffline = () => {
   try {
     if (offline.pid !== undefined) process.kill(-offline.pid, 'SIGKILL');

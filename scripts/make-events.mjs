@@ -38,7 +38,7 @@ const typical = {
 };
 
 const withoutUsage = structuredClone(typical);
-delete (/** @type {any} */ (withoutUsage.data.pool)).current_usage_kb;
+delete /** @type {any} */ (withoutUsage.data.pool).current_usage_kb;
 
 /*
  * One sample per documented event and rule type (push-api.md §6), built from
@@ -125,16 +125,22 @@ const typeSamples = {
     rule: vendorRule,
     sim_card: { ...vendorSimCard, sim_card_type: 'subscription', details: { current_usage_kb: 102400 } },
   }),
-  'rule-sim-card-status-changed.json': payload('rule.sim_card.status.changed', { rule: vendorRule, sim_card: { ...vendorSimCard, status: { id: '3', title: 'Active' } } }),
+  'rule-sim-card-status-changed.json': payload('rule.sim_card.status.changed', {
+    rule: vendorRule,
+    sim_card: { ...vendorSimCard, status: { id: '3', title: 'Active' } },
+  }),
   'rule-sim-card-remaining-usage-triggered.json': payload('rule.sim_card.remaining_usage.triggered', { rule: vendorRule, sim_card: vendorSimCard }),
   // The caption of Listing 5.16 spells the type with an underscore; accepted and published as sent.
-  'rule-sim-card-remaining-usage-triggered-caption-spelling.json': payload('rule.sim_card.remaining_usage_triggered', { rule: vendorRule, sim_card: vendorSimCard }),
+  'rule-sim-card-remaining-usage-triggered-caption-spelling.json': payload('rule.sim_card.remaining_usage_triggered', {
+    rule: vendorRule,
+    sim_card: vendorSimCard,
+  }),
   'rule-sim-card-imei-changed.json': payload('rule.sim_card.imei.changed', { rule: vendorRule, sim_card: vendorSimCard }),
   'rule-sim-card-date-triggered.json': payload('rule.sim_card.date.triggered', { rule: vendorRule, sim_card: vendorSimCard }),
 };
 
 const missingPoolUuid = structuredClone(typical);
-delete (/** @type {any} */ (missingPoolUuid.data.pool)).uuid;
+delete /** @type {any} */ (missingPoolUuid.data.pool).uuid;
 
 const json = (/** @type {unknown} */ v) => JSON.stringify(v);
 
@@ -228,25 +234,51 @@ const events = {
   'pool-usage-vendor-example.json': httpApiV2({ body: json(vendorExample), headers: authHeaders(), requestId: 'Qx1aAjd2IAMEV1A=' }),
   'pool-usage.json': httpApiV2({ body: json(typical), headers: authHeaders(), requestId: 'Qx1aBh3kIAMEV2B=' }),
   'pool-usage-without-usage.json': httpApiV2({ body: json(withoutUsage), headers: authHeaders(), requestId: 'Qx1aCk4lIAMEV3C=' }),
-  'pool-usage-base64.json': httpApiV2({ body: Buffer.from(json(typical)).toString('base64'), base64: true, headers: authHeaders(), requestId: 'Qx1aDm5nIAMEV4D=' }),
+  'pool-usage-base64.json': httpApiV2({
+    body: Buffer.from(json(typical)).toString('base64'),
+    base64: true,
+    headers: authHeaders(),
+    requestId: 'Qx1aDm5nIAMEV4D=',
+  }),
   'pool-usage-rest-api.json': restApiV1({ body: json(vendorExample), headers: titleCase(authHeaders()), requestId: '6f1d2c3b-4a5e-4f60-8a71-92b3c4d5e6f7' }),
-  'pool-usage-function-url.json': httpApiV2({ body: json(typical), headers: authHeaders(), requestId: '0c9b8a7f-6e5d-4c3b-8a19-f8e7d6c5b4a3', functionUrl: true }),
+  'pool-usage-function-url.json': httpApiV2({
+    body: json(typical),
+    headers: authHeaders(),
+    requestId: '0c9b8a7f-6e5d-4c3b-8a19-f8e7d6c5b4a3',
+    functionUrl: true,
+  }),
   'company-updated.json': httpApiV2({ body: json(companyUpdated), headers: authHeaders(), requestId: 'Qx1aEp6oIAMEV5E=' }),
   'echo-flat.json': httpApiV2({ body: '{"type":"echo","echo_data":"something:Echo:data:123"}', requestId: 'Qx1aFq7pIAMEV6F=' }),
   'echo-enveloped.json': httpApiV2({
-    body: json({ type: 'echo', data: { echo_data: 'echo:Ariel:1715854344' }, created_at: { unix_timestamp: 1715854344, human_time: '10:12:24', human_date: '2024-05-16', timezone: 'UTC' } }),
+    body: json({
+      type: 'echo',
+      data: { echo_data: 'echo:Ariel:1715854344' },
+      created_at: { unix_timestamp: 1715854344, human_time: '10:12:24', human_date: '2024-05-16', timezone: 'UTC' },
+    }),
     requestId: 'Qx1aGr8qIAMEV7G=',
   }),
-  'error-unauthorized.json': httpApiV2({ body: json(typical), headers: authHeaders(DOCUMENTED_TIMESTAMP, sign('a-secret-dRoam-never-issued-us', DOCUMENTED_TIMESTAMP)), requestId: 'Qx1aHs9rIAMEV8H=' }),
+  'error-unauthorized.json': httpApiV2({
+    body: json(typical),
+    headers: authHeaders(DOCUMENTED_TIMESTAMP, sign('a-secret-dRoam-never-issued-us', DOCUMENTED_TIMESTAMP)),
+    requestId: 'Qx1aHs9rIAMEV8H=',
+  }),
   'error-stale-timestamp.json': httpApiV2({ body: json(typical), headers: authHeaders(1000000000), requestId: 'Qx1aIt0sIAMEV9I=' }),
   'error-invalid-json.json': httpApiV2({ body: '{"type":"rule.pool.usage.triggered","data":{', headers: authHeaders(), requestId: 'Qx1aJu1tIAMEVAJ=' }),
   'error-invalid-payload.json': httpApiV2({ body: json(missingPoolUuid), headers: authHeaders(), requestId: 'Qx1aKv2uIAMEVBK=' }),
-  'error-unsupported-media-type.json': httpApiV2({ body: 'type=rule.pool.usage.triggered', headers: { ...authHeaders(), 'content-type': 'application/x-www-form-urlencoded' }, requestId: 'Qx1aLw3vIAMEVCL=' }),
+  'error-unsupported-media-type.json': httpApiV2({
+    body: 'type=rule.pool.usage.triggered',
+    headers: { ...authHeaders(), 'content-type': 'application/x-www-form-urlencoded' },
+    requestId: 'Qx1aLw3vIAMEVCL=',
+  }),
   'error-payload-too-large.json': httpApiV2({ body: tooLarge, headers: authHeaders(), requestId: 'Qx1aMx4wIAMEVDM=' }),
 };
 
 Object.entries(typeSamples).forEach(([name, body], index) => {
-  /** @type {Record<string, unknown>} */ (events)[name] = httpApiV2({ body: json(body), headers: authHeaders(), requestId: `Qx1aT${String(index).padStart(2, '0')}yIAMEVT=` });
+  /** @type {Record<string, unknown>} */ (events)[name] = httpApiV2({
+    body: json(body),
+    headers: authHeaders(),
+    requestId: `Qx1aT${String(index).padStart(2, '0')}yIAMEVT=`,
+  });
 });
 
 for (const [name, event] of Object.entries(events)) {

@@ -40,7 +40,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const region = /^https?:\/\/sqs\.([a-z0-9-]+)\./.exec(queueUrl)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
 const sqs = new SQSClient(
   local
-    ? { endpoint: process.env.AWS_ENDPOINT_URL_SQS ?? 'http://127.0.0.1:4566', region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false }
+    ? {
+        endpoint: process.env.AWS_ENDPOINT_URL_SQS ?? 'http://127.0.0.1:4566',
+        region,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        useQueueUrlAsEndpoint: false,
+      }
     : { region, useQueueUrlAsEndpoint: false },
 );
 

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { defaultSecret, LOCAL_URL, parseFlags, post, signedHeaders } from './droam-client.mjs';
 
-const usage = 'usage: npm run send -- [--url URL] [--secret S] [--hash-header H --timestamp-header T] <payload.json | events/file.json>\n       npm run send -- --echo [--url URL]';
+const usage =
+  'usage: npm run send -- [--url URL] [--secret S] [--hash-header H --timestamp-header T] <payload.json | events/file.json>\n       npm run send -- --echo [--url URL]';
 let parsed;
 try {
   parsed = parseFlags(process.argv.slice(2), { url: 'string', secret: 'string', 'hash-header': 'string', 'timestamp-header': 'string', echo: 'boolean' });

@@ -20,7 +20,8 @@ interface Payload {
   data?: { pool?: { uuid?: unknown; current_usage_kb?: unknown }; rule?: { uuid?: unknown } };
 }
 
-const text = (value: unknown): MessageAttributeValue | undefined => (typeof value === 'string' && value !== '' ? { DataType: 'String', StringValue: value } : undefined);
+const text = (value: unknown): MessageAttributeValue | undefined =>
+  typeof value === 'string' && value !== '' ? { DataType: 'String', StringValue: value } : undefined;
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
@@ -30,7 +31,8 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
     event_id: text(randomUUID()),
     pool_uuid: text(payload.data?.pool?.uuid),
     rule_uuid: text(payload.data?.rule?.uuid),
-    current_usage_kb: typeof payload.data?.pool?.current_usage_kb === 'number' ? { DataType: 'Number', StringValue: String(payload.data.pool.current_usage_kb) } : undefined,
+    current_usage_kb:
+      typeof payload.data?.pool?.current_usage_kb === 'number' ? { DataType: 'Number', StringValue: String(payload.data.pool.current_usage_kb) } : undefined,
   };
   const MessageAttributes = Object.fromEntries(Object.entries(attributes).filter((entry): entry is [string, MessageAttributeValue] => entry[1] !== undefined));
   const { MessageId } = await sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(payload), MessageAttributes }));

@@ -78,7 +78,10 @@ function answerSqs(head, body) {
   const input = JSON.parse(body.toString('utf8'));
   if (capture) state.quarantined.push(input);
   // The SDK checks the MD5 of the message body it sent against the one SQS returns.
-  const md5 = requireBuiltin('node:crypto').createHash('md5').update(String(input.MessageBody ?? '')).digest('hex');
+  const md5 = requireBuiltin('node:crypto')
+    .createHash('md5')
+    .update(String(input.MessageBody ?? ''))
+    .digest('hex');
   return httpResponse(200, 'application/x-amz-json-1.0', JSON.stringify({ MD5OfMessageBody: md5, MessageId: nextId() }));
 }
 
@@ -87,59 +90,60 @@ function answerSqs(head, body) {
  * response per request. Implements the few net.Socket methods Node's HTTP client and agent call.
  * @param {typeof import('node:stream').Duplex} Duplex
  */
-const defineStubSocket = (Duplex) => class StubSocket extends Duplex {
-  /** @param {(head: string, body: Buffer) => Buffer} answer */
-  constructor(answer) {
-    super();
-    this.answer = answer;
-    /** @type {Buffer} */
-    this.pending = Buffer.alloc(0);
-    this.connecting = false;
-    this.remoteAddress = '127.0.0.1';
-    this.remotePort = 443;
-    this.encrypted = true;
-    /** @type {number | undefined} */
-    this.timeout = undefined;
-  }
-
-  /** @param {Buffer} chunk @param {BufferEncoding} _encoding @param {(error?: Error | null) => void} callback */
-  _write(chunk, _encoding, callback) {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    for (;;) {
-      const end = this.pending.indexOf(CRLF_CRLF);
-      if (end < 0) break;
-      const head = this.pending.subarray(0, end).toString('latin1');
-      const match = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-      const length = match ? Number(match[1]) : 0;
-      if (this.pending.length < end + 4 + length) break;
-      const body = this.pending.subarray(end + 4, end + 4 + length);
-      this.pending = this.pending.subarray(end + 4 + length);
-      this.push(this.answer(head, body));
+const defineStubSocket = (Duplex) =>
+  class StubSocket extends Duplex {
+    /** @param {(head: string, body: Buffer) => Buffer} answer */
+    constructor(answer) {
+      super();
+      this.answer = answer;
+      /** @type {Buffer} */
+      this.pending = Buffer.alloc(0);
+      this.connecting = false;
+      this.remoteAddress = '127.0.0.1';
+      this.remotePort = 443;
+      this.encrypted = true;
+      /** @type {number | undefined} */
+      this.timeout = undefined;
     }
-    callback();
-  }
 
-  _read() {}
+    /** @param {Buffer} chunk @param {BufferEncoding} _encoding @param {(error?: Error | null) => void} callback */
+    _write(chunk, _encoding, callback) {
+      this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+      for (;;) {
+        const end = this.pending.indexOf(CRLF_CRLF);
+        if (end < 0) break;
+        const head = this.pending.subarray(0, end).toString('latin1');
+        const match = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+        const length = match ? Number(match[1]) : 0;
+        if (this.pending.length < end + 4 + length) break;
+        const body = this.pending.subarray(end + 4, end + 4 + length);
+        this.pending = this.pending.subarray(end + 4 + length);
+        this.push(this.answer(head, body));
+      }
+      callback();
+    }
 
-  /** @param {number} ms @param {() => void} [listener] */
-  setTimeout(ms, listener) {
-    this.timeout = ms;
-    if (listener) this.once('timeout', listener);
-    return this;
-  }
-  setNoDelay() {
-    return this;
-  }
-  setKeepAlive() {
-    return this;
-  }
-  ref() {
-    return this;
-  }
-  unref() {
-    return this;
-  }
-};
+    _read() {}
+
+    /** @param {number} ms @param {() => void} [listener] */
+    setTimeout(ms, listener) {
+      this.timeout = ms;
+      if (listener) this.once('timeout', listener);
+      return this;
+    }
+    setNoDelay() {
+      return this;
+    }
+    setKeepAlive() {
+      return this;
+    }
+    ref() {
+      return this;
+    }
+    unref() {
+      return this;
+    }
+  };
 
 /** @param {typeof import('node:https')} https */
 function patch(https) {

@@ -164,4 +164,3 @@ export function sizeBreakdown(metafile) {
     files: files.sort((a, b) => b.bytes - a.bytes),
   };
 }
-

@@ -61,7 +61,9 @@ export async function endToEnd({ root, contenders, request, seconds, warmupSecon
     doc.setIn(['custom', 'serverless-offline', 'host'], '127.0.0.1');
     doc.delete('useDotenv');
     // Every contender gets the environment our function declares (provider-level settings stay where they are).
-    const webhookName = Object.entries(/** @type {any} */ (doc.toJS()).functions ?? {}).find(([, f]) => /** @type {any} */ (f)?.handler === 'functions/webhook.handler')?.[0];
+    const webhookName = Object.entries(/** @type {any} */ (doc.toJS()).functions ?? {}).find(
+      ([, f]) => /** @type {any} */ (f)?.handler === 'functions/webhook.handler',
+    )?.[0];
     const environment = webhookName === undefined ? undefined : doc.getIn(['functions', webhookName, 'environment']);
     /** @type {Record<string, unknown>} */
     const functions = {};
@@ -137,7 +139,9 @@ export async function endToEnd({ root, contenders, request, seconds, warmupSecon
         seconds,
         connections,
       };
-      log(`  ${contender.key}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`);
+      log(
+        `  ${contender.key}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`,
+      );
     }
     return results;
   } finally {

@@ -90,8 +90,7 @@ export function attributor(bundleFile) {
         } else if (frame.url === 'node:internal/modules/cjs/loader') {
           underLoader = true;
           if (bucket === undefined) requiresBelow = true;
-        }
-        else if (frame.url.includes('/bench/lib/aws-stub.mjs')) underStub = true;
+        } else if (frame.url.includes('/bench/lib/aws-stub.mjs')) underStub = true;
         else if (frame.url.includes('/bench/')) underHarness = true;
         else if (frame.url.startsWith('node:_http') || frame.url.startsWith('node:internal/http')) underHttp = true;
       }
@@ -131,9 +130,7 @@ export function merge(tables, divideBy) {
   const total = new Map();
   for (const table of tables) for (const [bucket, micros] of table) total.set(bucket, (total.get(bucket) ?? 0) + micros);
   const sum = [...total.values()].reduce((a, b) => a + b, 0);
-  return [...total]
-    .map(([bucket, micros]) => ({ bucket, ms: micros / 1000 / divideBy, share: sum === 0 ? 0 : micros / sum }))
-    .sort((a, b) => b.ms - a.ms);
+  return [...total].map(([bucket, micros]) => ({ bucket, ms: micros / 1000 / divideBy, share: sum === 0 ? 0 : micros / sum })).sort((a, b) => b.ms - a.ms);
 }
 
 /** The .cpuprofile files Node wrote into a directory. @param {string} dir @param {string[]} names */

@@ -62,7 +62,12 @@ export function report(r) {
     memory.heapLowGrowthMiB <= HEAP_NOISE_MIB &&
     memory.heapTrendMiB <= HEAP_NOISE_MIB;
   const targets = [
-    { what: 'cold start (load + first invocation), ours / floor', value: ratios.coldStart.oursOverFloor, target: '≤ 1.15', met: ratios.coldStart.oursOverFloor <= 1.15 },
+    {
+      what: 'cold start (load + first invocation), ours / floor',
+      value: ratios.coldStart.oursOverFloor,
+      target: '≤ 1.15',
+      met: ratios.coldStart.oursOverFloor <= 1.15,
+    },
     { what: 'cold start, ours / (a)', value: ratios.coldStart.oursOverA, target: '≤ 0.70', met: ratios.coldStart.oursOverA <= 0.7 },
     { what: 'warm p50 (mix), ours / floor', value: ratios.warmP50.oursOverFloor, target: '≤ 1.25', met: ratios.warmP50.oursOverFloor <= 1.25 },
     { what: 'warm p50 (mix), ours / (a)', value: ratios.warmP50.oursOverA, target: '≤ 1.00', met: ratios.warmP50.oursOverA <= 1 },
@@ -101,7 +106,11 @@ export function report(r) {
   out.push(row(`**warm p50 (mix), µs** over ${int(warm('ours').invocations)} each`, (k) => `**${fixed(warm(k).mix.p50)}**`));
   out.push(row('warm p99 (mix), µs', (k) => fixed(warm(k).mix.p99)));
   out.push(row('warm mean (mix), µs', (k) => fixed(warm(k).mix.mean)));
-  out.push(row('p50 by kind, µs: pool / echo / 401 / 422', (k) => ['pool', 'echo', 'unauthorized', 'invalid'].map((kind) => fixed(warm(k).byKind[kind]?.p50, 0)).join(' / ')));
+  out.push(
+    row('p50 by kind, µs: pool / echo / 401 / 422', (k) =>
+      ['pool', 'echo', 'unauthorized', 'invalid'].map((kind) => fixed(warm(k).byKind[kind]?.p50, 0)).join(' / '),
+    ),
+  );
   out.push(row('throughput, invocations/s (one at a time)', (k) => int(warm(k).throughputPerSecond)));
   out.push(row('CPU per invocation (mix, all threads), µs', (k) => fixed(warm(k).cpuMicrosPerInvocation, 0)));
   out.push(row('RSS after warm-up, MiB', (k) => fixed(warm(k).memory.rssAfterWarmupMiB)));
@@ -119,45 +128,80 @@ export function report(r) {
     }),
   );
   if (r.e2e && !r.e2e.error) {
-    out.push(row(`e2e over HTTP: req/s (p99 ms), ${r.plan.e2eConnections} connections`, (k) => (r.e2e[k]?.error ? 'failed' : `${int(r.e2e[k]?.requestsPerSecond)} (${fixed(r.e2e[k]?.latencyP99Ms, 0)})`)));
+    out.push(
+      row(`e2e over HTTP: req/s (p99 ms), ${r.plan.e2eConnections} connections`, (k) =>
+        r.e2e[k]?.error ? 'failed' : `${int(r.e2e[k]?.requestsPerSecond)} (${fixed(r.e2e[k]?.latencyP99Ms, 0)})`,
+      ),
+    );
   }
-  const statusNote = KEYS.map((k) => `${label(k)}: ${Object.entries(warm(k).statuses)
-    .map(([kind, counts]) => `${kind} ${Object.keys(/** @type {object} */ (counts)).join('/')}`)
-    .join(', ')}`).join('; ');
+  const statusNote = KEYS.map(
+    (k) =>
+      `${label(k)}: ${Object.entries(warm(k).statuses)
+        .map(([kind, counts]) => `${kind} ${Object.keys(/** @type {object} */ (counts)).join('/')}`)
+        .join(', ')}`,
+  ).join('; ');
   out.push('');
-  out.push(`Cold-start answers — ${KEYS.map((k) => `${label(k)}: ${Object.entries(cold(k).statuses ?? {}).map(([status, n]) => `${status} ×${n}`).join(', ')}`).join('; ')}.`);
+  out.push(
+    `Cold-start answers — ${KEYS.map(
+      (k) =>
+        `${label(k)}: ${Object.entries(cold(k).statuses ?? {})
+          .map(([status, n]) => `${status} ×${n}`)
+          .join(', ')}`,
+    ).join('; ')}.`,
+  );
   out.push('');
   out.push(`Answers seen in the warm mix — ${statusNote}. The floor publishes everything (no auth, no validation).`);
   out.push('');
-  out.push('### Ratios and the issue\'s targets');
+  out.push("### Ratios and the issue's targets");
   out.push('');
   out.push('| ratio (medians of this run) | value | target | |');
   out.push('|---|---:|---|---|');
   for (const t of targets) out.push(`| ${t.what} | ${t.shown ?? fixed(t.value, 2)} | ${t.target} | ${t.met ? '**met**' : '**not met**'} |`);
   out.push(`| cold start, ours / (b) | ${fixed(ratios.coldStart.oursOverB, 2)} | – | |`);
-  out.push(`| cold start by CPU time (less sensitive to a busy machine): ours / floor · ours / (a) | ${fixed(ratios.coldStartCpu.oursOverFloor, 2)} · ${fixed(ratios.coldStartCpu.oursOverA, 2)} | – | |`);
-  out.push(`| CPU per warm invocation: ours / floor · / (a) · / (b) | ${fixed(ratios.warmCpu.oursOverFloor, 2)} · ${fixed(ratios.warmCpu.oursOverA, 2)} · ${fixed(ratios.warmCpu.oursOverB, 2)} | – | |`);
-  out.push(`| module load only: ours / floor · / (a) · / (b) | ${fixed(ratios.moduleLoad.oursOverFloor, 2)} · ${fixed(ratios.moduleLoad.oursOverA, 2)} · ${fixed(ratios.moduleLoad.oursOverB, 2)} | – | |`);
+  out.push(
+    `| cold start by CPU time (less sensitive to a busy machine): ours / floor · ours / (a) | ${fixed(ratios.coldStartCpu.oursOverFloor, 2)} · ${fixed(ratios.coldStartCpu.oursOverA, 2)} | – | |`,
+  );
+  out.push(
+    `| CPU per warm invocation: ours / floor · / (a) · / (b) | ${fixed(ratios.warmCpu.oursOverFloor, 2)} · ${fixed(ratios.warmCpu.oursOverA, 2)} · ${fixed(ratios.warmCpu.oursOverB, 2)} | – | |`,
+  );
+  out.push(
+    `| module load only: ours / floor · / (a) · / (b) | ${fixed(ratios.moduleLoad.oursOverFloor, 2)} · ${fixed(ratios.moduleLoad.oursOverA, 2)} · ${fixed(ratios.moduleLoad.oursOverB, 2)} | – | |`,
+  );
   out.push(`| warm p50, pool events only, ours / floor | ${fixed(ratios.warmP50.poolOnlyOursOverFloor, 2)} | – | |`);
-  out.push(`| deploy zip, ours / floor · ours / (b) · floor / (a) | ${fixed(ratios.zip.oursOverFloor, 2)} · ${fixed(ratios.zip.oursOverB, 2)} · ${fixed(ratios.zip.floorOverA, 2)} | – | |`);
+  out.push(
+    `| deploy zip, ours / floor · ours / (b) · floor / (a) | ${fixed(ratios.zip.oursOverFloor, 2)} · ${fixed(ratios.zip.oursOverB, 2)} · ${fixed(ratios.zip.floorOverA, 2)} | – | |`,
+  );
   out.push('');
 
   out.push('### Conformance (same answers as ours?)');
   out.push('');
   for (const [key, summary] of Object.entries(r.conformance.summary)) {
-    const s = /** @type {{ cases: number, same: number, outOfScope: number, differences: { case: string, differences: string[], outOfScope?: boolean }[] }} */ (summary);
+    const s = /** @type {{ cases: number, same: number, outOfScope: number, differences: { case: string, differences: string[], outOfScope?: boolean }[] }} */ (
+      summary
+    );
     out.push(
       `- ${label(key)}: ${s.same}/${s.cases} cases identical (status, content-type, retry-after, body, published message and attributes)` +
-        (s.outOfScope > 0 ? `; ${s.outOfScope} more differ only on types it does not declare (it validates the pool type only, as briefed, and other types against the envelope).` : '.'),
+        (s.outOfScope > 0
+          ? `; ${s.outOfScope} more differ only on types it does not declare (it validates the pool type only, as briefed, and other types against the envelope).`
+          : '.'),
     );
     for (const d of s.differences.filter((x) => !x.outOfScope)) out.push(`  - ${d.case}: ${d.differences.join('; ')}`);
   }
-  out.push(`- Quarantine records sent to SQS during the check: ${Object.entries(r.conformance.quarantinedRecords).map(([k, n]) => `${label(k)} ${n}`).join(', ')}.`);
+  out.push(
+    `- Quarantine records sent to SQS during the check: ${Object.entries(r.conformance.quarantinedRecords)
+      .map(([k, n]) => `${label(k)} ${n}`)
+      .join(', ')}.`,
+  );
   out.push('');
 
   out.push('### Where the time goes');
   out.push('');
-  out.push(`Bundle composition of ours (esbuild metafile, bytes in the output): ${r.sizes.ours.topPackages.slice(0, 10).map((/** @type {{ name: string, bytes: number }} */ p) => `${p.name} ${int(p.bytes)}`).join(', ')}.`);
+  out.push(
+    `Bundle composition of ours (esbuild metafile, bytes in the output): ${r.sizes.ours.topPackages
+      .slice(0, 10)
+      .map((/** @type {{ name: string, bytes: number }} */ p) => `${p.name} ${int(p.bytes)}`)
+      .join(', ')}.`,
+  );
   out.push('');
   out.push('Module load of single components (fresh process each, median ms):');
   out.push('');
@@ -166,9 +210,13 @@ export function report(r) {
   for (const p of r.probes) out.push(`| ${p.label} | ${int(p.bundleBytes)} | ${spread(p.load)} |`);
   out.push('');
   if (r.experiments) {
-    out.push('One change at a time to our function (built from functions/webhook.ts with a substitution or an extra `external`; measured in their own interleaved rounds, Δ against ours in the same rounds):');
+    out.push(
+      'One change at a time to our function (built from functions/webhook.ts with a substitution or an extra `external`; measured in their own interleaved rounds, Δ against ours in the same rounds):',
+    );
     out.push('');
-    out.push('| variant | zip, bytes (Δ) | module load, ms (Δ) | load + first, ms (Δ) | load + first, CPU ms (Δ) | warm p50 mix, µs (Δ) | warm p50 pool, µs (Δ) | warm CPU / invocation, µs (Δ) |');
+    out.push(
+      '| variant | zip, bytes (Δ) | module load, ms (Δ) | load + first, ms (Δ) | load + first, CPU ms (Δ) | warm p50 mix, µs (Δ) | warm p50 pool, µs (Δ) | warm CPU / invocation, µs (Δ) |',
+    );
     out.push('|---|---:|---:|---:|---:|---:|---:|---:|');
     const signed = (/** @type {number} */ n, digits = 1) => (Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(digits)}` : '–');
     for (const e of r.experiments) {
@@ -180,7 +228,9 @@ export function report(r) {
     out.push('');
   }
   if (r.steps) {
-    out.push('A warm pool event, step by step (bench/steps.ts: our handler in one process with one more thing taken away at each step, down to the floor; steps interleaved, pool events only):');
+    out.push(
+      'A warm pool event, step by step (bench/steps.ts: our handler in one process with one more thing taken away at each step, down to the floor; steps interleaved, pool events only):',
+    );
     out.push('');
     out.push('| step | p50, µs | Δ to the step before, µs |');
     out.push('|---|---:|---:|');
@@ -204,7 +254,9 @@ export function report(r) {
         .slice(0, n)
         .map((x) => `${x.bucket} ${fixed(x.ms, unit === 'µs' ? 0 : 1)} ${unit} (${fixed(x.share * 100, 0)}%)`)
         .join(', ');
-    out.push(`CPU profiles of ours (${r.profile.bundleIdenticalToMeasured ? 'same bytes as the measured bundle' : 'NOTE: profiled build differs from the measured one'}; profiling inflates times, read the shares):`);
+    out.push(
+      `CPU profiles of ours (${r.profile.bundleIdenticalToMeasured ? 'same bytes as the measured bundle' : 'NOTE: profiled build differs from the measured one'}; profiling inflates times, read the shares):`,
+    );
     out.push('');
     out.push(`- module load: ${list(r.profile.moduleLoad)}`);
     out.push(`- first invocation: ${list(r.profile.firstInvocation)}`);
@@ -242,13 +294,28 @@ export function floorBudget(experiments, steps) {
   const noValidation = byKey.get('exp-no-powertools-no-validation');
   const step = new Map((steps ?? []).map((s) => [s.key, s.p50]));
   const [deployed, noMetrics, noLog, floorStep] = ['deployed', 'no-metrics', 'no-log', 'floor'].map((key) => step.get(key));
-  if (!ours || !floor || !noPowertools || !noValidation || deployed === undefined || noMetrics === undefined || noLog === undefined || floorStep === undefined) return undefined;
+  if (!ours || !floor || !noPowertools || !noValidation || deployed === undefined || noMetrics === undefined || noLog === undefined || floorStep === undefined)
+    return undefined;
   const floorCold = ours.total.median + floor.delta.coldMs;
   const coldGap = -floor.delta.coldMs;
   const coldPowertools = -noPowertools.delta.coldMs;
   const coldValidation = noPowertools.delta.coldMs - noValidation.delta.coldMs;
   return {
-    cold: { floor: floorCold, allowed: 0.15 * floorCold, gap: coldGap, powertools: coldPowertools, validation: coldValidation, rest: coldGap - coldPowertools - coldValidation },
-    warm: { floor: floorStep, allowed: 0.25 * floorStep, gap: deployed - floorStep, powertools: deployed - noMetrics, logLine: noMetrics - noLog, rest: noLog - floorStep },
+    cold: {
+      floor: floorCold,
+      allowed: 0.15 * floorCold,
+      gap: coldGap,
+      powertools: coldPowertools,
+      validation: coldValidation,
+      rest: coldGap - coldPowertools - coldValidation,
+    },
+    warm: {
+      floor: floorStep,
+      allowed: 0.25 * floorStep,
+      gap: deployed - floorStep,
+      powertools: deployed - noMetrics,
+      logLine: noMetrics - noLog,
+      rest: noLog - floorStep,
+    },
   };
 }

@@ -94,7 +94,14 @@ function summary(values) {
   const sorted = Float64Array.from(values).sort();
   let sum = 0;
   for (const value of sorted) sum += value;
-  return { n: sorted.length, mean: sum / sorted.length, p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), max: quantile(sorted, 1) };
+  return {
+    n: sorted.length,
+    mean: sum / sorted.length,
+    p50: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    p99: quantile(sorted, 0.99),
+    max: quantile(sorted, 1),
+  };
 }
 
 function stats() {

@@ -79,11 +79,17 @@ const RESERVED_ATTRIBUTES = RELAY_ATTRIBUTES.map(({ name }) => name);
 export function declarePayloadType<const TType extends string, TSchema extends EnvelopeSchema>(
   declaration: PayloadTypeDeclaration<TType, TSchema>,
 ): PayloadType<TType, TSchema> {
-  const attributes = Object.entries(declaration.attributes ?? {}).map(([name, attribute]) => ({ name, type: attribute.type, description: attribute.description }));
+  const attributes = Object.entries(declaration.attributes ?? {}).map(([name, attribute]) => ({
+    name,
+    type: attribute.type,
+    description: attribute.description,
+  }));
   const clash = attributes.find(({ name }) => RESERVED_ATTRIBUTES.includes(name));
   if (clash !== undefined) throw new Error(`${declaration.type}: the attribute name ${clash.name} is set by the relay itself`);
   if (attributes.length + RESERVED_ATTRIBUTES.length > MAX_MESSAGE_ATTRIBUTES) {
-    throw new Error(`${declaration.type}: ${attributes.length} attributes, more than the ${MAX_MESSAGE_ATTRIBUTES - RESERVED_ATTRIBUTES.length} a message has room for`);
+    throw new Error(
+      `${declaration.type}: ${attributes.length} attributes, more than the ${MAX_MESSAGE_ATTRIBUTES - RESERVED_ATTRIBUTES.length} a message has room for`,
+    );
   }
   return {
     type: declaration.type,
@@ -187,4 +193,3 @@ export class PayloadRegistry<TDeclared extends PayloadType = PayloadType> {
     return (entry ?? undeclaredPayloadType).validate(input);
   }
 }
-

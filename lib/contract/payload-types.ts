@@ -49,11 +49,17 @@ const endUser = {
 type SimCardPayload = { data: { sim_card: SimCardModel } };
 const simCardAttributes = {
   iccid: string("The SIM card's ICCID.", (p: SimCardPayload) => p.data.sim_card.iccid),
-  sim_status: string("The SIM card's status title as sent (its case varies: filter with equals-ignore-case).", (p: SimCardPayload) => p.data.sim_card.status?.title),
+  sim_status: string(
+    "The SIM card's status title as sent (its case varies: filter with equals-ignore-case).",
+    (p: SimCardPayload) => p.data.sim_card.status?.title,
+  ),
   sim_status_id: number("The SIM card's numeric status id.", (p: SimCardPayload) => p.data.sim_card.status?.id),
   company_uuid: string('The uuid of the company the SIM card belongs to, if any.', (p: SimCardPayload) => p.data.sim_card.company?.uuid),
   end_user_uuid: string('The uuid of the end user the SIM card is assigned to, if any.', (p: SimCardPayload) => p.data.sim_card.end_user?.uuid),
-  current_usage_kb: number("The SIM card's current usage in KB (`details.current_usage_kb`), when sent.", (p: SimCardPayload) => p.data.sim_card.details?.current_usage_kb),
+  current_usage_kb: number(
+    "The SIM card's current usage in KB (`details.current_usage_kb`), when sent.",
+    (p: SimCardPayload) => p.data.sim_card.details?.current_usage_kb,
+  ),
 };
 const simCardSubject = { description: "The SIM card's ICCID.", value: (p: SimCardPayload) => p.data.sim_card.iccid };
 

@@ -18,8 +18,7 @@ export interface AuthSettings {
 export type AuthFailure = 'no_timestamp_header' | 'timestamp_outside_window' | 'no_hash_header' | 'hash_mismatch';
 
 export type AuthResult =
-  | { readonly ok: true; readonly timestampHeader: string; readonly hashHeader: string }
-  | { readonly ok: false; readonly reason: AuthFailure };
+  { readonly ok: true; readonly timestampHeader: string; readonly hashHeader: string } | { readonly ok: false; readonly reason: AuthFailure };
 
 const TIMESTAMP = /^\d{1,12}$/;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
@@ -33,7 +32,11 @@ interface Candidate {
 
 export function authenticate(headers: ReadonlyMap<string, string>, nowSeconds: number, settings: AuthSettings): AuthResult {
   // Freshness is part of the match, so numeric headers (content-length, ports) never crowd out the timestamp.
-  const fresh = candidates(headers, settings.timestampHeader, (value) => TIMESTAMP.test(value) && Math.abs(nowSeconds - Number(value)) <= settings.maxSkewSeconds);
+  const fresh = candidates(
+    headers,
+    settings.timestampHeader,
+    (value) => TIMESTAMP.test(value) && Math.abs(nowSeconds - Number(value)) <= settings.maxSkewSeconds,
+  );
   if (fresh.length === 0) {
     const stale = candidates(headers, settings.timestampHeader, (value) => TIMESTAMP.test(value)).length > 0;
     return { ok: false, reason: stale ? 'timestamp_outside_window' : 'no_timestamp_header' };

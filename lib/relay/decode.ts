@@ -30,7 +30,9 @@ export function decodeRequest(event: unknown): WebhookRequest {
   const identity = dict(context.identity);
   const v2 = e.version === '2.0' || isDict(context.http);
   const format: EventFormat = v2
-    ? str(context.domainName)?.includes('.lambda-url.') ? 'function-url' : 'http-api-v2'
+    ? str(context.domainName)?.includes('.lambda-url.')
+      ? 'function-url'
+      : 'http-api-v2'
     : typeof e.httpMethod === 'string' || e.version === '1.0'
       ? 'rest-api-v1'
       : 'unknown';

@@ -2,9 +2,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { DeadlineExceeded, withDeadline } from './deadline';
 import type { SnsMessage } from './message';
 
-export type PublishResult =
-  | { readonly ok: true; readonly messageId: string }
-  | { readonly ok: false; readonly error: PublishFailure };
+export type PublishResult = { readonly ok: true; readonly messageId: string } | { readonly ok: false; readonly error: PublishFailure };
 
 export interface PublishFailure {
   /** The SDK's error name (e.g. `ThrottledException`), or `Timeout` when the deadline passed. */

@@ -11,12 +11,22 @@ export function parseSourceAllowList(value: string): { list: SourceAllowList; pr
   const blockList = new BlockList();
   const ranges: string[] = [];
   const problems: string[] = [];
-  for (const entry of value.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+  for (const entry of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')) {
     const [address = '', prefixText, ...rest] = entry.split('/');
     const family = isIP(address);
     const maxPrefix = family === 6 ? 128 : 32;
     const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
-    if (family === 0 || rest.length > 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix || (prefixText !== undefined && !/^\d+$/.test(prefixText))) {
+    if (
+      family === 0 ||
+      rest.length > 0 ||
+      !Number.isInteger(prefix) ||
+      prefix < 0 ||
+      prefix > maxPrefix ||
+      (prefixText !== undefined && !/^\d+$/.test(prefixText))
+    ) {
       problems.push(`ALLOWED_SOURCE_CIDRS entry "${entry}" is not an IPv4 or IPv6 address or CIDR range`);
       continue;
     }

@@ -27,12 +27,11 @@ export interface ReceivedCloudEvent<TType extends string = string, TData = Recor
 }
 
 /** One CloudEvent per declared type, discriminated by `type`, `data` typed by its schema's output. */
-export type DeclaredCloudEvent =
-  DeclaredPayloadType extends infer TDeclared
-    ? TDeclared extends PayloadType<infer TType, infer TSchema>
-      ? ReceivedCloudEvent<TType, v.InferOutput<TSchema>['data']>
-      : never
-    : never;
+export type DeclaredCloudEvent = DeclaredPayloadType extends infer TDeclared
+  ? TDeclared extends PayloadType<infer TType, infer TSchema>
+    ? ReceivedCloudEvent<TType, v.InferOutput<TSchema>['data']>
+    : never
+  : never;
 
 export type DeclaredEventType = DeclaredCloudEvent['type'];
 

@@ -59,7 +59,16 @@ describe('npm run bench -- --smoke', () => {
   });
 
   test('the per-request steps run from ours as deployed down to the floor', () => {
-    expect(results.steps.map((step) => step.key)).toEqual(['deployed', 'json-logger', 'no-metrics', 'no-log', 'no-deadline', 'no-auth', 'no-validation', 'floor']);
+    expect(results.steps.map((step) => step.key)).toEqual([
+      'deployed',
+      'json-logger',
+      'no-metrics',
+      'no-log',
+      'no-deadline',
+      'no-auth',
+      'no-validation',
+      'floor',
+    ]);
     for (const step of results.steps) expect(step.p50).toBeGreaterThan(0);
   });
 

@@ -131,7 +131,9 @@ describe('serverless-offline (sls offline start --stage local)', () => {
 
   it('npm run send signs a payload with the current time and the relay publishes it', async () => {
     if (offline === undefined) throw new Error('serverless-offline is not running');
-    const sent = await run(process.execPath, ['scripts/send.mjs', '--url', `${offline.url}/webhooks/droam`, 'events/pool-usage-without-usage.json'], { timeoutMs: 20_000 });
+    const sent = await run(process.execPath, ['scripts/send.mjs', '--url', `${offline.url}/webhooks/droam`, 'events/pool-usage-without-usage.json'], {
+      timeoutMs: 20_000,
+    });
     expect(sent.code).toBe(0);
     const [status, body] = sent.stdout.trim().split(/ (.*)/s);
     expect(status).toBe('200');
@@ -143,7 +145,9 @@ describe('serverless-offline (sls offline start --stage local)', () => {
   it('npm run send with a wrong secret is refused, and --echo validates the endpoint as dRoam does', async () => {
     if (offline === undefined) throw new Error('serverless-offline is not running');
     const url = `${offline.url}/webhooks/droam`;
-    const refused = await run(process.execPath, ['scripts/send.mjs', '--url', url, '--secret', 'not-the-secret-of-this-stage', 'events/pool-usage.json'], { timeoutMs: 20_000 });
+    const refused = await run(process.execPath, ['scripts/send.mjs', '--url', url, '--secret', 'not-the-secret-of-this-stage', 'events/pool-usage.json'], {
+      timeoutMs: 20_000,
+    });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/^401 .*"error":"unauthorized"/);
     const echo = await run(process.execPath, ['scripts/send.mjs', '--echo', '--url', url], { timeoutMs: 20_000 });
@@ -158,7 +162,13 @@ describe('serverless-offline (sls offline start --stage local)', () => {
     const rejected = await run(process.execPath, ['scripts/send.mjs', '--url', url, 'events/error-invalid-payload.json'], { timeoutMs: 20_000 });
     expect(rejected.stdout).toMatch(/^422 /);
     // A payload kept while, say, a schema was wrong: valid now, so a replay publishes it.
-    const kept = { received_at: new Date().toISOString(), reason: 'invalid_payload', headers: {}, issues: [], body: bodyOf(loadEvent('pool-usage.json')).toString('utf8') };
+    const kept = {
+      received_at: new Date().toISOString(),
+      reason: 'invalid_payload',
+      headers: {},
+      issues: [],
+      body: bodyOf(loadEvent('pool-usage.json')).toString('utf8'),
+    };
     await emulator.sqs.send(new SendMessageCommand({ QueueUrl: quarantine.url, MessageBody: JSON.stringify(kept) }));
 
     const env = childEnv({ AWS_ENDPOINT_URL_SQS: emulator.endpoint });
@@ -231,18 +241,28 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
       { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'Topic' } },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['QuarantineQueue', 'Arn'] } },
       // X-Ray only when the tracing parameter is on.
-      { 'Fn::If': ['TracingEnabled', { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }, { Ref: 'AWS::NoValue' }] },
+      {
+        'Fn::If': [
+          'TracingEnabled',
+          { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+          { Ref: 'AWS::NoValue' },
+        ],
+      },
     ]);
   });
 
   it('keeps the example subscriber apart: no secret, no publish right, only reading its own queue', () => {
     const fn = template.Resources.PoolUsageSubscriberLambdaFunction?.Properties as { Role: unknown; Environment: { Variables: Record<string, unknown> } };
     expect(Object.keys(fn.Environment.Variables).sort()).toEqual(['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
-    const role = template.Resources.IamRoleLambdaExecution?.Properties as { Policies: { PolicyDocument: { Statement: { Action: string[] | string; Resource: unknown }[] } }[] };
+    const role = template.Resources.IamRoleLambdaExecution?.Properties as {
+      Policies: { PolicyDocument: { Statement: { Action: string[] | string; Resource: unknown }[] } }[];
+    };
     const nonLog = role.Policies.flatMap((p) => p.PolicyDocument.Statement)
       .map((s) => ({ actions: ([] as string[]).concat(s.Action).sort(), resource: s.Resource }))
       .filter((g) => !g.actions.every((a) => a.startsWith('logs:')));
-    expect(nonLog).toEqual([{ actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], resource: [{ 'Fn::GetAtt': ['PoolUsageQueue', 'Arn'] }] }]);
+    expect(nonLog).toEqual([
+      { actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], resource: [{ 'Fn::GetAtt': ['PoolUsageQueue', 'Arn'] }] },
+    ]);
   });
 
   it('carries no secret: the api secrets are an SSM reference resolved by CloudFormation', () => {

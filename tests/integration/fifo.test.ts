@@ -25,7 +25,13 @@ const sample = (file: string, timestamp?: number): SampleEvent => signed(loadEve
 
 function poolUsage(usage: number): SampleEvent {
   const event = loadEvent('pool-usage.json');
-  return signed(withPayload(event, editPayload(payloadOf(event), (p) => (p.data.pool.current_usage_kb = usage))), TEST_SECRET);
+  return signed(
+    withPayload(
+      event,
+      editPayload(payloadOf(event), (p) => (p.data.pool.current_usage_kb = usage)),
+    ),
+    TEST_SECRET,
+  );
 }
 
 const idOf = (m: Received | undefined): string => (JSON.parse(m?.body ?? '') as { id: string }).id;

@@ -26,10 +26,8 @@ function poolUsage(usage: number | string | undefined): SampleEvent {
 }
 
 const typeOf = (m: Received): string => (JSON.parse(m.body) as { type: string }).type;
-const usageOf = (m: Received): number | undefined =>
-  (JSON.parse(m.body) as { data: { pool?: { current_usage_kb?: number } } }).data.pool?.current_usage_kb;
-const usages = (messages: readonly Received[] | undefined): (number | undefined)[] =>
-  (messages ?? []).map(usageOf).sort((a, b) => (a ?? -1) - (b ?? -1));
+const usageOf = (m: Received): number | undefined => (JSON.parse(m.body) as { data: { pool?: { current_usage_kb?: number } } }).data.pool?.current_usage_kb;
+const usages = (messages: readonly Received[] | undefined): (number | undefined)[] => (messages ?? []).map(usageOf).sort((a, b) => (a ?? -1) - (b ?? -1));
 
 /** Publishes every event through the relay and returns what each queue received. */
 async function publishAll(
@@ -60,13 +58,10 @@ async function publishAll(
 
 describe('a filter policy on event_type', () => {
   it('delivers pool events only, and the other policy the other events only', async () => {
-    const { control, filtered } = await publishAll(
-      [sample('pool-usage.json'), sample('company-updated.json'), sample('pool-usage-vendor-example.json')],
-      {
-        pool: { event_type: ['rule.pool.usage.triggered'] },
-        company: { event_type: [{ prefix: 'company.' }] },
-      },
-    );
+    const { control, filtered } = await publishAll([sample('pool-usage.json'), sample('company-updated.json'), sample('pool-usage-vendor-example.json')], {
+      pool: { event_type: ['rule.pool.usage.triggered'] },
+      company: { event_type: [{ prefix: 'company.' }] },
+    });
     expect(control.map(typeOf).sort()).toEqual(['company.updated', 'rule.pool.usage.triggered', 'rule.pool.usage.triggered']);
     expect(filtered.pool?.map(typeOf)).toEqual(['rule.pool.usage.triggered', 'rule.pool.usage.triggered']);
     expect(filtered.company?.map(typeOf)).toEqual(['company.updated']);

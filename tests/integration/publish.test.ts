@@ -133,7 +133,10 @@ describe('event ids', () => {
   it('are the same for the same delivery sent again, and differ between events', async () => {
     const again = signed(request, TEST_SECRET, Math.floor(Date.now() / 1000) - 5);
     const other = signed(
-      withPayload(request, editPayload(withExtras, (p) => (p.data.pool.current_usage_kb = '51201'))),
+      withPayload(
+        request,
+        editPayload(withExtras, (p) => (p.data.pool.current_usage_kb = '51201')),
+      ),
       TEST_SECRET,
     );
     const first = await relay.invoke(request);

@@ -42,7 +42,13 @@ function invalidRequest(): unknown {
   const now = Math.floor(Date.now() / 1000);
   return {
     ...sample,
-    headers: { ...sample.headers, 'x-api-timestamp': String(now), 'x-api-hash': droamHash(SECRET, now), authorization: 'Bearer something-else', cookie: 'session=1' },
+    headers: {
+      ...sample.headers,
+      'x-api-timestamp': String(now),
+      'x-api-hash': droamHash(SECRET, now),
+      authorization: 'Bearer something-else',
+      cookie: 'session=1',
+    },
   };
 }
 

@@ -52,7 +52,13 @@ const result = (file: string) => {
 it('events/ holds the samples the contract asks for', () => {
   expect(echoFiles).toEqual(expect.arrayContaining(['echo-enveloped.json', 'echo-flat.json']));
   expect(eventFiles).toEqual(
-    expect.arrayContaining(['pool-usage-vendor-example.json', 'pool-usage.json', 'pool-usage-without-usage.json', 'pool-usage-rest-api.json', 'pool-usage-function-url.json']),
+    expect.arrayContaining([
+      'pool-usage-vendor-example.json',
+      'pool-usage.json',
+      'pool-usage-without-usage.json',
+      'pool-usage-rest-api.json',
+      'pool-usage-function-url.json',
+    ]),
   );
   for (const file of errorFiles) expect(Object.keys(ERRORS)).toContain(file.slice('error-'.length, -'.json'.length));
 });

@@ -53,7 +53,9 @@ export async function publishSamples(): Promise<Published[]> {
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });
   const published: Published[] = [];
-  for (const file of readdirSync(EVENTS_DIR).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(EVENTS_DIR)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     messages.length = 0;
     await handle(JSON.parse(readFileSync(path.join(EVENTS_DIR, file), 'utf8')));
     for (const message of messages) published.push({ file, message, event: JSON.parse(message.Message) as CloudEvent });

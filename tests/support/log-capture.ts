@@ -11,13 +11,13 @@ if (dir !== undefined) {
   const file = path.join(dir, `${process.pid}.log`);
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
+    stream.write = (chunk: unknown, ...rest: unknown[]): boolean => {
       try {
         appendFileSync(file, typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array));
       } catch {
         // The capture must never change what the code under test sees.
       }
       return write(chunk, ...rest);
-    });
+    };
   }
 }

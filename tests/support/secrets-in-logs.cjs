@@ -15,7 +15,12 @@ function findSecretsInLogs(text, secrets = KNOWN_SECRETS) {
   for (const line of text.split('\n')) {
     const secret = secrets.find((s) => line.includes(s));
     if (secret !== undefined || HASH.test(line)) {
-      findings.push(line.replaceAll(secret ?? '\u0000', '<secret>').replace(new RegExp(HASH.source, 'gi'), '<hash>').slice(0, 300));
+      findings.push(
+        line
+          .replaceAll(secret ?? '\u0000', '<secret>')
+          .replace(new RegExp(HASH.source, 'gi'), '<hash>')
+          .slice(0, 300),
+      );
     }
   }
   return findings;

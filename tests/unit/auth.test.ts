@@ -74,7 +74,11 @@ describe('header discovery (names not pinned)', () => {
     ['x-ts', 'x-auth'],
     ['date-seconds', 'authorization-hash'],
   ])('finds the pair under %s / %s among the gateway headers and reports their names', (timestampName, hashName) => {
-    const result = authenticate(headers({ ...gatewayHeaders, ...signedHeaders(TEST_SECRET, NOW, { timestamp: timestampName, hash: hashName }) }), NOW, discovery());
+    const result = authenticate(
+      headers({ ...gatewayHeaders, ...signedHeaders(TEST_SECRET, NOW, { timestamp: timestampName, hash: hashName }) }),
+      NOW,
+      discovery(),
+    );
     expect(result).toEqual({ ok: true, timestampHeader: timestampName, hashHeader: hashName });
   });
 
@@ -191,7 +195,11 @@ describe('pinned header names', () => {
   const pinned = discovery({ timestampHeader: 'x-droam-timestamp', hashHeader: 'x-droam-hash' });
 
   test('the pinned pair is accepted', () => {
-    const result = authenticate(headers({ ...gatewayHeaders, ...signedHeaders(TEST_SECRET, NOW, { timestamp: 'x-droam-timestamp', hash: 'x-droam-hash' }) }), NOW, pinned);
+    const result = authenticate(
+      headers({ ...gatewayHeaders, ...signedHeaders(TEST_SECRET, NOW, { timestamp: 'x-droam-timestamp', hash: 'x-droam-hash' }) }),
+      NOW,
+      pinned,
+    );
     expect(result).toEqual({ ok: true, timestampHeader: 'x-droam-timestamp', hashHeader: 'x-droam-hash' });
   });
 
@@ -266,10 +274,28 @@ describe('failures and their reasons', () => {
 
   test.each([
     ['an HMAC keyed with the secret', crypto.createHmac('sha256', TEST_SECRET).update(String(NOW)).digest('hex')],
-    ['the parts reversed', crypto.createHash('sha256').update(`${String(NOW)}:${TEST_SECRET}`).digest('hex')],
-    ['no colon', crypto.createHash('sha256').update(`${TEST_SECRET}${String(NOW)}`).digest('hex')],
-    ['a trailing comma', crypto.createHash('sha256').update(`${TEST_SECRET}:${String(NOW)},`).digest('hex')],
-  ])('%s is not dRoam\'s hash: hash_mismatch', (_label, hash) => {
+    [
+      'the parts reversed',
+      crypto
+        .createHash('sha256')
+        .update(`${String(NOW)}:${TEST_SECRET}`)
+        .digest('hex'),
+    ],
+    [
+      'no colon',
+      crypto
+        .createHash('sha256')
+        .update(`${TEST_SECRET}${String(NOW)}`)
+        .digest('hex'),
+    ],
+    [
+      'a trailing comma',
+      crypto
+        .createHash('sha256')
+        .update(`${TEST_SECRET}:${String(NOW)},`)
+        .digest('hex'),
+    ],
+  ])("%s is not dRoam's hash: hash_mismatch", (_label, hash) => {
     expect(failure(authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-api-hash': hash }), NOW, discovery()))).toBe('hash_mismatch');
   });
 
@@ -311,7 +337,13 @@ describe('a flood of look-alike headers', () => {
     const map = new Map<string, string>();
     for (let i = 0; i < size; i++) {
       map.set(`x-ts-${String(i)}`, String(NOW - (i % 300)));
-      map.set(`x-hash-${String(i)}`, crypto.createHash('sha256').update(`decoy-${String(i)}`).digest('hex'));
+      map.set(
+        `x-hash-${String(i)}`,
+        crypto
+          .createHash('sha256')
+          .update(`decoy-${String(i)}`)
+          .digest('hex'),
+      );
     }
     return map;
   }

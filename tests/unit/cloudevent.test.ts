@@ -37,7 +37,7 @@ describe("the CloudEvent for dRoam's example", () => {
     expect(event.time).toBe('2024-04-01T00:00:00Z');
   });
 
-  test('data is dRoam\'s data with the usage as a number', () => {
+  test("data is dRoam's data with the usage as a number", () => {
     expect(event.data).toEqual({
       rule: { uuid: '1711929600', name: 'Rule for refills', description: 'Send notification to email when usage reaches 100MB' },
       pool: { uuid: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55', name: 'Pool Name', current_usage_kb: 51200 },

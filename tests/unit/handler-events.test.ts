@@ -53,7 +53,12 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   'error-unauthorized.json': { kind: 'rejected', status: 401, error: 'unauthorized' },
   'error-stale-timestamp.json': { kind: 'rejected', status: 401, error: 'unauthorized' },
   'error-invalid-json.json': { kind: 'rejected', status: 400, error: 'invalid_json' },
-  'error-invalid-payload.json': { kind: 'rejected', status: 422, error: 'invalid_payload', issues: [{ path: 'data.pool.uuid', message: 'Required field is missing' }] },
+  'error-invalid-payload.json': {
+    kind: 'rejected',
+    status: 422,
+    error: 'invalid_payload',
+    issues: [{ path: 'data.pool.uuid', message: 'Required field is missing' }],
+  },
   'error-unsupported-media-type.json': { kind: 'rejected', status: 415, error: 'unsupported_media_type' },
   'error-payload-too-large.json': { kind: 'rejected', status: 413, error: 'payload_too_large' },
 };
@@ -198,7 +203,12 @@ describe.each(expectable)('events/%s', (file) => {
 
     test('is 401 with a hash made with another secret', async () => {
       const relay = harness();
-      const response = await relay.handle(withHeaders(withoutAuth(event), { 'x-api-timestamp': String(DOCUMENTED_TIMESTAMP), 'x-api-hash': sign('not-the-secret-00000000', DOCUMENTED_TIMESTAMP) }));
+      const response = await relay.handle(
+        withHeaders(withoutAuth(event), {
+          'x-api-timestamp': String(DOCUMENTED_TIMESTAMP),
+          'x-api-hash': sign('not-the-secret-00000000', DOCUMENTED_TIMESTAMP),
+        }),
+      );
       expect(response.statusCode).toBe(401);
       expect(relay.attempted).toHaveLength(0);
     });
@@ -225,7 +235,12 @@ describe('redelivery of the samples', () => {
     expect(ids.get('pool-usage-base64.json')).toBe(ids.get('pool-usage.json'));
     expect(ids.get('pool-usage-function-url.json')).toBe(ids.get('pool-usage.json'));
     expect(ids.get('pool-usage-rest-api.json')).toBe(ids.get('pool-usage-vendor-example.json'));
-    const distinct = new Set([ids.get('pool-usage.json'), ids.get('pool-usage-vendor-example.json'), ids.get('pool-usage-without-usage.json'), ids.get('company-updated.json')]);
+    const distinct = new Set([
+      ids.get('pool-usage.json'),
+      ids.get('pool-usage-vendor-example.json'),
+      ids.get('pool-usage-without-usage.json'),
+      ids.get('company-updated.json'),
+    ]);
     expect(distinct.size).toBe(4);
   });
 });

@@ -127,7 +127,10 @@ describe('the order of the checks', () => {
 describe('echo (endpoint validation)', () => {
   const echoes: ReadonlyArray<readonly [string, string]> = [
     ['flat', ECHO_BODY],
-    ['enveloped', '{"type":"echo","data":{"echo_data":"echo:Ariel:1715854344"},"created_at":{"unix_timestamp":1715854344,"human_time":"10:12:24","human_date":"2024-05-16","timezone":"UTC"}}'],
+    [
+      'enveloped',
+      '{"type":"echo","data":{"echo_data":"echo:Ariel:1715854344"},"created_at":{"unix_timestamp":1715854344,"human_time":"10:12:24","human_date":"2024-05-16","timezone":"UTC"}}',
+    ],
     ['pretty-printed', '{\n  "echo_data" : "a:b:c" ,\n  "type" : "echo"\n}\n'],
     ['with non-ASCII and escapes', '{"type":"echo","echo_data":"Zürich \\u2713 \\"q\\""}'],
     ['with extra fields', '{"type":"echo","echo_data":"x","data":{"rule":{"uuid":"1"}},"created_at":{}}'],
@@ -348,7 +351,10 @@ describe('the handler never throws', () => {
     ['a string', 'hello'],
     ['an array', [v2Event(POOL_BODY)]],
     ['an S3 event', { Records: [{ eventSource: 'aws:s3' }] }],
-    ['headers of numbers', { version: '2.0', headers: { 'x-api-timestamp': 1, 'x-api-hash': 2 }, body: POOL_BODY, requestContext: { http: { method: 'POST' } } }],
+    [
+      'headers of numbers',
+      { version: '2.0', headers: { 'x-api-timestamp': 1, 'x-api-hash': 2 }, body: POOL_BODY, requestContext: { http: { method: 'POST' } } },
+    ],
     ['a body that is an object', { version: '2.0', headers: {}, body: { type: 'echo' }, requestContext: { http: { method: 'POST' } } }],
   ];
 
@@ -504,7 +510,13 @@ describe('one log line per request', () => {
     await relay.handle(signed(POOL_BODY));
     expect(relay.logs).toHaveLength(1);
     expect(relay.logs[0]?.level).toBe('error');
-    expect(relay.logs[0]?.attributes).toMatchObject({ outcome: 'rejected', status: 503, error: 'publish_failed', type: 'rule.pool.usage.triggered', id: expect.any(String) as unknown });
+    expect(relay.logs[0]?.attributes).toMatchObject({
+      outcome: 'rejected',
+      status: 503,
+      error: 'publish_failed',
+      type: 'rule.pool.usage.triggered',
+      id: expect.any(String) as unknown,
+    });
     expect(logText(relay.logs)).toContain('ThrottledException');
   });
 

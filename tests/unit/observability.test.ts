@@ -22,7 +22,11 @@ const config = deployedConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:d
 type Json = Record<string, unknown>;
 
 function sample(file: string): { body: string; headers: Record<string, string> } {
-  const event = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'events', file), 'utf8')) as { body: string; isBase64Encoded: boolean; headers: Record<string, string> };
+  const event = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'events', file), 'utf8')) as {
+    body: string;
+    isBase64Encoded: boolean;
+    headers: Record<string, string>;
+  };
   return { body: event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body, headers: event.headers };
 }
 

@@ -412,7 +412,10 @@ describe('types the registry does not declare', () => {
 describe('echo requests (endpoint validation, §3)', () => {
   test.each([
     ['the flat shape of the validation page', { type: 'echo', echo_data: 'something:Echo:data:123' }],
-    ['the enveloped shape of the technical payloads page', { type: 'echo', data: { echo_data: 'echo:Ariel:1715854344' }, created_at: { unix_timestamp: 1715854344 } }],
+    [
+      'the enveloped shape of the technical payloads page',
+      { type: 'echo', data: { echo_data: 'echo:Ariel:1715854344' }, created_at: { unix_timestamp: 1715854344 } },
+    ],
     ['extra fields', { type: 'echo', echo_data: 'abc', sent_by: 'dRoam' }],
   ])('%s is an echo', (_label, body) => {
     expect(isEcho(body)).toBe(true);

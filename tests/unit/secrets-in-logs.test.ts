@@ -14,7 +14,7 @@ describe('the log check the global teardown runs over every captured line', () =
     expect(find(`hash=${hash.toUpperCase()} end`)).toHaveLength(1);
   });
 
-  test('passes the relay\'s real log lines: UUIDs, request ids, header names', () => {
+  test("passes the relay's real log lines: UUIDs, request ids, header names", () => {
     const line =
       '{"level":"INFO","message":"event published","request_id":"Qx1aAjd2IAMEV1A=","auth_headers":{"timestamp":"x-api-timestamp","hash":"x-api-hash"},"id":"130a11b3-8c44-8589-85c4-f41c082f832b"}';
     expect(find(line)).toEqual([]);

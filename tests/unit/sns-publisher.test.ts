@@ -97,7 +97,9 @@ describe('snsPublisher with a mocked SNS client', () => {
   });
 
   test('SNS refusing the message itself (InvalidParameterException) is not retryable', async () => {
-    sns.on(PublishCommand).rejects(new SNSServiceException({ name: 'InvalidParameterException', $fault: 'client', $metadata: {}, message: 'Invalid parameter: Message too long' }));
+    sns
+      .on(PublishCommand)
+      .rejects(new SNSServiceException({ name: 'InvalidParameterException', $fault: 'client', $metadata: {}, message: 'Invalid parameter: Message too long' }));
     const result = await snsPublisher(client, TOPIC_ARN, 2_000)(poolMessage(false));
     expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'InvalidParameterException', retryable: false }) as unknown });
   });

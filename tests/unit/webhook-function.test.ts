@@ -193,7 +193,9 @@ describe('publishing through the SDK endpoint override (no home-made variable)',
   test('SNS answering 500 twice gives 503 publish_failed with Retry-After', async () => {
     answer = (response) => {
       response.writeHead(500, { 'content-type': 'text/xml' });
-      response.end('<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>oops</Message></Error><RequestId>r</RequestId></ErrorResponse>');
+      response.end(
+        '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>oops</Message></Error><RequestId>r</RequestId></ErrorResponse>',
+      );
     };
     const handler = await coldStart({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, AWS_ENDPOINT_URL_SNS: endpoint });
     const { response, lines } = await invoke(handler, signedPool());

@@ -75,7 +75,7 @@ export function asyncApiDocument({ version, declarations, samples }: AsyncApiInp
         address: TOPIC_NAME,
         title: "The relay's SNS topic",
         description:
-          "Output `TopicArn` of the stack. A standard topic, or FIFO (name ending in `.fifo`) when the stage sets `fifoTopic=true`: then events of one subject stay in order and the CloudEvent `id` de-duplicates.",
+          'Output `TopicArn` of the stack. A standard topic, or FIFO (name ending in `.fifo`) when the stage sets `fifoTopic=true`: then events of one subject stay in order and the CloudEvent `id` de-duplicates.',
         servers: [{ $ref: '#/servers/aws' }],
         parameters: { stage: { description: 'The Serverless stage, e.g. prod.' } },
         messages: Object.fromEntries(names.map((name) => [name, { $ref: `#/components/messages/${name}` }])),

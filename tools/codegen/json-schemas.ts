@@ -83,7 +83,7 @@ export function envelopeJsonSchema(): JsonSchema {
     $id: dataschemaFor('', false),
     title: 'Any dRoam event',
     description:
-      "The envelope every CloudEvent the dRoam webhook relay publishes satisfies; the whole schema of a type no declaration knows (dRoam says new types may appear), whose data is checked to be an object only.",
+      'The envelope every CloudEvent the dRoam webhook relay publishes satisfies; the whole schema of a type no declaration knows (dRoam says new types may appear), whose data is checked to be an object only.',
   });
 }
 

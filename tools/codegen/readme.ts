@@ -40,7 +40,21 @@ export function typesBlock(declarations: readonly DescribedPayloadType[]): strin
   const attributes = [
     '| attribute | SNS type | meaning | on |',
     '|---|---|---|---|',
-    ...[...meanings.values()].map((m) => row([code(m.name), m.type, m.description, m.types.length === 0 ? 'every type' : families(m.types, declarations.map((d) => d.type)).map(code).join(', ')])),
+    ...[...meanings.values()].map((m) =>
+      row([
+        code(m.name),
+        m.type,
+        m.description,
+        m.types.length === 0
+          ? 'every type'
+          : families(
+              m.types,
+              declarations.map((d) => d.type),
+            )
+              .map(code)
+              .join(', '),
+      ]),
+    ),
   ];
   return [README_BEGIN, '', ...types, '', ...attributes, '', README_END].join('\n');
 }
@@ -58,7 +72,6 @@ export function withTypesBlock(readme: string, block: string): string {
 const code = (text: string): string => `\`${text}\``;
 const link = (target: string): string => `[${target.slice(target.lastIndexOf('/') + 1)}](${target})`;
 const row = (cells: readonly string[]): string => `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
-
 
 /** Types, with every complete family of two or more (all declared types under a dotted prefix) written `prefix.*`. */
 export function families(types: readonly string[], declared: readonly string[]): string[] {

@@ -18,15 +18,31 @@ import { editPayload, loadEvent, payloadOf, ROOT, signed, withPayload, type Samp
 import { TEST_SECRET, deployedEnv, loadRelay } from '../../support/integration/relay';
 
 /** CloudFormation's short-form intrinsic functions, as plain objects. */
-const CFN_TAGS: Tags = ['Ref', 'GetAtt', 'If', 'Not', 'Equals', 'Join', 'Sub', 'Select', 'Split', 'FindInMap', 'ImportValue', 'And', 'Or', 'Condition', 'Base64', 'GetAZs', 'Cidr'].flatMap(
-  (name) => {
-    const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
-    return [
-      { tag: `!${name}`, resolve: (value: string) => ({ [key]: name === 'GetAtt' ? value.split('.') : value }) },
-      { tag: `!${name}`, collection: 'seq' as const, resolve: (value: YAML.YAMLSeq) => ({ [key]: value.toJSON() as unknown }) },
-    ];
-  },
-);
+const CFN_TAGS: Tags = [
+  'Ref',
+  'GetAtt',
+  'If',
+  'Not',
+  'Equals',
+  'Join',
+  'Sub',
+  'Select',
+  'Split',
+  'FindInMap',
+  'ImportValue',
+  'And',
+  'Or',
+  'Condition',
+  'Base64',
+  'GetAZs',
+  'Cidr',
+].flatMap((name) => {
+  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
+  return [
+    { tag: `!${name}`, resolve: (value: string) => ({ [key]: name === 'GetAtt' ? value.split('.') : value }) },
+    { tag: `!${name}`, collection: 'seq' as const, resolve: (value: YAML.YAMLSeq) => ({ [key]: value.toJSON() as unknown }) },
+  ];
+});
 
 interface ServerlessYml {
   params: { default: Record<string, unknown> };
@@ -69,7 +85,9 @@ describe('serverless.yml declares the example subscriber as this test runs it', 
   it('runs functions/pool-usage-subscriber.handler on that queue, reporting partial batch failures; 5 receives before the dead-letter queue', () => {
     const fn = serverless.functions.poolUsageSubscriber;
     expect(fn?.handler).toBe('functions/pool-usage-subscriber.handler');
-    expect(fn?.events).toEqual([{ sqs: expect.objectContaining({ arn: { 'Fn::GetAtt': ['PoolUsageQueue', 'Arn'] }, functionResponseType: 'ReportBatchItemFailures' }) as unknown }]);
+    expect(fn?.events).toEqual([
+      { sqs: expect.objectContaining({ arn: { 'Fn::GetAtt': ['PoolUsageQueue', 'Arn'] }, functionResponseType: 'ReportBatchItemFailures' }) as unknown },
+    ]);
     const queue = serverless.resources.Resources.PoolUsageQueue;
     expect(queue?.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['PoolUsageDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
     expect(serverless.resources.Resources.PoolUsageDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
@@ -111,7 +129,13 @@ async function receiveRecords(queue: Queue, expect: number): Promise<SQSRecord[]
   for (;;) {
     const waiting = records.length < expect && Date.now() < deadline;
     const { Messages = [] } = await emulator.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'], WaitTimeSeconds: waiting ? 1 : 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+        WaitTimeSeconds: waiting ? 1 : 0,
+      }),
     );
     if (Messages.length === 0 && !waiting) return records;
     for (const m of Messages) {

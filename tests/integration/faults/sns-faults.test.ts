@@ -150,15 +150,18 @@ describe('InvalidParameter (SNS refuses the message itself)', () => {
 
 describe('a fault on the first attempt only', () => {
   // The SDK retries these (network errors, 5xx, throttling); the second attempt gets through.
-  it.each<Fault>(['close-socket', 'internal-error', 'throttling', 'throttled'])('%s: the retry publishes the event exactly once and the answer is 200', async (fault) => {
-    const { response, lines, records } = await send((attempt) => (attempt === 1 ? fault : 'pass'));
-    expect(response.statusCode).toBe(200);
-    expect(records.map((r) => [r.attempt, r.fault, r.forwarded])).toEqual([
-      [1, fault, false],
-      [2, 'pass', true],
-    ]);
-    const received = await emulator.receiveAll(queue, { expect: 1 });
-    expect(received.map((m) => (JSON.parse(m.body) as { id: string }).id)).toEqual([response.json.id]);
-    expect(lines).toEqual([expect.objectContaining({ level: 'info', message: 'event published' })]);
-  });
+  it.each<Fault>(['close-socket', 'internal-error', 'throttling', 'throttled'])(
+    '%s: the retry publishes the event exactly once and the answer is 200',
+    async (fault) => {
+      const { response, lines, records } = await send((attempt) => (attempt === 1 ? fault : 'pass'));
+      expect(response.statusCode).toBe(200);
+      expect(records.map((r) => [r.attempt, r.fault, r.forwarded])).toEqual([
+        [1, fault, false],
+        [2, 'pass', true],
+      ]);
+      const received = await emulator.receiveAll(queue, { expect: 1 });
+      expect(received.map((m) => (JSON.parse(m.body) as { id: string }).id)).toEqual([response.json.id]);
+      expect(lines).toEqual([expect.objectContaining({ level: 'info', message: 'event published' })]);
+    },
+  );
 });

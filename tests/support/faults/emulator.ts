@@ -35,7 +35,11 @@ process.stdin.on('end', stop);
 
 export async function startPrivateEmulator(readyTimeoutMs = 10_000): Promise<PrivateEmulator> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.on('close', () => { resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.on('close', () => {
+      resolve();
+    }),
+  );
   let output = '';
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -46,7 +50,9 @@ export async function startPrivateEmulator(readyTimeoutMs = 10_000): Promise<Pri
   };
   try {
     const ready = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`the private emulator did not start within ${readyTimeoutMs} ms:\n${output}`)); }, readyTimeoutMs);
+      const timer = setTimeout(() => {
+        reject(new Error(`the private emulator did not start within ${readyTimeoutMs} ms:\n${output}`));
+      }, readyTimeoutMs);
       const onData = (chunk: string): void => {
         output += chunk;
         const line = output.split('\n').find((text) => text.startsWith('{'));

@@ -37,7 +37,12 @@ export const ERROR_ANSWERS: Readonly<Record<Exclude<Fault, 'pass' | 'hang' | 'cl
   'invalid-parameter': { status: 400, type: 'Sender', code: 'InvalidParameter', message: 'Invalid parameter: Message Structure - the message is not valid' },
   'kms-disabled': { status: 400, type: 'Sender', code: 'KMSDisabled', message: 'The key is disabled' },
   'kms-throttling': { status: 400, type: 'Sender', code: 'KMSThrottling', message: 'KMS request rate exceeded' },
-  'kms-access-denied': { status: 400, type: 'Sender', code: 'KMSAccessDenied', message: 'The ciphertext references a key that does not exist or that you do not have access to' },
+  'kms-access-denied': {
+    status: 400,
+    type: 'Sender',
+    code: 'KMSAccessDenied',
+    message: 'The ciphertext references a key that does not exist or that you do not have access to',
+  },
   'authorization-error': { status: 403, type: 'Sender', code: 'AuthorizationError', message: 'User is not authorized to perform: SNS:Publish on resource' },
   'not-found': { status: 404, type: 'Sender', code: 'NotFound', message: 'Topic does not exist' },
 };
@@ -117,14 +122,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
   function forward(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, record: ProxyRecord): void {
     const headers = { ...req.headers, host: upstream.host, 'content-length': String(body.length) };
-    const outgoing = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent },
-      (answer) => {
-        record.upstreamStatus = answer.statusCode;
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
+    const outgoing = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent }, (answer) => {
+      record.upstreamStatus = answer.statusCode;
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
     outgoing.on('error', () => {
       // SNS itself failed after the request left: say so with a 502 (never seen in these tests unless SNS breaks).
       if (!res.headersSent) answerError(res, { status: 502, type: 'Receiver', code: 'ProxyUpstreamError', message: 'SNS did not answer the proxy' });

@@ -63,7 +63,9 @@ export class Emulator {
       attributes.FilterPolicy = JSON.stringify(options.filterPolicy);
       attributes.FilterPolicyScope = 'MessageAttributes';
     }
-    await this.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queue.arn, Attributes: attributes, ReturnSubscriptionArn: true }));
+    await this.sns.send(
+      new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queue.arn, Attributes: attributes, ReturnSubscriptionArn: true }),
+    );
   }
 
   /** A topic with one raw-delivery queue subscribed to it, unfiltered. */

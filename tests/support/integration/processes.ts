@@ -75,7 +75,11 @@ export async function startOffline(options: { httpPort: number; lambdaPort: numb
   const args = ['offline', 'start', '--stage', 'local', '--httpPort', String(options.httpPort), '--lambdaPort', String(options.lambdaPort)];
   const child = spawn(sls, args, { cwd: ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
-  const exited = new Promise<void>((resolve) => child.on('close', () => { resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.on('close', () => {
+      resolve();
+    }),
+  );
   const offline: Offline = {
     url: `http://127.0.0.1:${options.httpPort}`,
     output: () => output,

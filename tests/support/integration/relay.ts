@@ -104,7 +104,14 @@ export async function loadRelay(env: Env): Promise<Relay> {
         try {
           const response = await handler(event);
           const elapsedMs = performance.now() - started;
-          return { ...response, json: parseObject(response.body), logs: captured.map(parseLogLine), rawLogs: captured, logText: captured.join('\n'), elapsedMs };
+          return {
+            ...response,
+            json: parseObject(response.body),
+            logs: captured.map(parseLogLine),
+            rawLogs: captured,
+            logText: captured.join('\n'),
+            elapsedMs,
+          };
         } finally {
           for (const spy of spies) spy.mockRestore();
         }

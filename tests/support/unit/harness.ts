@@ -30,7 +30,9 @@ export const FIFO_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:droam-events.f
 
 /** dRoam's signature, computed here independently of lib/auth: hex SHA-256 of `<secret>:<timestamp>`. */
 export function sign(secret: string, timestamp: number | string): string {
-  return createHash('sha256').update(`${secret}:${String(timestamp)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${secret}:${String(timestamp)}`)
+    .digest('hex');
 }
 
 export type Json = Record<string, unknown>;
@@ -207,7 +209,11 @@ export function harness(options: HarnessOptions = {}): Harness {
       attempted.push(message);
       const answer = options.publishResult;
       const result: PublishResult =
-        answer === undefined ? { ok: true, messageId: `sns-message-${String(++messageCounter)}` } : typeof answer === 'function' ? await answer(message) : answer;
+        answer === undefined
+          ? { ok: true, messageId: `sns-message-${String(++messageCounter)}` }
+          : typeof answer === 'function'
+            ? await answer(message)
+            : answer;
       if (result.ok) published.push(message);
       return result;
     },

@@ -62,7 +62,8 @@ it('has one channel, the topic, whose messages are every declared type and the u
   expect(channels).toHaveLength(1);
   expect(channels[0]?.address).toBe('droam-webhook-relay-{stage}');
   expect(Object.keys(channels[0]?.messages ?? {})).toEqual([...payloadTypes.types, 'undeclared']);
-  for (const ref of Object.values(channels[0]?.messages ?? {})) expect(resolve(ref.$ref)).toEqual(expect.objectContaining({ name: expect.any(String) as unknown }));
+  for (const ref of Object.values(channels[0]?.messages ?? {}))
+    expect(resolve(ref.$ref)).toEqual(expect.objectContaining({ name: expect.any(String) as unknown }));
 });
 
 it('has a send operation on that channel with every message', () => {

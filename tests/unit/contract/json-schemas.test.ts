@@ -64,7 +64,11 @@ describe('a broken CloudEvent fails its schema', () => {
     ['a SIM card without iccid', () => changed(sim(), 'data.sim_card.iccid', undefined), '/data/sim_card'],
     ['details as PHP sends an empty one, []', () => changed(sim(), 'data.sim_card.details', []), '/data/sim_card/details'],
     ['a status id as dRoam sends it, "1"', () => changed(sim(), 'data.sim_card.status.id', '1'), '/data/sim_card/status/id'],
-    ['a price as a binary float', () => changed(sim(), 'data.sim_card.plan.prepaid_refills', [{ uuid: 'r', amount_mb: 315, price: 90.95, currency_code: 'USD' }]), '/data/sim_card/plan/prepaid_refills/0/price'],
+    [
+      'a price as a binary float',
+      () => changed(sim(), 'data.sim_card.plan.prepaid_refills', [{ uuid: 'r', amount_mb: 315, price: 90.95, currency_code: 'USD' }]),
+      '/data/sim_card/plan/prepaid_refills/0/price',
+    ],
   ])('%s', (_label, broken, where) => {
     const errors = schemaErrors(ajv, broken()) as { instancePath: string }[];
     expect(errors.length).toBeGreaterThan(0);
@@ -78,7 +82,10 @@ describe('what the schemas allow, as the relay does', () => {
   it.each([
     ['unknown fields in data', () => changed(pool(), 'data.pool.labels', ['eu'])],
     ['an extension attribute', () => changed(pool(), 'traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')],
-    ['no subject, dataschema or correlationid', () => changed(changed(changed(pool(), 'subject', undefined), 'dataschema', undefined), 'correlationid', undefined)],
+    [
+      'no subject, dataschema or correlationid',
+      () => changed(changed(changed(pool(), 'subject', undefined), 'dataschema', undefined), 'correlationid', undefined),
+    ],
     ['an upper-case pool uuid', () => changed(pool(), 'data.pool.uuid', '34160E3A-3492-4F6F-BBF6-C9A9BE15EA55')],
     ['a pool without current_usage_kb', () => changed(pool(), 'data.pool.current_usage_kb', undefined)],
     ['current_usage_kb null', () => changed(pool(), 'data.pool.current_usage_kb', null)],

@@ -60,7 +60,9 @@ function record(body: string, messageAttributes: SQSRecord['messageAttributes'])
 }
 
 const attributesOf = (message: SnsMessage): Record<string, string | number> =>
-  Object.fromEntries(Object.entries(message.MessageAttributes).map(([name, a]) => [name, a.DataType === 'Number' ? Number(a.StringValue) : (a.StringValue ?? '')]));
+  Object.fromEntries(
+    Object.entries(message.MessageAttributes).map(([name, a]) => [name, a.DataType === 'Number' ? Number(a.StringValue) : (a.StringValue ?? '')]),
+  );
 
 describe('readSqsRecord', () => {
   it.each([
@@ -115,10 +117,17 @@ describe('readSqsRecord', () => {
 
   it('never throws, whatever the body and attributes', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify({ Type: 'Notification', Message: JSON.stringify(v), MessageAttributes: v }))), (body) => {
-        const read = readSqsRecord(record(body, { odd: { dataType: 'Number', stringValue: 'x' }, other: { dataType: 'Binary', binaryValue: 'AA==' } }));
-        expect(typeof read.ok).toBe('boolean');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify({ Type: 'Notification', Message: JSON.stringify(v), MessageAttributes: v })),
+        ),
+        (body) => {
+          const read = readSqsRecord(record(body, { odd: { dataType: 'Number', stringValue: 'x' }, other: { dataType: 'Binary', binaryValue: 'AA==' } }));
+          expect(typeof read.ok).toBe('boolean');
+        },
+      ),
       { numRuns: 500 },
     );
   });

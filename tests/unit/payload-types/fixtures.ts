@@ -207,7 +207,10 @@ export function relay(): Relay {
         rawPath: '/webhooks/droam',
         rawQueryString: '',
         headers: { 'content-type': 'application/json', 'x-api-timestamp': String(timestamp), 'x-api-hash': droamHash(SECRET, timestamp) },
-        requestContext: { http: { method: 'POST', path: '/webhooks/droam', protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'GuzzleHttp/7' }, requestId: 'test' },
+        requestContext: {
+          http: { method: 'POST', path: '/webhooks/droam', protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'GuzzleHttp/7' },
+          requestId: 'test',
+        },
         body: text,
         isBase64Encoded: false,
       });

@@ -98,7 +98,7 @@ describe('decimalLike (floats such as money)', () => {
     expect(v.safeParse(decimalLike(), input).success).toBe(false);
   });
 
-  it("accepts the Wallet Model example (no payload carries a wallet yet), the balance kept as sent", () => {
+  it('accepts the Wallet Model example (no payload carries a wallet yet), the balance kept as sent', () => {
     expect(v.parse(WalletModel, WALLET)).toEqual({ remaining_balance: '52.99', currency_code: 'EUR' });
     expect(v.safeParse(WalletModel, { currency_code: 'EUR' }).success).toBe(false);
   });

@@ -23,12 +23,18 @@ describe.each(TYPES)('%s (data.rule: Rule Model, data.sim_card: SIM Card Model)'
     expect(valid.attributes).toEqual({ rule_uuid: RULE.uuid, ...SIM_CARD_ATTRIBUTES });
   });
 
-  it.each(['data.rule', 'data.rule.uuid', 'data.rule.name', 'data.rule.description', 'data.sim_card', 'data.sim_card.iccid', 'data.sim_card.status.title', 'created_at.unix_timestamp'])(
-    'a missing %s is an issue naming its path',
-    (path) => {
-      expect(rejected(without(example(type), path))).toContainEqual({ path, message: MISSING });
-    },
-  );
+  it.each([
+    'data.rule',
+    'data.rule.uuid',
+    'data.rule.name',
+    'data.rule.description',
+    'data.sim_card',
+    'data.sim_card.iccid',
+    'data.sim_card.status.title',
+    'created_at.unix_timestamp',
+  ])('a missing %s is an issue naming its path', (path) => {
+    expect(rejected(without(example(type), path))).toContainEqual({ path, message: MISSING });
+  });
 
   it('refuses an empty rule uuid and a numeric one', () => {
     expect(rejected(withField(example(type), 'data.rule.uuid', '')).map((i) => i.path)).toEqual(['data.rule.uuid']);

@@ -1,4 +1,18 @@
-import { ACCOUNT, accepted, dataOf, END_USER, example, MISSING, NORMALISED_SIM_CARD, rejected, relay, SIM_CARD, SIM_CARD_ATTRIBUTES, without, withField } from './fixtures';
+import {
+  ACCOUNT,
+  accepted,
+  dataOf,
+  END_USER,
+  example,
+  MISSING,
+  NORMALISED_SIM_CARD,
+  rejected,
+  relay,
+  SIM_CARD,
+  SIM_CARD_ATTRIBUTES,
+  without,
+  withField,
+} from './fixtures';
 
 const TYPES = ['sim_card.assigned_to_end_user', 'sim_card.first_usage'];
 

@@ -28,12 +28,17 @@ describe.each(TYPES)('%s (data.user: User Model)', (type) => {
     expect(accepted(bare).attributes).toEqual({ user_uuid: 'u-1', company_uuid: undefined, end_user_uuid: undefined });
   });
 
-  it.each(['data.user', 'data.user.uuid', 'data.user.email', 'data.user.status.id', 'data.user.company.uuid', 'data.user.company.name', 'created_at.human_time'])(
-    'a missing %s is an issue naming its path',
-    (path) => {
-      expect(rejected(without(example(type), path))).toContainEqual({ path, message: MISSING });
-    },
-  );
+  it.each([
+    'data.user',
+    'data.user.uuid',
+    'data.user.email',
+    'data.user.status.id',
+    'data.user.company.uuid',
+    'data.user.company.name',
+    'created_at.human_time',
+  ])('a missing %s is an issue naming its path', (path) => {
+    expect(rejected(without(example(type), path))).toContainEqual({ path, message: MISSING });
+  });
 });
 
 describe('the User Model', () => {

@@ -81,13 +81,29 @@ const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer(),
 );
 const jsonish: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, nastyValue, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.oneof(nastyKey, fc.string()), tie('value'), { maxKeys: 4 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    nastyValue,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.oneof(nastyKey, fc.string()), tie('value'), { maxKeys: 4 }),
+  ),
 })).value;
 
 /** A valid payload with one path replaced by something else, or removed. */
 const mutatedPool: fc.Arbitrary<unknown> = fc
   .tuple(
-    fc.constantFrom(['type'], ['data'], ['data', 'rule'], ['data', 'rule', 'uuid'], ['data', 'pool', 'uuid'], ['data', 'pool', 'current_usage_kb'], ['created_at'], ['created_at', 'unix_timestamp'], ['data', '__proto__'], ['__proto__']),
+    fc.constantFrom(
+      ['type'],
+      ['data'],
+      ['data', 'rule'],
+      ['data', 'rule', 'uuid'],
+      ['data', 'pool', 'uuid'],
+      ['data', 'pool', 'current_usage_kb'],
+      ['created_at'],
+      ['created_at', 'unix_timestamp'],
+      ['data', '__proto__'],
+      ['__proto__'],
+    ),
     fc.option(nastyValue, { nil: undefined }),
   )
   .map(([path, value]) => {
@@ -108,15 +124,41 @@ const bodyText: fc.Arbitrary<string> = fc.oneof(
   mutatedPool.map((v) => JSON.stringify(v)),
   jsonish.map((v) => (v === undefined ? '' : JSON.stringify(v))),
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('', '{}', '[]', 'null', '"x"', '{"type":"echo"}', '{"type":"echo","echo_data":5}', '{"type":"echo","echo_data":"a:1"}', '{"a":1,"a":2}', '{"type":"x","type":"rule.pool.usage.triggered"}', '\uFEFF{"type":"echo","echo_data":"b"}'),
+  fc.constantFrom(
+    '',
+    '{}',
+    '[]',
+    'null',
+    '"x"',
+    '{"type":"echo"}',
+    '{"type":"echo","echo_data":5}',
+    '{"type":"echo","echo_data":"a:1"}',
+    '{"a":1,"a":2}',
+    '{"type":"x","type":"rule.pool.usage.triggered"}',
+    '\uFEFF{"type":"echo","echo_data":"b"}',
+  ),
   fc.integer({ min: 1, max: 200 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
   fc.integer({ min: 1, max: 200 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)),
   fc.constantFrom('1e400', '-1e400', '123456789012345678901234567890', '{"type":"rule.pool.usage.triggered","data":{},"created_at":{"unix_timestamp":1e400}}'),
 );
 
-const headerName = fc.oneof(fc.constantFrom('content-type', 'Content-Type', 'CONTENT-TYPE', 'x-ts', 'x-sig', 'X-Sig', 'x-api-hash', 'x-api-timestamp', '__proto__', 'constructor'), fc.string({ minLength: 0, maxLength: 12 }));
+const headerName = fc.oneof(
+  fc.constantFrom('content-type', 'Content-Type', 'CONTENT-TYPE', 'x-ts', 'x-sig', 'X-Sig', 'x-api-hash', 'x-api-timestamp', '__proto__', 'constructor'),
+  fc.string({ minLength: 0, maxLength: 12 }),
+);
 const headerValue = fc.oneof(
-  fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/json; charset=latin1', String(NOW_S), droamHash(SECRET, NOW_S), droamHash(SECRET, NOW_S).toUpperCase(), droamHash('wrong-secret-wrong-secret', NOW_S), '0', String(NOW_S + 10_000)),
+  fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/plain',
+    'application/json; charset=latin1',
+    String(NOW_S),
+    droamHash(SECRET, NOW_S),
+    droamHash(SECRET, NOW_S).toUpperCase(),
+    droamHash('wrong-secret-wrong-secret', NOW_S),
+    '0',
+    String(NOW_S + 10_000),
+  ),
   fc.string({ maxLength: 80 }),
 );
 const headers = fc.dictionary(headerName, headerValue, { maxKeys: 8 });
@@ -129,9 +171,24 @@ const event: fc.Arbitrary<unknown> = fc.oneof(
       httpMethod: fc.constantFrom('POST', 'GET', undefined, 7),
       headers: fc.oneof(headers, fc.constant(null), fc.constant('x')),
       multiValueHeaders: fc.oneof(fc.dictionary(headerName, fc.array(headerValue, { maxLength: 3 }), { maxKeys: 4 }), fc.constant(undefined)),
-      body: fc.oneof(bodyText, fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('base64')), fc.constant(null), fc.constant(42)),
+      body: fc.oneof(
+        bodyText,
+        fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('base64')),
+        fc.constant(null),
+        fc.constant(42),
+      ),
       isBase64Encoded: fc.oneof(fc.boolean(), fc.constant('true')),
-      requestContext: fc.oneof(fc.constant(undefined), fc.constant(null), fc.record({ http: fc.record({ method: fc.constantFrom('POST', 'PUT', 1), sourceIp: fc.constantFrom('203.0.113.10', 7) }), requestId: fc.oneof(fc.string(), fc.integer()) }, { requiredKeys: [] })),
+      requestContext: fc.oneof(
+        fc.constant(undefined),
+        fc.constant(null),
+        fc.record(
+          {
+            http: fc.record({ method: fc.constantFrom('POST', 'PUT', 1), sourceIp: fc.constantFrom('203.0.113.10', 7) }),
+            requestId: fc.oneof(fc.string(), fc.integer()),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
     },
     { requiredKeys: [] },
   ),
