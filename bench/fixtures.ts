@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { droamHash } from '../lib/relay/authenticate';
+import { droamHash } from '../lib/relay/signature';
 
 /** The secret the benchmark configures (DROAM_API_SECRETS): 32 characters, used nowhere else. */
 export const TEST_SECRET = '7c1f9e4b2a8d6053e1b7c9f2a4d8e605';

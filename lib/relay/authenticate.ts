@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { droamDigest } from './signature';
 
 /**
  * dRoam's documented scheme: one header carries a Unix timestamp in seconds,
@@ -50,7 +51,7 @@ export function authenticate(headers: ReadonlyMap<string, string>, nowSeconds: n
 
   for (const timestamp of fresh) {
     for (const secret of settings.apiSecrets) {
-      const expected = createHash('sha256').update(`${secret}:${timestamp.value}`).digest();
+      const expected = droamDigest(secret, timestamp.value);
       for (const hash of hashes) {
         if (hash.header !== timestamp.header && timingSafeEqual(expected, hash.digest)) {
           return { ok: true, timestampHeader: timestamp.header, hashHeader: hash.header };
@@ -73,9 +74,4 @@ function candidates(headers: ReadonlyMap<string, string>, pinned: string | undef
     if (found.length === MAX_CANDIDATES) break;
   }
   return found;
-}
-
-/** The hash dRoam sends for a secret and timestamp; used by the local tools and tests to sign requests. */
-export function droamHash(apiSecret: string, timestampSeconds: number | string): string {
-  return createHash('sha256').update(`${apiSecret}:${timestampSeconds}`).digest('hex');
 }

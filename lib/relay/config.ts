@@ -1,3 +1,4 @@
+import { isDocumentedExampleSecret } from './signature';
 import { parseSourceAllowList, type SourceAllowList } from './source-ip';
 
 /**
@@ -6,9 +7,6 @@ import { parseSourceAllowList, type SourceAllowList } from './source-ip';
  * misconfigured stage fails its first invocation loudly instead of
  * answering requests half-working.
  */
-
-/** The secret of dRoam's own documentation example; only ever acceptable locally. */
-export const DOCUMENTED_EXAMPLE_SECRET = '96f3fbc76a921307f1c90d42a2203c9d';
 
 const MAX_DEPLOYED_SKEW_SECONDS = 86_400;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
@@ -71,7 +69,7 @@ export function loadConfig(env: Env): Config {
       if (secret.length < 16) problems.push(`DROAM_API_SECRETS entry ${index + 1} is shorter than 16 characters`);
       if (/\s/.test(secret)) problems.push(`DROAM_API_SECRETS entry ${index + 1} contains white space`);
     });
-    if (!local && apiSecrets.includes(DOCUMENTED_EXAMPLE_SECRET)) {
+    if (!local && apiSecrets.some(isDocumentedExampleSecret)) {
       problems.push("DROAM_API_SECRETS contains the secret from dRoam's public documentation, which is accepted only locally (IS_LOCAL/IS_OFFLINE)");
     }
   }

@@ -4,8 +4,9 @@
  * that must fail at cold start. Plus the one size limit only publishing can
  * reveal: a body under 256 KiB whose message would be over SNS's limit.
  */
+import { droamHash } from '../../lib/relay/signature';
 import { Emulator, type Queue } from '../support/integration/aws';
-import { DOCUMENTED_SECRET, droamSignature, editPayload, loadEvent, payloadOf, signed, withPayload, type SampleEvent } from '../support/integration/events';
+import { DOCUMENTED_SECRET, editPayload, loadEvent, payloadOf, signed, withPayload, type SampleEvent } from '../support/integration/events';
 import { TEST_SECRET, deployedEnv, loadRelay, type Env, type Relay } from '../support/integration/relay';
 
 const emulator = new Emulator();
@@ -56,12 +57,12 @@ describe('DROAM_API_SECRETS with two secrets (rotation)', () => {
 });
 
 describe('header discovery and pinned header names', () => {
-  const pair = (t: string, h: string, ts = now(), secret = TEST_SECRET) => ({ [t]: String(ts), [h]: droamSignature(secret, ts) });
+  const pair = (t: string, h: string, ts = now(), secret = TEST_SECRET) => ({ [t]: String(ts), [h]: droamHash(secret, ts) });
 
   it('finds the pair among the headers whatever they are called, in any case, hex in any case', async () => {
     const relay = await loadRelay(deployedEnv(topicArn));
     const ts = now();
-    expect(await statusOf(relay, withHeaders({ 'X-Droam-Time': String(ts), 'X-Droam-Signature': droamSignature(TEST_SECRET, ts).toUpperCase() }))).toBe(200);
+    expect(await statusOf(relay, withHeaders({ 'X-Droam-Time': String(ts), 'X-Droam-Signature': droamHash(TEST_SECRET, ts).toUpperCase() }))).toBe(200);
   });
 
   it('once pinned, only the pinned names count', async () => {
@@ -70,7 +71,7 @@ describe('header discovery and pinned header names', () => {
     expect(await statusOf(relay, withHeaders(pair('x-api-timestamp', 'x-api-hash')))).toBe(401);
     // The right values under swapped names do not count either.
     const ts = now();
-    expect(await statusOf(relay, withHeaders({ 'x-droam-signature': String(ts), 'x-droam-time': droamSignature(TEST_SECRET, ts) }))).toBe(401);
+    expect(await statusOf(relay, withHeaders({ 'x-droam-signature': String(ts), 'x-droam-time': droamHash(TEST_SECRET, ts) }))).toBe(401);
   });
 });
 

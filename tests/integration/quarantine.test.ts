@@ -4,7 +4,7 @@
  * receive time) and still answered 422; when the queue cannot be written the
  * answer is 503, so dRoam retries.
  */
-import { droamHash } from '../../lib/relay/authenticate';
+import { droamHash } from '../../lib/relay/signature';
 import type { LogSink } from '../../lib/observability/sinks';
 import { createWebhookHandler } from '../../lib/relay/handler';
 import { payloadTypes } from '../../lib/contract';

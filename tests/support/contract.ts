@@ -4,7 +4,8 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { type CloudEvent, payloadTypes } from '../../lib/contract';
-import { DOCUMENTED_EXAMPLE_SECRET, loadConfig } from '../../lib/relay/config';
+import { loadConfig } from '../../lib/relay/config';
+import { LOCAL_STAGE } from '../../tools/local-stage';
 import { createWebhookHandler } from '../../lib/relay/handler';
 import type { SnsMessage } from '../../lib/relay/message';
 
@@ -43,7 +44,7 @@ export interface Published {
 export async function publishSamples(): Promise<Published[]> {
   const messages: SnsMessage[] = [];
   const handle = createWebhookHandler({
-    config: loadConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:contract-tests', DROAM_API_SECRETS: DOCUMENTED_EXAMPLE_SECRET, IS_LOCAL: 'true' }),
+    config: loadConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:contract-tests', DROAM_API_SECRETS: LOCAL_STAGE.apiSecret, IS_LOCAL: 'true' }),
     registry: payloadTypes,
     publish: (message) => {
       messages.push(message);

@@ -3,9 +3,12 @@
  * What no log line may contain: an api secret known to the tests, or anything
  * shaped like a SHA-256 hash (the relay has no reason to log one: ids are UUIDs).
  */
-const KNOWN_SECRETS = [
-  '96f3fbc76a921307f1c90d42a2203c9d', // dRoam's documentation example, used by the local samples
-];
+const { readFileSync } = require('node:fs');
+const path = require('node:path');
+const YAML = require('yaml');
+
+// The local stage's secret (dRoam's documentation example, which signs the samples), from serverless.yml.
+const KNOWN_SECRETS = [String(YAML.parse(readFileSync(path.join(__dirname, '../../serverless.yml'), 'utf8'), { logLevel: 'silent' }).params.local.apiSecrets)];
 
 const HASH = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/i;
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
-import { authenticate, type AuthResult, type AuthSettings, droamHash } from '../../lib/relay/authenticate';
-import { DOCUMENTED_HASH, DOCUMENTED_SECRET, DOCUMENTED_TIMESTAMP, sign, TEST_SECRET } from '../support/unit/harness';
+import { authenticate, type AuthResult, type AuthSettings } from '../../lib/relay/authenticate';
+import { droamHash } from '../../lib/relay/signature';
+import { DOCUMENTED_HASH, DOCUMENTED_SECRET, DOCUMENTED_TIMESTAMP, TEST_SECRET } from '../support/unit/harness';
 
 /** dRoam's scheme (push-api.md §4): a timestamp header and a header with hex SHA-256 of `<secret>:<timestamp>`. */
 
@@ -19,7 +20,7 @@ const headers = (entries: Record<string, string>): Map<string, string> => new Ma
 
 const signedHeaders = (secret: string, timestamp: number, names = { timestamp: 'x-api-timestamp', hash: 'x-api-hash' }): Record<string, string> => ({
   [names.timestamp]: String(timestamp),
-  [names.hash]: sign(secret, timestamp),
+  [names.hash]: droamHash(secret, timestamp),
 });
 
 /** Headers a request through API Gateway carries besides dRoam's. */
@@ -83,7 +84,7 @@ describe('header discovery (names not pinned)', () => {
   });
 
   test('the order of the headers does not matter', () => {
-    const result = authenticate(headers({ 'x-sig': sign(TEST_SECRET, NOW), ...gatewayHeaders, 'x-when': String(NOW) }), NOW, discovery());
+    const result = authenticate(headers({ 'x-sig': droamHash(TEST_SECRET, NOW), ...gatewayHeaders, 'x-when': String(NOW) }), NOW, discovery());
     expect(result).toEqual({ ok: true, timestampHeader: 'x-when', hashHeader: 'x-sig' });
   });
 
@@ -93,7 +94,7 @@ describe('header discovery (names not pinned)', () => {
         'x-request-time': String(NOW - 1),
         'x-content-sha256': crypto.createHash('sha256').update('body').digest('hex'),
         'x-api-timestamp': String(NOW),
-        'x-api-hash': sign(TEST_SECRET, NOW),
+        'x-api-hash': droamHash(TEST_SECRET, NOW),
       }),
       NOW,
       discovery(),
@@ -102,12 +103,12 @@ describe('header discovery (names not pinned)', () => {
   });
 
   test('upper-case hex is accepted', () => {
-    const result = authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-api-hash': sign(TEST_SECRET, NOW).toUpperCase() }), NOW, discovery());
+    const result = authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-api-hash': droamHash(TEST_SECRET, NOW).toUpperCase() }), NOW, discovery());
     expect(result.ok).toBe(true);
   });
 
   test('mixed-case hex is accepted', () => {
-    const mixed = sign(TEST_SECRET, NOW).replace(/[a-f]/g, (c, i: number) => (i % 2 === 0 ? c.toUpperCase() : c));
+    const mixed = droamHash(TEST_SECRET, NOW).replace(/[a-f]/g, (c, i: number) => (i % 2 === 0 ? c.toUpperCase() : c));
     expect(authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-api-hash': mixed }), NOW, discovery()).ok).toBe(true);
   });
 
@@ -159,7 +160,7 @@ describe('clock skew, both directions', () => {
 
   test('a timestamp in milliseconds is not taken for seconds', () => {
     const ms = NOW * 1000;
-    const result = authenticate(headers({ 'x-api-timestamp': String(ms), 'x-api-hash': sign(TEST_SECRET, ms) }), NOW, discovery());
+    const result = authenticate(headers({ 'x-api-timestamp': String(ms), 'x-api-hash': droamHash(TEST_SECRET, ms) }), NOW, discovery());
     expect(result.ok).toBe(false);
   });
 
@@ -209,12 +210,12 @@ describe('pinned header names', () => {
   });
 
   test('a valid hash under another name is not used with the pinned timestamp', () => {
-    const result = authenticate(headers({ 'x-droam-timestamp': String(NOW), 'x-api-hash': sign(TEST_SECRET, NOW) }), NOW, pinned);
+    const result = authenticate(headers({ 'x-droam-timestamp': String(NOW), 'x-api-hash': droamHash(TEST_SECRET, NOW) }), NOW, pinned);
     expect(failure(result)).toBe('no_hash_header');
   });
 
   test('a fresh timestamp under another name is not used with the pinned hash', () => {
-    const result = authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-droam-hash': sign(TEST_SECRET, NOW) }), NOW, pinned);
+    const result = authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-droam-hash': droamHash(TEST_SECRET, NOW) }), NOW, pinned);
     expect(failure(result)).toBe('no_timestamp_header');
   });
 
@@ -222,7 +223,7 @@ describe('pinned header names', () => {
     const result = authenticate(
       headers({
         'x-api-timestamp': String(NOW - 5),
-        'x-api-hash': sign('someone-else-entirely-000000000', NOW - 5),
+        'x-api-hash': droamHash('someone-else-entirely-000000000', NOW - 5),
         ...signedHeaders(TEST_SECRET, NOW, { timestamp: 'x-droam-timestamp', hash: 'x-droam-hash' }),
       }),
       NOW,
@@ -244,7 +245,7 @@ describe('failures and their reasons', () => {
   });
 
   test('headers with no digit-only value: no_timestamp_header', () => {
-    expect(failure(authenticate(headers({ accept: '*/*', 'x-api-hash': sign(TEST_SECRET, NOW) }), NOW, discovery()))).toBe('no_timestamp_header');
+    expect(failure(authenticate(headers({ accept: '*/*', 'x-api-hash': droamHash(TEST_SECRET, NOW) }), NOW, discovery()))).toBe('no_timestamp_header');
   });
 
   test('a stale timestamp: timestamp_outside_window, whatever the hash', () => {
@@ -256,9 +257,9 @@ describe('failures and their reasons', () => {
   });
 
   test.each([
-    ['a hash of 63 characters', sign(TEST_SECRET, NOW).slice(1)],
-    ['a hash with a sha256= prefix', `sha256=${sign(TEST_SECRET, NOW)}`],
-    ['a base64 digest', Buffer.from(sign(TEST_SECRET, NOW), 'hex').toString('base64')],
+    ['a hash of 63 characters', droamHash(TEST_SECRET, NOW).slice(1)],
+    ['a hash with a sha256= prefix', `sha256=${droamHash(TEST_SECRET, NOW)}`],
+    ['a base64 digest', Buffer.from(droamHash(TEST_SECRET, NOW), 'hex').toString('base64')],
   ])('%s is not a hash: no_hash_header', (_label, value) => {
     expect(failure(authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-api-hash': value }), NOW, discovery()))).toBe('no_hash_header');
   });
@@ -268,7 +269,7 @@ describe('failures and their reasons', () => {
   });
 
   test('the hash of another timestamp (a replayed hash with a fresh timestamp): hash_mismatch', () => {
-    const result = authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-api-hash': sign(TEST_SECRET, NOW - 1000) }), NOW, discovery());
+    const result = authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-api-hash': droamHash(TEST_SECRET, NOW - 1000) }), NOW, discovery());
     expect(failure(result)).toBe('hash_mismatch');
   });
 
@@ -306,18 +307,18 @@ describe('failures and their reasons', () => {
 
 describe('one header cannot be both the timestamp and the hash', () => {
   test('a header repeated with the timestamp and then the hash (joined with a comma) does not authenticate', () => {
-    const joined = `${String(NOW)},${sign(TEST_SECRET, NOW)}`;
+    const joined = `${String(NOW)},${droamHash(TEST_SECRET, NOW)}`;
     expect(authenticate(headers({ 'x-droam-auth': joined }), NOW, discovery()).ok).toBe(false);
   });
 
   test('a single header holding "timestamp:hash" does not authenticate', () => {
-    expect(authenticate(headers({ 'x-droam-auth': `${String(NOW)}:${sign(TEST_SECRET, NOW)}` }), NOW, discovery()).ok).toBe(false);
+    expect(authenticate(headers({ 'x-droam-auth': `${String(NOW)}:${droamHash(TEST_SECRET, NOW)}` }), NOW, discovery()).ok).toBe(false);
   });
 
   test('when both pinned names are the same header, no value can serve as both', () => {
     const same = discovery({ timestampHeader: 'x-droam', hashHeader: 'x-droam' });
-    expect(authenticate(headers({ 'x-droam': String(NOW), 'x-api-hash': sign(TEST_SECRET, NOW) }), NOW, same).ok).toBe(false);
-    expect(authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-droam': sign(TEST_SECRET, NOW) }), NOW, same).ok).toBe(false);
+    expect(authenticate(headers({ 'x-droam': String(NOW), 'x-api-hash': droamHash(TEST_SECRET, NOW) }), NOW, same).ok).toBe(false);
+    expect(authenticate(headers({ 'x-api-timestamp': String(NOW), 'x-droam': droamHash(TEST_SECRET, NOW) }), NOW, same).ok).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { droamHash } from '../../lib/relay/signature';
 import type { HttpResponse } from '../../lib/relay/respond';
 import type { SnsMessage } from '../../lib/relay/message';
 import type { PublishResult } from '../../lib/relay/publish';
@@ -13,7 +14,6 @@ import {
   type Json,
   loadEvent,
   logText,
-  sign,
   TEST_SECRET,
   UNKNOWN_TYPE,
   unknownTypePayload,
@@ -387,7 +387,7 @@ describe('authentication through the handler', () => {
   test('pinned headers: only those names authenticate', async () => {
     const relay = deployed({ DROAM_TIMESTAMP_HEADER: 'X-Droam-Timestamp', DROAM_HASH_HEADER: 'X-Droam-Hash' });
     expect((await relay.handle(signed(POOL_BODY))).statusCode).toBe(401);
-    const event = unsigned(POOL_BODY, { 'X-DROAM-TIMESTAMP': String(NOW_S), 'x-droam-hash': sign(TEST_SECRET, NOW_S) });
+    const event = unsigned(POOL_BODY, { 'X-DROAM-TIMESTAMP': String(NOW_S), 'x-droam-hash': droamHash(TEST_SECRET, NOW_S) });
     expect((await relay.handle(event)).statusCode).toBe(200);
     expect(relay.logs.at(-1)?.attributes.auth_headers).toEqual({ timestamp: 'x-droam-timestamp', hash: 'x-droam-hash' });
   });
@@ -543,7 +543,7 @@ describe('no secret and no hash in any answer or log line', () => {
       signed(JSON.stringify({ ...unknownTypePayload(), type: 'fail.me' })),
       unsigned(POOL_BODY, authHeaders(TEST_SECRET, NOW_S - 3600)),
       unsigned(POOL_BODY, authHeaders(TEST_SECRET.toUpperCase(), NOW_S)),
-      unsigned(POOL_BODY, { 'x-api-timestamp': String(NOW_S), 'x-api-hash': sign(TEST_SECRET, NOW_S).toUpperCase(), 'content-type': 'text/plain' }),
+      unsigned(POOL_BODY, { 'x-api-timestamp': String(NOW_S), 'x-api-hash': droamHash(TEST_SECRET, NOW_S).toUpperCase(), 'content-type': 'text/plain' }),
       signed('x'.repeat(MAX_BODY + 1)),
     ]) {
       answers.push(await relay.handle(request));

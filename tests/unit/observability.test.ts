@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { droamHash } from '../../lib/relay/authenticate';
+import { droamHash } from '../../lib/relay/signature';
 import { createWebhookHandler } from '../../lib/relay/handler';
 import { payloadTypes } from '../../lib/contract';
 import type { PublishResult } from '../../lib/relay/publish';

@@ -1,4 +1,4 @@
-import { droamHash } from '../../lib/relay/authenticate';
+import { droamHash } from '../../lib/relay/signature';
 import { findSecretsInLogs as find, KNOWN_SECRETS as secrets } from '../support/secrets-in-logs.cjs';
 
 describe('the log check the global teardown runs over every captured line', () => {

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type CloudEvent, payloadTypes } from '../../lib/contract';
-import { DOCUMENTED_EXAMPLE_SECRET, loadConfig } from '../../lib/relay/config';
+import { loadConfig } from '../../lib/relay/config';
+import { LOCAL_STAGE } from '../local-stage';
 import type { LogSink } from '../../lib/observability/sinks';
 import { createWebhookHandler } from '../../lib/relay/handler';
 import { decodeRequest } from '../../lib/relay/decode';
@@ -33,7 +34,7 @@ export async function publishedSamples(eventsDir: string): Promise<PublishedSamp
   const handle = createWebhookHandler({
     config: loadConfig({
       TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:droam-webhook-relay-local',
-      DROAM_API_SECRETS: DOCUMENTED_EXAMPLE_SECRET,
+      DROAM_API_SECRETS: LOCAL_STAGE.apiSecret,
       IS_LOCAL: 'true',
     }),
     registry: payloadTypes,

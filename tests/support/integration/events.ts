@@ -1,5 +1,6 @@
 /** The sample API Gateway events in events/, loaded as the tests and users use them. */
-import { createHash } from 'node:crypto';
+import { droamHash } from '../../../lib/relay/signature';
+import { LOCAL_STAGE } from '../../../tools/local-stage';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -7,7 +8,7 @@ export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const EVENTS_DIR = path.join(ROOT, 'events');
 
 /** dRoam's documentation example: the secret and timestamp the committed samples are signed with. */
-export const DOCUMENTED_SECRET = '96f3fbc76a921307f1c90d42a2203c9d';
+export const DOCUMENTED_SECRET = LOCAL_STAGE.apiSecret;
 export const DOCUMENTED_TIMESTAMP = 1704067200;
 
 export interface SampleEvent {
@@ -45,14 +46,9 @@ export function withPayload(event: SampleEvent, payload: unknown): SampleEvent {
   return { ...event, body, isBase64Encoded: false, headers: replaceHeaders(event.headers, { 'content-length': String(Buffer.byteLength(body)) }) };
 }
 
-/** dRoam's signature: hex SHA-256 of `<api_secret>:<timestamp>`. */
-export function droamSignature(secret: string, timestamp: number): string {
-  return createHash('sha256').update(`${secret}:${timestamp}`).digest('hex');
-}
-
 /** Re-signs a sample (its x-api-timestamp / x-api-hash headers, any case) with a secret and a timestamp, now by default. */
 export function signed(event: SampleEvent, secret: string, timestamp = Math.floor(Date.now() / 1000)): SampleEvent {
-  const values = { 'x-api-timestamp': String(timestamp), 'x-api-hash': droamSignature(secret, timestamp) };
+  const values = { 'x-api-timestamp': String(timestamp), 'x-api-hash': droamHash(secret, timestamp) };
   return {
     ...event,
     headers: replaceHeaders(event.headers, values),

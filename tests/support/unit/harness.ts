@@ -4,7 +4,8 @@
  * publish function that records what it was given, a fixed clock and a
  * logger that captures every line).
  */
-import { createHash } from 'node:crypto';
+import { droamHash } from '../../../lib/relay/signature';
+import { LOCAL_STAGE } from '../../../tools/local-stage';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config, loadConfig } from '../../../lib/relay/config';
@@ -19,7 +20,7 @@ import type { PublishResult } from '../../../lib/relay/publish';
 export const EVENTS_DIR = path.resolve(__dirname, '..', '..', '..', 'events');
 
 /** dRoam's documentation example (push-api.md §4, Listing 3.1). */
-export const DOCUMENTED_SECRET = '96f3fbc76a921307f1c90d42a2203c9d';
+export const DOCUMENTED_SECRET = LOCAL_STAGE.apiSecret;
 export const DOCUMENTED_TIMESTAMP = 1704067200;
 export const DOCUMENTED_HASH = '68361c09cc50993ca6e0486e1f530c1d4e36a8aca9c8d20eb0d3aafbe47d2d5d';
 
@@ -27,13 +28,6 @@ export const DOCUMENTED_HASH = '68361c09cc50993ca6e0486e1f530c1d4e36a8aca9c8d20e
 export const TEST_SECRET = 'unit-test-secret-3f9a1c7e5b2d4086';
 export const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:droam-events';
 export const FIFO_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:droam-events.fifo';
-
-/** dRoam's signature, computed here independently of lib/auth: hex SHA-256 of `<secret>:<timestamp>`. */
-export function sign(secret: string, timestamp: number | string): string {
-  return createHash('sha256')
-    .update(`${secret}:${String(timestamp)}`)
-    .digest('hex');
-}
 
 export type Json = Record<string, unknown>;
 
@@ -108,7 +102,7 @@ export function v2Event(body: string, headers: Record<string, string> = {}): Sam
 
 /** Headers dRoam would send, signed with `secret` at `timestamp`. */
 export function authHeaders(secret: string, timestamp: number): Record<string, string> {
-  return { 'x-api-timestamp': String(timestamp), 'x-api-hash': sign(secret, timestamp) };
+  return { 'x-api-timestamp': String(timestamp), 'x-api-hash': droamHash(secret, timestamp) };
 }
 
 // ---------------------------------------------------------------- payloads

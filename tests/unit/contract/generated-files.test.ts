@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ContractFile, generateContract, staleContractFiles } from '../../../tools/codegen/generate';
-import { README_BEGIN, README_END } from '../../../tools/codegen/readme';
+import { CONTRACT_DOC, README_BEGIN, README_END } from '../../../tools/codegen/readme';
 import { payloadTypes } from '../../../lib/contract';
 import { ROOT, SCHEMAS_DIR } from '../../support/contract';
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
   files = await generateContract(ROOT);
 });
 
-it('schemas/ and the README table of types are up to date (run `npm run schemas` after changing a declaration or a schema)', async () => {
+it('schemas/ and the contract document's table of types are up to date (run `npm run schemas` after changing a declaration or a schema)', async () => {
   for (const file of files) {
     const target = path.join(ROOT, file.path);
     const committed = existsSync(target) ? readFileSync(target, 'utf8') : '(missing)';
@@ -28,16 +28,16 @@ it('schemas/ and the README table of types are up to date (run `npm run schemas`
 it('schemas/ holds one schema per declared type, the envelope schema and asyncapi.yaml, nothing else', () => {
   const expected = [...payloadTypes.types.map((type) => `${type}.json`), 'envelope.json', 'asyncapi.yaml'].sort();
   expect(readdirSync(SCHEMAS_DIR).sort()).toEqual(expected);
-  expect(files.map((file) => file.path).sort()).toEqual([...expected.map((name) => `schemas/${name}`), 'README.md'].sort());
+  expect(files.map((file) => file.path).sort()).toEqual([...expected.map((name) => `schemas/${name}`), CONTRACT_DOC].sort());
 });
 
 it('is deterministic: generating again gives the same bytes', async () => {
   expect(await generateContract(ROOT)).toEqual(files);
 });
 
-it('changes README.md only between its markers, where every declared type has a row', () => {
-  const readme = files.find((file) => file.path === 'README.md')?.content ?? '';
-  const committed = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+it('changes the contract document only between its markers, where every declared type has a row', () => {
+  const readme = files.find((file) => file.path === CONTRACT_DOC)?.content ?? '';
+  const committed = readFileSync(path.join(ROOT, CONTRACT_DOC), 'utf8');
   const outside = (text: string): string => text.slice(0, text.indexOf(README_BEGIN)) + text.slice(text.indexOf(README_END));
   expect(outside(readme)).toBe(outside(committed));
   const block = readme.slice(readme.indexOf(README_BEGIN), readme.indexOf(README_END));

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { droamHash } from '../../../lib/relay/authenticate';
+import { droamHash } from '../../../lib/relay/signature';
 import type { LogSink } from '../../../lib/observability/sinks';
 import { createWebhookHandler } from '../../../lib/relay/handler';
 import type { HttpResponse } from '../../../lib/relay/respond';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { droamHash } from '../../../lib/relay/authenticate';
+import { droamHash } from '../../../lib/relay/signature';
 import type { LogSink } from '../../../lib/observability/sinks';
 import { createWebhookHandler } from '../../../lib/relay/handler';
 import type { HttpResponse } from '../../../lib/relay/respond';
