@@ -5,7 +5,7 @@ import { payloadTypes } from '../../lib/contract';
 import { asyncApiDocument } from './asyncapi';
 import { publishedSamples } from './examples';
 import { ENVELOPE_SCHEMA_FILE, envelopeJsonSchema, eventJsonSchema, schemaFileFor } from './json-schemas';
-import { typesBlock, withTypesBlock } from './readme';
+import { CONTRACT_DOC, typesBlock, withTypesBlock } from './readme';
 
 /**
  * `npm run schemas`: the published contract, generated from the declarations
@@ -37,8 +37,8 @@ export async function generateContract(root: string): Promise<ContractFile[]> {
   yaml.commentBefore = ` ${COMMENT}`;
   files.push({ path: `${SCHEMAS_DIR}/${ASYNCAPI_FILE}`, content: yaml.toString({ lineWidth: 0 }) });
 
-  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-  files.push({ path: 'README.md', content: withTypesBlock(readme, typesBlock(declarations)) });
+  const contractDoc = readFileSync(path.join(root, CONTRACT_DOC), 'utf8');
+  files.push({ path: CONTRACT_DOC, content: withTypesBlock(contractDoc, typesBlock(declarations)) });
   return files;
 }
 
