@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * `npm run bench` (node bench/run.mjs [--quick] [--skip-e2e] [--skip-profile]): our relay against
- * what a user would pick instead, measured side by side in one run (issue 5).
+ * what a user would pick instead, measured side by side in one run.
  *
  *   ours   functions/webhook.ts (valibot, Powertools Logger, the mandated SNS client)
  *   (a)    bench/peers/middy-powertools.ts — Middy + HTTP middlewares + Powertools parser + Logger

@@ -38,11 +38,11 @@ const typical = {
 };
 
 const withoutUsage = structuredClone(typical);
-delete /** @type {any} */ (withoutUsage.data.pool).current_usage_kb;
+delete (/** @type {any} */ (withoutUsage.data.pool).current_usage_kb);
 
 /*
- * One sample per documented event and rule type (push-api.md §6), built from
- * the vendor's model examples (§5) with their quirks kept: "1" as a status id,
+ * One sample per documented event and rule type (dRoam's Webhook payload types pages), built from
+ * the vendor's model examples with their quirks kept: "1" as a status id,
  * "315" and "90.95" in a refill, the four-group user uuid, a rule uuid that is
  * a timestamp, `details` as a key→value map. The End User Model is
  * undocumented; the end user here is shaped like the Account Model the SIM
@@ -140,7 +140,7 @@ const typeSamples = {
 };
 
 const missingPoolUuid = structuredClone(typical);
-delete /** @type {any} */ (missingPoolUuid.data.pool).uuid;
+delete (/** @type {any} */ (missingPoolUuid.data.pool).uuid);
 
 const json = (/** @type {unknown} */ v) => JSON.stringify(v);
 

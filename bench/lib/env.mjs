@@ -34,7 +34,7 @@ export function functionEnvironment(root, secret, options = {}) {
   const unresolved = [];
   // As Serverless does: the provider's environment, then the function's own (the one whose handler is functions/webhook.handler).
   const fn = Object.values(sls.functions ?? {}).find((f) => /** @type {any} */ (f)?.handler === 'functions/webhook.handler');
-  const declared = { ...(sls.provider?.environment ?? {}), .../** @type {any} */ ((fn)?.environment ?? {}) };
+  const declared = { ...(sls.provider?.environment ?? {}), .../** @type {any} */ (fn?.environment ?? {}) };
   for (const [name, raw] of Object.entries(declared)) {
     let value = String(raw);
     // Parameters may refer to other variables (`${self:service}-${sls:stage}`): a few passes.

@@ -41,7 +41,7 @@ export function slope(x, y) {
   let den = 0;
   for (let i = 0; i < n; i++) {
     const dx = /** @type {number} */ (x[i]) - mx;
-    num += dx * /** @type {number} */ ((y[i]) - my);
+    num += dx * /** @type {number} */ (y[i] - my);
     den += dx * dx;
   }
   return den === 0 ? NaN : num / den;

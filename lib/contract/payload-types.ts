@@ -27,7 +27,7 @@ const company = {
   attributes: { company_uuid: string("The company's uuid.", (p: CompanyPayload) => p.data.company.uuid) },
 };
 
-/** A staff user belongs to a company or, failing that, to an end user (User Model §5.9). */
+/** A staff user belongs to a company or, failing that, to an end user (dRoam's User Model). */
 type StaffPayload = { data: { user: UserModel } };
 const staff = {
   subject: { description: "The staff user's uuid.", value: (p: StaffPayload) => p.data.user.uuid },

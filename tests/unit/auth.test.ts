@@ -3,7 +3,7 @@ import { authenticate, type AuthResult, type AuthSettings } from '../../lib/rela
 import { droamHash } from '../../lib/relay/signature';
 import { DOCUMENTED_HASH, DOCUMENTED_SECRET, DOCUMENTED_TIMESTAMP, TEST_SECRET } from '../support/unit/harness';
 
-/** dRoam's scheme (push-api.md §4): a timestamp header and a header with hex SHA-256 of `<secret>:<timestamp>`. */
+/** dRoam's scheme (its Authentication page): a timestamp header and a header with hex SHA-256 of `<secret>:<timestamp>`. */
 
 const NOW = 1_790_000_000;
 const OTHER_SECRET = 'rotated-in-secret-9b8a7c6d5e4f3a21';

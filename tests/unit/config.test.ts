@@ -1,7 +1,7 @@
 import { type Config, ConfigError, loadConfig } from '../../lib/relay/config';
 import { DOCUMENTED_SECRET, FIFO_TOPIC_ARN, TEST_SECRET, TOPIC_ARN } from '../support/unit/harness';
 
-/** The environment variables of the contract (issue 2's table), read once at cold start. */
+/** The environment variables of the contract (docs/operating.md), read once at cold start. */
 
 type Env = Record<string, string | undefined>;
 

@@ -40,7 +40,7 @@ const VENDOR_POOL = { uuid: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55', rule: '17119
 const TYPICAL_POOL = { uuid: '7d3e9b12-4a6f-4c8e-b1d2-9f0a3c5e7b14', rule: '5f0c2a4e-8d1b-4c3a-9e7f-2b6d8a1c4e90', usage: 83886080 };
 const POOL_TYPE = 'rule.pool.usage.triggered';
 
-/** What the contract (issue 2) and the README promise for each sample. */
+/** What the contract (docs/contract.md) promises for each sample. */
 const EXPECTED: Readonly<Record<string, Expectation>> = {
   'pool-usage-vendor-example.json': { kind: 'published', type: POOL_TYPE, time: '2024-04-01T00:00:00Z', pool: VENDOR_POOL },
   'pool-usage.json': { kind: 'published', type: POOL_TYPE, time: '2024-01-01T00:00:00Z', pool: TYPICAL_POOL },

@@ -409,7 +409,7 @@ describe('types the registry does not declare', () => {
   });
 });
 
-describe('echo requests (endpoint validation, §3)', () => {
+describe('echo requests (endpoint validation)', () => {
   test.each([
     ['the flat shape of the validation page', { type: 'echo', echo_data: 'something:Echo:data:123' }],
     [

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 /**
  * Building blocks for dRoam's models. Strict on structure and required
  * fields, lenient exactly where the vendor's own examples contradict its
- * tables (push-api.md §7): integers arrive as numbers or digit strings, and
+ * tables: integers arrive as numbers or digit strings, and
  * fields the docs call "uuid" are not always UUIDs. Unknown fields are kept.
  */
 
@@ -66,7 +66,7 @@ export const uuidShaped = v.pipe(
 /** Year 9999, the last second an RFC 3339 timestamp can name. */
 const LAST_RFC3339_SECOND = 253_402_300_799;
 
-/** Date Time Model (§5.11). `unix_timestamp` (seconds) is authoritative; the human fields are not cross-checked. */
+/** Date Time Model. `unix_timestamp` (seconds) is authoritative; the human fields are not cross-checked. */
 export const DateTimeModel = model({
   unix_timestamp: integerLike(LAST_RFC3339_SECOND),
   human_time: v.string(),
@@ -74,21 +74,21 @@ export const DateTimeModel = model({
   timezone: v.string(),
 });
 
-/** Rule Model (§5.12): `uuid` is a plain id, e.g. "1711929600" in the vendor's example. */
+/** Rule Model: `uuid` is a plain id, e.g. "1711929600" in the vendor's example. */
 export const RuleModel = model({
   uuid: nonEmptyString,
   name: v.string(),
   description: v.string(),
 });
 
-/** Pool Model (§5.6): `current_usage_kb` is optional and documented as integer but shown as "51200". */
+/** Pool Model: `current_usage_kb` is optional and documented as integer but shown as "51200". */
 export const PoolModel = model({
   uuid: uuidShaped,
   name: v.string(),
   current_usage_kb: v.nullish(integerLike()),
 });
 
-/** What every event and rule payload shares (§2); `data` is checked per type. */
+/** What every event and rule payload shares; `data` is checked per type. */
 export const envelope = <const TData extends v.GenericSchema>(type: v.GenericSchema<string>, data: TData) =>
   model({ type, data, created_at: DateTimeModel });
 

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { model } from './common';
 
 /**
- * dRoam's endpoint validation (§3) comes in two shapes: `echo_data` at the top
+ * dRoam's endpoint validation comes in two shapes: `echo_data` at the top
  * level (validation page) or inside `data` (technical payloads page). Both are
  * answered by returning the request body unchanged.
  */

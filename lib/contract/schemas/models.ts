@@ -2,21 +2,21 @@ import * as v from 'valibot';
 import { decimalLike, integerLike, model, nonEmptyString, uuidShaped } from './common';
 
 /**
- * dRoam's payload models (push-api.md §5). Required fields must be present
+ * dRoam's payload models (its Webhook payload models pages). Required fields must be present
  * and of their type; optional ones may be absent or null (the docs do not
  * say which dRoam sends). Leniency is limited to what the vendor's own
- * examples contradict (§7): ids as digit strings, "uuid"s that are not
+ * examples contradict: ids as digit strings, "uuid"s that are not
  * UUIDs (only Account, Plan and Pool uuids are UUID-shaped in the examples),
  * floats as decimal strings, open-ended status titles and plan types.
  */
 
-/** Status Model (§5.8): `id` documented integer, shown as "1"; titles differ in case and between pages, so any string. */
+/** Status Model: `id` documented integer, shown as "1"; titles differ in case and between pages, so any string. */
 export const StatusModel = model({
   id: integerLike(),
   title: v.string(),
 });
 
-/** Account Address Model (§5.3): every field optional. */
+/** Account Address Model: every field optional. */
 export const AccountAddressModel = model({
   house_number: v.nullish(v.string()),
   street: v.nullish(v.string()),
@@ -27,7 +27,7 @@ export const AccountAddressModel = model({
   postal_code: v.nullish(v.string()),
 });
 
-/** Account Model (§5.1): a company (or another account); its uuid is a real UUID in the example. */
+/** Account Model: a company (or another account); its uuid is a real UUID in the example. */
 export const AccountModel = model({
   uuid: uuidShaped,
   name: v.string(),
@@ -38,20 +38,20 @@ export const AccountModel = model({
   address: v.nullish(AccountAddressModel),
 });
 
-/** The End User Model page (§5.2) has no content: an open object whose `uuid`, when present, is any non-empty string. */
+/** The End User Model page has no content: an open object whose `uuid`, when present, is any non-empty string. */
 export const OpenEndUserModel = model({
   uuid: v.nullish(nonEmptyString),
 });
 
 /**
  * An end user, wherever one appears. The SIM Card table types `end_user` as
- * Account Model, its example as End User Model (§7.9): a value shaped like an
+ * Account Model, its example as End User Model : a value shaped like an
  * Account is validated (and normalised) as one; anything else is kept as the
  * open End User object.
  */
 export const EndUserModel = v.union([AccountModel, OpenEndUserModel], 'Expected an End User (an object, with a non-empty string uuid if any)');
 
-/** User Model (§5.9): `uuid` is typed "uuid v4" but shown as "b528bcb9-86cf-2d72834d02ab" (four groups). */
+/** User Model: `uuid` is typed "uuid v4" but shown as "b528bcb9-86cf-2d72834d02ab" (four groups). */
 export const UserModel = model({
   uuid: nonEmptyString,
   email: v.string(),
@@ -66,7 +66,7 @@ export const UserModel = model({
   format_number: v.nullish(v.string()),
 });
 
-/** Prepaid Refill Model (§5.10): `amount_mb` shown as "315", `price` as "90.95", `uuid` not a UUID. */
+/** Prepaid Refill Model: `amount_mb` shown as "315", `price` as "90.95", `uuid` not a UUID. */
 export const PrepaidRefillModel = model({
   uuid: nonEmptyString,
   amount_mb: integerLike(),
@@ -74,13 +74,13 @@ export const PrepaidRefillModel = model({
   currency_code: v.string(),
 });
 
-/** Wallet Model (§5.4): `remaining_balance` documented float, shown as "52.99". No payload documents it yet. */
+/** Wallet Model: `remaining_balance` documented float, shown as "52.99". No payload documents it yet. */
 export const WalletModel = model({
   remaining_balance: decimalLike(),
   currency_code: v.string(),
 });
 
-/** Plan Model (§5.5): only "prepaid" is documented as a wire value of `type`, so any string. */
+/** Plan Model: only "prepaid" is documented as a wire value of `type`, so any string. */
 export const PlanModel = model({
   uuid: uuidShaped,
   type: v.string(),
@@ -90,7 +90,7 @@ export const PlanModel = model({
 });
 
 /**
- * SIM Card `details` (§5.7): typed "array", shown as a PHP key→value map, so a
+ * SIM Card `details`: typed "array", shown as a PHP key→value map, so a
  * JSON object on the wire; PHP encodes an empty one as `[]`, which is
  * published as `{}` so that `details` is always an object. A non-empty JSON
  * array is refused. `current_usage_kb` (shown as a bare 512) is the one
@@ -102,7 +102,7 @@ export const SimCardDetails = v.pipe(
   model({ current_usage_kb: v.nullish(integerLike()) }),
 );
 
-/** SIM Card Model (§5.7). */
+/** SIM Card Model. */
 export const SimCardModel = model({
   iccid: nonEmptyString,
   sim_card_type: v.nullish(v.string()),

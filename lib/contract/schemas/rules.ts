@@ -11,6 +11,6 @@ export const RuleSimCardImeiChanged = envelope(v.literal('rule.sim_card.imei.cha
 /** Listing 5.18 is cut off after its caption in the stored docs; `rule` and `sim_card` are presumed like its siblings. */
 export const RuleSimCardDateTriggered = envelope(v.literal('rule.sim_card.date.triggered'), SimCardRuleData);
 
-/** The listing's `type`, and the spelling of its caption (§7.13): both are accepted, and published as sent. */
+/** The listing's `type`, and the spelling of its caption: both are accepted, and published as sent. */
 export const REMAINING_USAGE_TYPES = ['rule.sim_card.remaining_usage.triggered', 'rule.sim_card.remaining_usage_triggered'] as const;
 export const RuleSimCardRemainingUsageTriggered = envelope(v.picklist(REMAINING_USAGE_TYPES), SimCardRuleData);

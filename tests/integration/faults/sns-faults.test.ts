@@ -137,7 +137,7 @@ describe('InvalidParameter (SNS refuses the message itself)', () => {
     expect(await emulator.receiveAll(queue)).toEqual([]);
   });
 
-  // Issue 4: "every failure writes one error log line".
+  // Every failure writes one error log line.
   it('writes exactly one line, at error level, naming the SDK error', () => {
     const { lines, consoleLines } = sent;
     expect(consoleLines).toEqual([]);

@@ -1,7 +1,7 @@
 /** What every publish failure a retry can mend must look like, to the sender and in the log. */
 import type { FaultRelayResponse, SinkLine } from './relay';
 
-/** API Gateway gives up at 29 s; the relay promises an answer within 10 s (issue 2). */
+/** API Gateway gives up at 29 s; the relay promises an answer within 10 s. */
 export const ANSWER_LIMIT_MS = 10_000;
 
 export function expectPublishFailed(response: FaultRelayResponse, lines: readonly SinkLine[], sdkError: RegExp, deadlineMs: number): void {

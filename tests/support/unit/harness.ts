@@ -19,7 +19,7 @@ import type { PublishResult } from '../../../lib/relay/publish';
 
 export const EVENTS_DIR = path.resolve(__dirname, '..', '..', '..', 'events');
 
-/** dRoam's documentation example (push-api.md §4, Listing 3.1). */
+/** dRoam's documentation example (its Authentication page, Listing 3.1). */
 export const DOCUMENTED_SECRET = LOCAL_STAGE.apiSecret;
 export const DOCUMENTED_TIMESTAMP = 1704067200;
 export const DOCUMENTED_HASH = '68361c09cc50993ca6e0486e1f530c1d4e36a8aca9c8d20eb0d3aafbe47d2d5d';
@@ -107,7 +107,7 @@ export function authHeaders(secret: string, timestamp: number): Record<string, s
 
 // ---------------------------------------------------------------- payloads
 
-/** The vendor's own `rule.pool.usage.triggered` example, exactly as documented (push-api.md §6.4), quirks included. */
+/** The vendor's own `rule.pool.usage.triggered` example, exactly as documented on its SIM pools payloads page, quirks included. */
 export function vendorExample(): Json & { data: { rule: Json; pool: Json }; created_at: Json } {
   return {
     type: 'rule.pool.usage.triggered',

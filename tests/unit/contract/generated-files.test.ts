@@ -15,7 +15,7 @@ beforeAll(async () => {
   files = await generateContract(ROOT);
 });
 
-it('schemas/ and the contract document's table of types are up to date (run `npm run schemas` after changing a declaration or a schema)', async () => {
+it('schemas/ and the table of types in the contract document are up to date (run `npm run schemas` after changing a declaration or a schema)', async () => {
   for (const file of files) {
     const target = path.join(ROOT, file.path);
     const committed = existsSync(target) ? readFileSync(target, 'utf8') : '(missing)';

@@ -1,5 +1,5 @@
 /**
- * dRoam's own model examples (push-api.md §5), copied as documented, quirks
+ * dRoam's own model examples (its Webhook payload models pages), copied as documented, quirks
  * included, and helpers shared by the payload-type tests.
  */
 import { readFileSync } from 'node:fs';

@@ -5,7 +5,7 @@ import { toSnsMessage } from '../../../lib/relay/message';
 import * as v from 'valibot';
 import { accepted, example, relay, SAMPLE_FILES, samplePayload, VENDOR_EXAMPLES, WALLET } from './fixtures';
 
-/** push-api.md §6: every event and rule type the vendor documents (Payment and Wallet payloads are not retrievable). */
+/** Every event and rule type dRoam's Webhook payload types pages document (Payment and Wallet payloads are not retrievable). */
 const DOCUMENTED = [
   'company.added',
   'company.deleted',

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { decimalLike, integerLike, model, nonEmptyString, uuidShaped } from './common';
 
-/** Zod 4 port of lib/schemas/models.ts (peer (b)): dRoam's payload models (push-api.md §5). */
+/** Zod 4 port of lib/schemas/models.ts (peer (b)): dRoam's payload models (its Webhook payload models pages). */
 
 export const StatusModel = model({
   id: integerLike(),
