@@ -97,8 +97,10 @@ export async function drainTail(endpoint, queueUrl, waitTimeSeconds = 0) {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     useQueueUrlAsEndpoint: false,
   });
+  /** @type {{ attributes: Record<string, string>, message: unknown }[]} */
   const received = [];
   for (;;) {
+    /** @type {import('@aws-sdk/client-sqs').ReceiveMessageCommandOutput} */
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -115,7 +117,7 @@ export async function drainTail(endpoint, queueUrl, waitTimeSeconds = 0) {
       }),
     );
     for (const m of Messages) {
-      /** @type {Record<string, string | undefined>} */
+      /** @type {Record<string, string>} */
       const attributes = {};
       for (const [key, value] of Object.entries(m.MessageAttributes ?? {})) attributes[key] = `${value.StringValue} (${value.DataType})`;
       let body;

@@ -7,7 +7,7 @@ import { startEmulator } from '../scripts/emulator.mjs';
 
 export default async function setup() {
   const emulator = await startEmulator(0);
-  globalThis.__EMULATOR__ = emulator;
+  /** @type {{ __EMULATOR__?: typeof emulator }} */ (globalThis).__EMULATOR__ = emulator;
   process.env.FAUXQS_ENDPOINT = emulator.endpoint;
   process.env.LOG_CAPTURE_DIR = mkdtempSync(path.join(os.tmpdir(), 'relay-logs-'));
 }

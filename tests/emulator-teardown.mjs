@@ -6,7 +6,7 @@ import checks from './support/secrets-in-logs.cjs';
 const { findSecretsInLogs } = checks;
 
 export default async function teardown() {
-  await globalThis.__EMULATOR__?.stop();
+  await /** @type {{ __EMULATOR__?: { stop(): Promise<void> } }} */ (globalThis).__EMULATOR__?.stop();
   const dir = process.env.LOG_CAPTURE_DIR;
   if (dir === undefined) return;
   const text = readdirSync(dir)

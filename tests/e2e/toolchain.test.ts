@@ -9,7 +9,8 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Emulator, plainAttributes, type Queue } from '../support/integration/aws';
 import { bodyOf, loadEvent, payloadOf } from '../support/integration/events';
 import { freePort } from '../support/integration/net';
-import { childEnv, jsonBlocks, run, startOffline, type Offline } from '../support/integration/processes';
+import { childEnv, jsonBlocks, run, runScript, startOffline, type Offline } from '../support/integration/processes';
+import { LOCAL_STAGE } from '../../tools/local-stage';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,7 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
   let published: { attributes: Record<string, string>; message: Record<string, unknown> }[];
 
   beforeAll(async () => {
-    const result = await run(process.execPath, ['scripts/invoke.mjs', 'events/pool-usage-vendor-example.json'], { timeoutMs: 45_000 });
+    const result = await runScript('scripts/invoke.mts', ['events/pool-usage-vendor-example.json'], { timeoutMs: 45_000 });
     stdout = result.stdout;
     if (result.code !== 0) throw new Error(`invoke exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
     const blocks = jsonBlocks(stdout);
@@ -131,7 +132,7 @@ describe('serverless-offline (sls offline start --stage local)', () => {
 
   it('npm run send signs a payload with the current time and the relay publishes it', async () => {
     if (offline === undefined) throw new Error('serverless-offline is not running');
-    const sent = await run(process.execPath, ['scripts/send.mjs', '--url', `${offline.url}/webhooks/droam`, 'events/pool-usage-without-usage.json'], {
+    const sent = await runScript('scripts/send.mts', ['--url', `${offline.url}/webhooks/droam`, 'events/pool-usage-without-usage.json'], {
       timeoutMs: 20_000,
     });
     expect(sent.code).toBe(0);
@@ -145,12 +146,12 @@ describe('serverless-offline (sls offline start --stage local)', () => {
   it('npm run send with a wrong secret is refused, and --echo validates the endpoint as dRoam does', async () => {
     if (offline === undefined) throw new Error('serverless-offline is not running');
     const url = `${offline.url}/webhooks/droam`;
-    const refused = await run(process.execPath, ['scripts/send.mjs', '--url', url, '--secret', 'not-the-secret-of-this-stage', 'events/pool-usage.json'], {
+    const refused = await runScript('scripts/send.mts', ['--url', url, '--secret', 'not-the-secret-of-this-stage', 'events/pool-usage.json'], {
       timeoutMs: 20_000,
     });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/^401 .*"error":"unauthorized"/);
-    const echo = await run(process.execPath, ['scripts/send.mjs', '--echo', '--url', url], { timeoutMs: 20_000 });
+    const echo = await runScript('scripts/send.mts', ['--echo', '--url', url], { timeoutMs: 20_000 });
     expect(echo.code).toBe(0);
     expect(echo.stdout).toContain('echo: valid (same body returned)');
     expect(await emulator.receiveAll(queue)).toEqual([]);
@@ -159,7 +160,7 @@ describe('serverless-offline (sls offline start --stage local)', () => {
   it('keeps an invalid payload in the quarantine queue, and npm run replay re-submits what is kept', async () => {
     if (offline === undefined) throw new Error('serverless-offline is not running');
     const url = `${offline.url}/webhooks/droam`;
-    const rejected = await run(process.execPath, ['scripts/send.mjs', '--url', url, 'events/error-invalid-payload.json'], { timeoutMs: 20_000 });
+    const rejected = await runScript('scripts/send.mts', ['--url', url, 'events/error-invalid-payload.json'], { timeoutMs: 20_000 });
     expect(rejected.stdout).toMatch(/^422 /);
     // A payload kept while, say, a schema was wrong: valid now, so a replay publishes it.
     const kept = {
@@ -172,11 +173,11 @@ describe('serverless-offline (sls offline start --stage local)', () => {
     await emulator.sqs.send(new SendMessageCommand({ QueueUrl: quarantine.url, MessageBody: JSON.stringify(kept) }));
 
     const env = childEnv({ AWS_ENDPOINT_URL_SQS: emulator.endpoint });
-    const dryRun = await run(process.execPath, ['scripts/replay.mjs', '--queue-url', quarantine.url, '--dry-run'], { env, timeoutMs: 30_000 });
+    const dryRun = await runScript('scripts/replay.mjs', ['--queue-url', quarantine.url, '--dry-run'], { env, timeoutMs: 30_000 });
     expect(dryRun.stdout).toContain('data.pool.uuid');
     expect(dryRun.stdout).toContain('0 re-submitted and removed, 2 left in the queue');
 
-    const replay = await run(process.execPath, ['scripts/replay.mjs', '--queue-url', quarantine.url, '--url', url], { env, timeoutMs: 30_000 });
+    const replay = await runScript('scripts/replay.mjs', ['--queue-url', quarantine.url, '--url', url], { env, timeoutMs: 30_000 });
     expect(replay.code).toBe(0);
     expect(replay.stdout).toMatch(/→ 200 /);
     expect(replay.stdout).toMatch(/→ 422 /);
@@ -268,7 +269,7 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
   it('carries no secret: the api secrets are an SSM reference resolved by CloudFormation', () => {
     const env = (template.Resources.WebhookLambdaFunction?.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
     expect(env.DROAM_API_SECRETS).toBe('{{resolve:ssm:/droam-webhook-relay/prod/api-secrets}}');
-    expect(text).not.toContain('96f3fbc76a921307f1c90d42a2203c9d');
+    expect(text).not.toContain(LOCAL_STAGE.apiSecret);
     expect(text).not.toMatch(/(?<![0-9a-f])[0-9a-f]{32,}(?![0-9a-f])/i);
   });
 });

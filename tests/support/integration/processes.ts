@@ -41,6 +41,11 @@ export function run(command: string, args: readonly string[], options: { env?: N
   });
 }
 
+/** Runs one of scripts/ as `npm run` does, through tsx (`scripts/send.mts`, `scripts/replay.mjs`…). */
+export function runScript(script: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Finished> {
+  return run(process.execPath, ['--import', 'tsx', script, ...args], options);
+}
+
 /** The top-level JSON documents of an output: each starts with a line "{" and ends with a line "}". */
 export function jsonBlocks(output: string): unknown[] {
   const blocks: unknown[] = [];

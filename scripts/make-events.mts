@@ -1,23 +1,23 @@
-// @ts-check
 /**
- * Writes the sample events in events/: realistic API Gateway events around
- * dRoam payloads, signed the way dRoam signs (SHA-256 of "<secret>:<timestamp>")
- * with the secret and timestamp of dRoam's own documentation example, which
- * the `local` stage accepts. Run `npm run events` after changing a sample.
+ * `npm run events`: writes the sample events in events/: realistic API Gateway
+ * events around dRoam payloads, signed the way dRoam signs (lib/relay/signature.ts)
+ * with the local stage's secret (dRoam's own documentation example) and the
+ * timestamp of that example. Run it after changing a sample.
  */
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { signedHeaders } from '../lib/relay/signature';
+import { LOCAL_STAGE } from '../tools/local-stage';
+import { command, repositoryRoot, runCommand } from './cli.mjs';
 
-const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'events');
+const dir = path.join(repositoryRoot(import.meta.url), 'events');
 
-export const DOCUMENTED_SECRET = '96f3fbc76a921307f1c90d42a2203c9d';
-export const DOCUMENTED_TIMESTAMP = 1704067200;
-const sign = (/** @type {string} */ secret, /** @type {number} */ ts) => createHash('sha256').update(`${secret}:${ts}`).digest('hex');
+/** The timestamp of dRoam's documentation example. */
+const DOCUMENTED_TIMESTAMP = 1704067200;
 
-/** Header names dRoam uses are undocumented; the relay finds them. These are placeholders. */
-const authHeaders = (ts = DOCUMENTED_TIMESTAMP, hash = sign(DOCUMENTED_SECRET, ts)) => ({ 'x-api-timestamp': String(ts), 'x-api-hash': hash });
+/** Header names dRoam uses are undocumented; the relay finds them. These are the signer's defaults. */
+const authHeaders = (timestampSeconds = DOCUMENTED_TIMESTAMP, apiSecret = LOCAL_STAGE.apiSecret): Record<string, string> =>
+  signedHeaders(apiSecret, { timestampSeconds });
 
 const vendorExample = {
   type: 'rule.pool.usage.triggered',
@@ -38,7 +38,7 @@ const typical = {
 };
 
 const withoutUsage = structuredClone(typical);
-delete (/** @type {any} */ (withoutUsage.data.pool).current_usage_kb);
+delete (withoutUsage.data.pool as Partial<typeof withoutUsage.data.pool>).current_usage_kb;
 
 /*
  * One sample per documented event and rule type (dRoam's Webhook payload types pages), built from
@@ -103,11 +103,11 @@ const vendorUser = {
   format_number: 'fr-CA',
 };
 
-const payload = (/** @type {string} */ type, /** @type {Record<string, unknown>} */ data) => ({ type, data, created_at: vendorCreatedAt });
+const payload = (type: string, data: Record<string, unknown>) => ({ type, data, created_at: vendorCreatedAt });
 const companyUpdated = payload('company.updated', { company: vendorAccount });
 
 /** file name → payload of one documented type (company-updated.json is written with the other samples below). */
-const typeSamples = {
+const typeSamples: Record<string, unknown> = {
   'company-added.json': payload('company.added', { company: vendorAccount }),
   'company-deleted.json': payload('company.deleted', { company: vendorAccount }),
   'company-staff-added.json': payload('company.staff.added', { user: vendorUser }),
@@ -140,12 +140,23 @@ const typeSamples = {
 };
 
 const missingPoolUuid = structuredClone(typical);
-delete (/** @type {any} */ (missingPoolUuid.data.pool).uuid);
+delete (missingPoolUuid.data.pool as Partial<typeof missingPoolUuid.data.pool>).uuid;
 
-const json = (/** @type {unknown} */ v) => JSON.stringify(v);
+const json = (v: unknown): string => JSON.stringify(v);
 
-/** @param {{ body: string, headers?: Record<string, string>, base64?: boolean, requestId: string, functionUrl?: boolean }} o */
-function httpApiV2({ body, headers = {}, base64 = false, requestId, functionUrl = false }) {
+function httpApiV2({
+  body,
+  headers = {},
+  base64 = false,
+  requestId,
+  functionUrl = false,
+}: {
+  body: string;
+  headers?: Record<string, string>;
+  base64?: boolean;
+  requestId: string;
+  functionUrl?: boolean;
+}) {
   const domainPrefix = functionUrl ? 'a1b2c3d4e5f6g7h8i9j0k1l2m3' : 'a1b2c3d4e5';
   const domainName = functionUrl ? `${domainPrefix}.lambda-url.us-east-1.on.aws` : `${domainPrefix}.execute-api.us-east-1.amazonaws.com`;
   return {
@@ -182,8 +193,7 @@ function httpApiV2({ body, headers = {}, base64 = false, requestId, functionUrl 
   };
 }
 
-/** @param {{ body: string, headers?: Record<string, string>, requestId: string }} o */
-function restApiV1({ body, headers = {}, requestId }) {
+function restApiV1({ body, headers = {}, requestId }: { body: string; headers?: Record<string, string>; requestId: string }) {
   const all = {
     Accept: '*/*',
     'Content-Type': 'application/json',
@@ -224,13 +234,13 @@ function restApiV1({ body, headers = {}, requestId }) {
 }
 
 /** Upper-case first letters, as a proxy or a PHP client may send them. */
-const titleCase = (/** @type {Record<string, string>} */ h) =>
-  Object.fromEntries(Object.entries(h).map(([k, v]) => [k.replace(/(^|-)([a-z])/g, (_, d, c) => d + c.toUpperCase()), v]));
+const titleCase = (h: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(h).map(([k, v]) => [k.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase()), v]));
 
 const tooLarge = json({ ...typical, data: { ...typical.data, padding: 'x'.repeat(270_000) } });
 
 /** file name → [what it shows, the event] */
-const events = {
+const events: Record<string, unknown> = {
   'pool-usage-vendor-example.json': httpApiV2({ body: json(vendorExample), headers: authHeaders(), requestId: 'Qx1aAjd2IAMEV1A=' }),
   'pool-usage.json': httpApiV2({ body: json(typical), headers: authHeaders(), requestId: 'Qx1aBh3kIAMEV2B=' }),
   'pool-usage-without-usage.json': httpApiV2({ body: json(withoutUsage), headers: authHeaders(), requestId: 'Qx1aCk4lIAMEV3C=' }),
@@ -259,7 +269,7 @@ const events = {
   }),
   'error-unauthorized.json': httpApiV2({
     body: json(typical),
-    headers: authHeaders(DOCUMENTED_TIMESTAMP, sign('a-secret-dRoam-never-issued-us', DOCUMENTED_TIMESTAMP)),
+    headers: authHeaders(DOCUMENTED_TIMESTAMP, 'a-secret-dRoam-never-issued-us'),
     requestId: 'Qx1aHs9rIAMEV8H=',
   }),
   'error-stale-timestamp.json': httpApiV2({ body: json(typical), headers: authHeaders(1000000000), requestId: 'Qx1aIt0sIAMEV9I=' }),
@@ -274,14 +284,23 @@ const events = {
 };
 
 Object.entries(typeSamples).forEach(([name, body], index) => {
-  /** @type {Record<string, unknown>} */ (events)[name] = httpApiV2({
+  events[name] = httpApiV2({
     body: json(body),
     headers: authHeaders(),
     requestId: `Qx1aT${String(index).padStart(2, '0')}yIAMEVT=`,
   });
 });
 
-for (const [name, event] of Object.entries(events)) {
-  writeFileSync(path.join(dir, name), `${JSON.stringify(event, null, 2)}\n`);
-}
-console.log(`wrote ${Object.keys(events).length} events to ${path.relative(process.cwd(), dir) || '.'}`);
+const spec = command({
+  name: 'events',
+  summary: `Writes the sample API Gateway events (${Object.keys(events).length} files) to events/, signed with the local stage's secret. Run it after changing a sample in scripts/make-events.mts.`,
+  options: {},
+});
+
+await runCommand(spec, () => {
+  for (const [name, event] of Object.entries(events)) {
+    writeFileSync(path.join(dir, name), `${JSON.stringify(event, null, 2)}\n`);
+  }
+  console.log(`wrote ${Object.keys(events).length} events to ${path.relative(process.cwd(), dir) || '.'}`);
+  return 0;
+});
