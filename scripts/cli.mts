@@ -63,7 +63,7 @@ export function command<const O extends OptionSpecs>(spec: CommandSpec<O>): Comm
 export function usage(spec: CommandSpec<OptionSpecs>): string {
   const forms = spec.synopsis ?? [Object.keys(spec.options).length === 0 ? '' : '[options]'];
   const lines = forms.map((form, i) => `${i === 0 ? 'usage:' : '      '} npm run ${spec.name}${form === '' ? '' : ` -- ${form}`}`);
-  lines.push('', spec.summary, '', 'options:');
+  lines.push('', ...wrap(spec.summary, 100), '', 'options:');
   const entries = Object.entries({ ...spec.options, help: HELP }).map(([name, option]) => {
     const flag = `${option.short === undefined ? '    ' : `-${option.short}, `}--${name}${option.type === 'string' ? ` ${option.value ?? 'VALUE'}` : ''}`;
     return [flag, option.description] as const;
@@ -72,6 +72,19 @@ export function usage(spec: CommandSpec<OptionSpecs>): string {
   for (const [flag, description] of entries) lines.push(`  ${flag.padEnd(width)}${description}`.trimEnd());
   if (spec.notes !== undefined && spec.notes.length > 0) lines.push('', ...spec.notes);
   return `${lines.join('\n')}\n`;
+}
+
+/** Words of a paragraph in lines of at most `width` characters (a longer word stands alone). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return line === '' ? lines : [...lines, line];
 }
 
 /** What a command line asks for; never exits, never prints. */

@@ -50,12 +50,18 @@ export function parseFlags(
   argv: readonly string[],
   spec: Readonly<Record<string, 'string' | 'boolean'>>,
 ): { flags: Record<string, string | boolean>; positional: string[] } {
-  const name = path.basename(process.argv[1] ?? 'script').replace(/\.[cm]?[jt]s$/, '');
+  const script = path.relative(process.cwd(), process.argv[1] ?? 'script');
+  const name = path.basename(script).replace(/\.[cm]?[jt]s$/, '');
   const options: OptionSpecs = Object.fromEntries(
     Object.entries(spec).map(([flag, type]) => [flag, { type, value: flag.toUpperCase().replace(/-/g, '_'), description: '' }]),
   );
   const { values, positionals } = parseCommandLine(
-    { name, summary: `Run \`npm run ${name}\` with the flags below.`, options, positionals: { min: 0, max: Number.POSITIVE_INFINITY } },
+    {
+      name,
+      summary: `The flags of npm run ${name}; what they do is described at the top of ${script}.`,
+      options,
+      positionals: { min: 0, max: Number.POSITIVE_INFINITY },
+    },
     argv,
   );
   const flags: Record<string, string | boolean> = {};
