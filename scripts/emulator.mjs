@@ -1,7 +1,9 @@
 // @ts-check
 /**
  * The local SNS/SQS emulator (fauxqs), started in-process on 127.0.0.1 only.
- * Used by `npm start`, `npm run invoke` and the test suite.
+ * Used by `npm start`, `npm run invoke`, `npm run load` and the test suite.
+ * JavaScript, type-checked with checkJs, rather than TypeScript: plain Node
+ * loads it too (Jest's global setup, the fault tests' child process, the bench).
  */
 import net from 'node:net';
 import { startFauxqs } from 'fauxqs';
