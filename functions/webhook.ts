@@ -1,22 +1,39 @@
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { payloadTypes } from '../lib/contract';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS } from '../lib/relay/clients';
+import { type ApiSecrets, fixedApiSecrets } from '../lib/relay/api-secrets';
+import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, SECRETS_DEADLINE_MS, SECRETS_RETRY_AFTER_FAILURE_MS } from '../lib/relay/clients';
 import { loadConfig } from '../lib/relay/config';
 import { createWebhookHandler } from '../lib/relay/handler';
 import { snsPublisher } from '../lib/relay/publish';
 import { sqsQuarantine } from '../lib/relay/quarantine';
+import { ssmApiSecrets } from '../lib/relay/ssm-secrets';
 
 // Everything below runs once per cold start; a bad configuration throws here, listing every problem.
 const config = loadConfig(process.env);
 
 const sns = new SNSClient(AWS_CLIENT_OPTIONS);
 
+// A deployed stage reads its api secrets from SSM: the read starts now, during the cold start,
+// so the first request usually finds them; later requests read again once the maximum age passes.
+const apiSecrets: ApiSecrets =
+  config.apiSecretsParameter === undefined
+    ? fixedApiSecrets(config.apiSecrets)
+    : ssmApiSecrets(new SSMClient(AWS_CLIENT_OPTIONS), config.apiSecretsParameter, {
+        local: config.local,
+        deadlineMs: SECRETS_DEADLINE_MS,
+        retryAfterFailureMs: SECRETS_RETRY_AFTER_FAILURE_MS,
+        now: Date.now,
+      });
+if (config.auth === 'required' && config.apiSecretsParameter !== undefined) void apiSecrets();
+
 export const handler = createWebhookHandler({
   config,
   registry: payloadTypes,
   publish: snsPublisher(sns, config.topicArn, PUBLISH_DEADLINE_MS),
+  apiSecrets,
   quarantine: config.quarantineQueueUrl === undefined ? undefined : sqsQuarantine(config.quarantineQueueUrl, QUARANTINE_DEADLINE_MS),
   now: Date.now,
   logger: createLogger('droam-webhook-relay'),

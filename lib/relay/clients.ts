@@ -16,3 +16,12 @@ export const PUBLISH_DEADLINE_MS = 7_000;
 
 /** Overall deadline of one quarantine write: it may follow a publish, so together they stay under 10 s. */
 export const QUARANTINE_DEADLINE_MS = 2_000;
+
+/**
+ * Overall deadline of one read of the api secrets from SSM (at cold start, then once per maximum
+ * age): before a publish and a quarantine write, the three stay within the function's 10 s.
+ */
+export const SECRETS_DEADLINE_MS = 800;
+
+/** After a failed read of the api secrets, SSM is not asked again for this long. */
+export const SECRETS_RETRY_AFTER_FAILURE_MS = 10_000;

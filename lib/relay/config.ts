@@ -6,11 +6,20 @@ import { parseSourceAllowList, type SourceAllowList } from './source-ip';
  * A bad configuration throws one error that lists every problem, so a
  * misconfigured stage fails its first invocation loudly instead of
  * answering requests half-working.
+ *
+ * A deployed stage's api secrets are the one setting that is not here: they
+ * change without a deploy, so the configuration names the SSM parameter that
+ * holds them and how long a value read stays fresh, and api-secrets.ts reads
+ * them (before the first request, then again once that age has passed).
  */
 
 const MAX_DEPLOYED_SKEW_SECONDS = 86_400;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+// An SSM parameter name (a path of letters, digits and _.-) or its ARN.
+const SSM_PARAMETER = /^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?\/?[A-Za-z0-9_.\-/]{1,2048}$/;
+const DEFAULT_SECRETS_MAX_AGE_SECONDS = 300;
+const MAX_SECRETS_MAX_AGE_SECONDS = 3_600;
 
 export type AuthMode = 'required' | 'off';
 
@@ -18,7 +27,10 @@ export interface Config {
   readonly topicArn: string;
   readonly fifo: boolean;
   readonly auth: AuthMode;
+  /** The api secrets given in the environment (local runs and tests); empty when they come from SSM. */
   readonly apiSecrets: readonly string[];
+  /** The SSM SecureString that holds the api secrets of a deployed stage, read at cold start and again after `maxAgeSeconds`. */
+  readonly apiSecretsParameter: ApiSecretsParameter | undefined;
   /** Lower-cased header names, when pinned; otherwise discovered per request. */
   readonly timestampHeader: string | undefined;
   readonly hashHeader: string | undefined;
@@ -32,6 +44,12 @@ export interface Config {
   readonly allowedSources: SourceAllowList | undefined;
   /** True under `sls invoke local` or serverless-offline. */
   readonly local: boolean;
+}
+
+export interface ApiSecretsParameter {
+  readonly name: string;
+  /** How long a value read is used before it is read again: the longest a rotated secret waits to be picked up. */
+  readonly maxAgeSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -58,20 +76,27 @@ export function loadConfig(env: Env): Config {
   if (authRaw === 'off') auth = 'off';
   else if (authRaw !== 'required' && authRaw !== '') problems.push(`DROAM_AUTH must be "required" or "off", not "${authRaw}"`);
 
-  const apiSecrets = (env.DROAM_API_SECRETS ?? '')
-    .split(',')
-    .map((secret) => secret.trim())
-    .filter((secret) => secret !== '');
-  if (auth === 'required') {
-    if (apiSecrets.length === 0) problems.push('DROAM_API_SECRETS is required unless DROAM_AUTH=off (comma-separated api secrets)');
-    // Never echo a secret, not even a malformed one, into the error.
-    apiSecrets.forEach((secret, index) => {
-      if (secret.length < 16) problems.push(`DROAM_API_SECRETS entry ${index + 1} is shorter than 16 characters`);
-      if (/\s/.test(secret)) problems.push(`DROAM_API_SECRETS entry ${index + 1} contains white space`);
-    });
-    if (!local && apiSecrets.some(isDocumentedExampleSecret)) {
-      problems.push("DROAM_API_SECRETS contains the secret from dRoam's public documentation, which is accepted only locally (IS_LOCAL/IS_OFFLINE)");
+  const apiSecrets = parseApiSecrets(env.DROAM_API_SECRETS ?? '');
+  const parameterName = env.DROAM_API_SECRETS_PARAMETER?.trim() ?? '';
+  let apiSecretsParameter: ApiSecretsParameter | undefined;
+  if (parameterName !== '') {
+    if (!SSM_PARAMETER.test(parameterName)) problems.push(`DROAM_API_SECRETS_PARAMETER is not an SSM parameter name or ARN: "${parameterName}"`);
+    if (apiSecrets.length > 0)
+      problems.push('DROAM_API_SECRETS and DROAM_API_SECRETS_PARAMETER are exclusive: give the secrets, or the SSM parameter that holds them');
+    const maxAgeRaw = env.DROAM_API_SECRETS_MAX_AGE_SECONDS?.trim() || String(DEFAULT_SECRETS_MAX_AGE_SECONDS);
+    const maxAgeSeconds = Number(maxAgeRaw);
+    if (!/^\d+$/.test(maxAgeRaw) || maxAgeSeconds < 1 || maxAgeSeconds > MAX_SECRETS_MAX_AGE_SECONDS) {
+      problems.push(`DROAM_API_SECRETS_MAX_AGE_SECONDS must be a whole number of seconds from 1 to ${MAX_SECRETS_MAX_AGE_SECONDS}, not "${maxAgeRaw}"`);
     }
+    apiSecretsParameter = { name: parameterName, maxAgeSeconds };
+  }
+  if (auth === 'required') {
+    if (apiSecrets.length === 0 && apiSecretsParameter === undefined) {
+      problems.push(
+        'DROAM_API_SECRETS (comma-separated api secrets) or DROAM_API_SECRETS_PARAMETER (the SSM SecureString holding them) is required unless DROAM_AUTH=off',
+      );
+    }
+    problems.push(...apiSecretProblems(apiSecrets, local, 'DROAM_API_SECRETS'));
   }
 
   const timestampHeader = headerName(env, 'DROAM_TIMESTAMP_HEADER', problems);
@@ -118,6 +143,7 @@ export function loadConfig(env: Env): Config {
     fifo: topicArn.endsWith('.fifo'),
     auth,
     apiSecrets,
+    apiSecretsParameter,
     timestampHeader,
     hashHeader,
     maxSkewSeconds,
@@ -137,4 +163,29 @@ function headerName(env: Env, variable: string, problems: string[]): string | un
     return undefined;
   }
   return value.toLowerCase();
+}
+
+/** A comma-separated list of api secrets (several while rotating), white space around each ignored. */
+export function parseApiSecrets(list: string): string[] {
+  return list
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '');
+}
+
+/**
+ * What is wrong with a list of api secrets, wherever it was read from: the
+ * environment at cold start, or the SSM parameter each time it is read.
+ * Never echoes a secret, not even a malformed one.
+ */
+export function apiSecretProblems(apiSecrets: readonly string[], local: boolean, source: string): string[] {
+  const problems: string[] = [];
+  apiSecrets.forEach((secret, index) => {
+    if (secret.length < 16) problems.push(`${source} entry ${index + 1} is shorter than 16 characters`);
+    if (/\s/.test(secret)) problems.push(`${source} entry ${index + 1} contains white space`);
+  });
+  if (!local && apiSecrets.some(isDocumentedExampleSecret)) {
+    problems.push(`${source} contains the secret from dRoam's public documentation, which is accepted only locally (IS_LOCAL/IS_OFFLINE)`);
+  }
+  return problems;
 }

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'publish_failed'
   | 'publish_rejected'
   | 'quarantine_failed'
+  | 'secrets_unavailable'
   | 'internal_error';
 
 export interface Echo {
@@ -62,6 +63,8 @@ export interface RequestFacts {
   publishLatencyMs?: number;
   /** The first event of an undeclared type since this cold start. */
   firstOfUndeclaredType?: boolean;
+  /** The api secrets could not be read again; the last value read authenticated this request. */
+  secretsRefreshFailure?: string;
   /** Whether a rejected payload was written to the quarantine queue. */
   quarantined?: boolean;
 }

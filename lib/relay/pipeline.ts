@@ -1,3 +1,4 @@
+import { type ApiSecrets, fixedApiSecrets } from './api-secrets';
 import { authenticate } from './authenticate';
 import { type PayloadRegistry, toCloudEvent } from '../contract';
 import type { Config } from './config';
@@ -17,6 +18,8 @@ export interface PipelineDeps {
   readonly config: Config;
   readonly registry: PayloadRegistry;
   readonly publish: Publish;
+  /** The api secrets, when they come from a store (a deployed stage's SSM parameter); otherwise the configuration's. */
+  readonly apiSecrets?: ApiSecrets | undefined;
   /** Where authenticated payloads that cannot be published are kept; none when not configured. */
   readonly quarantine?: Quarantine | undefined;
   /** Milliseconds since the epoch. */
@@ -51,7 +54,16 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   }
 
   if (config.auth === 'required') {
-    const auth = authenticate(request.headers, Math.floor(deps.now() / 1000), config);
+    const secrets = await (deps.apiSecrets ?? configuredApiSecrets(config))();
+    if (!secrets.ok) {
+      // Not the sender's fault: 503 so dRoam retries, never a 401 it would take as a wrong secret.
+      return reject(503, 'secrets_unavailable', 'The request cannot be authenticated now; retry later', {
+        retryAfterSeconds: RETRY_AFTER_SECONDS,
+        detail: secrets.reason,
+      });
+    }
+    if (secrets.refreshFailure !== undefined) facts.secretsRefreshFailure = secrets.refreshFailure;
+    const auth = authenticate(request.headers, Math.floor(deps.now() / 1000), { ...config, apiSecrets: secrets.secrets });
     if (!auth.ok) {
       facts.authFailure = auth.reason;
       return reject(401, 'unauthorized', 'The request is not authenticated', { detail: auth.reason });
@@ -147,6 +159,12 @@ async function keep(
     retryAfterSeconds: RETRY_AFTER_SECONDS,
     detail: kept.error,
   });
+}
+
+/** The secrets given in the environment; none when the configuration names an SSM parameter and no reader was wired. */
+function configuredApiSecrets(config: Config): ApiSecrets {
+  if (config.apiSecretsParameter === undefined) return fixedApiSecrets(config.apiSecrets);
+  return () => Promise.resolve({ ok: false, reason: `no reader for SSM parameter ${config.apiSecretsParameter?.name ?? ''}` });
 }
 
 function reject(

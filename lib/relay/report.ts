@@ -14,6 +14,8 @@ export interface RequestMeasures {
   readonly publishLatencyMs?: number | undefined;
   /** The declared type of the event (undeclared types are grouped as `undeclared` to bound cardinality). */
   readonly eventType?: string | undefined;
+  /** The api secrets could not be read (the request was answered 503, or with the last value read). */
+  readonly secretsReadFailed?: boolean | undefined;
 }
 
 /** Stores the request's metrics; `takeEmf` or `publishStoredMetrics` then writes them. */
@@ -22,6 +24,9 @@ export function recordRequest(metrics: MetricsSink, outcome: Outcome, measures: 
   metrics.addDimensions({});
   if (measures.eventType !== undefined) metrics.addDimensions({ event_type: measures.eventType });
   if (measures.publishLatencyMs !== undefined) metrics.addMetric('publish_latency', 'Milliseconds', measures.publishLatencyMs);
+  if (measures.secretsReadFailed === true || (outcome.outcome === 'rejected' && outcome.code === 'secrets_unavailable')) {
+    metrics.addMetric('secrets_read_failures', 'Count', 1);
+  }
   switch (outcome.outcome) {
     case 'echo':
       metrics.addMetric('echo', 'Count', 1);
@@ -58,7 +63,11 @@ export function report(
   let emf: Record<string, unknown> = {};
   if (deps.metrics !== undefined) {
     try {
-      recordRequest(deps.metrics, outcome, { eventType: facts.eventType, publishLatencyMs: facts.publishLatencyMs });
+      recordRequest(deps.metrics, outcome, {
+        eventType: facts.eventType,
+        publishLatencyMs: facts.publishLatencyMs,
+        secretsReadFailed: facts.secretsRefreshFailure !== undefined,
+      });
       if (writes(deps.logger, level)) emf = takeEmf(deps.metrics);
       else deps.metrics.publishStoredMetrics();
     } catch {
@@ -73,6 +82,7 @@ function levelOf(outcome: Outcome, facts: RequestFacts): LineLevel {
   if (outcome.outcome === 'rejected') return outcome.status >= 500 || outcome.code === 'publish_rejected' ? 'error' : 'warn';
   // The first event of an undeclared type since cold start: the request's own line carries the notice.
   if (outcome.outcome === 'published' && facts.firstOfUndeclaredType === true) return 'warn';
+  if (facts.secretsRefreshFailure !== undefined) return 'warn';
   return 'info';
 }
 
@@ -81,6 +91,7 @@ function log(logger: LogSink, level: LineLevel, outcome: Outcome, facts: Request
   if (facts.authHeaders !== undefined) line.auth_headers = facts.authHeaders;
   if (facts.authFailure !== undefined) line.auth_failure = facts.authFailure;
   if (facts.quarantined !== undefined) line.quarantined = facts.quarantined;
+  if (facts.secretsRefreshFailure !== undefined) line.secrets_read_failure = facts.secretsRefreshFailure;
   let message: string;
   switch (outcome.outcome) {
     case 'echo':
@@ -88,7 +99,8 @@ function log(logger: LogSink, level: LineLevel, outcome: Outcome, facts: Request
       break;
     case 'published':
       Object.assign(line, { type: outcome.type, id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared });
-      message = level === 'warn' ? 'event of an undeclared dRoam type published on its envelope alone (first since cold start)' : 'event published';
+      message =
+        facts.firstOfUndeclaredType === true ? 'event of an undeclared dRoam type published on its envelope alone (first since cold start)' : 'event published';
       break;
     case 'skipped':
       line.type = outcome.type;

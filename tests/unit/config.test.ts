@@ -79,6 +79,46 @@ describe('TOPIC_ARN', () => {
   });
 });
 
+describe('DROAM_API_SECRETS_PARAMETER: a deployed stage names the SSM SecureString instead of giving the secrets', () => {
+  const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
+
+  test('is enough on its own; the secrets are read later, at most 300 s old by default', () => {
+    const config = loadConfig({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER });
+    expect(config.apiSecrets).toEqual([]);
+    expect(config.apiSecretsParameter).toEqual({ name: PARAMETER, maxAgeSeconds: 300 });
+  });
+
+  test.each([PARAMETER, 'droam-api-secrets', 'arn:aws:ssm:eu-west-1:123456789012:parameter/droam/prod/api-secrets'])('accepts the name or ARN %j', (name) => {
+    expect(loadConfig({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: name }).apiSecretsParameter?.name).toBe(name);
+  });
+
+  test('refuses what is not a parameter name', () => {
+    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: '{{resolve:ssm:/x}}' }).problems).toEqual([
+      expect.stringContaining('DROAM_API_SECRETS_PARAMETER is not an SSM parameter'),
+    ]);
+  });
+
+  test('and DROAM_API_SECRETS are exclusive: a stage reads its secrets from one place', () => {
+    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, DROAM_API_SECRETS_PARAMETER: PARAMETER }).problems).toEqual([
+      expect.stringContaining('exclusive'),
+    ]);
+  });
+
+  test.each([
+    ['1', 1],
+    ['3600', 3600],
+  ])('DROAM_API_SECRETS_MAX_AGE_SECONDS=%j is the maximum age of a value read', (value, seconds) => {
+    const config = loadConfig({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: value });
+    expect(config.apiSecretsParameter?.maxAgeSeconds).toBe(seconds);
+  });
+
+  test.each(['0', '3601', '1.5', 'soon', '-5'])('DROAM_API_SECRETS_MAX_AGE_SECONDS=%j is refused', (value) => {
+    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: value }).problems).toEqual([
+      expect.stringContaining('DROAM_API_SECRETS_MAX_AGE_SECONDS'),
+    ]);
+  });
+});
+
 describe('DROAM_API_SECRETS and DROAM_AUTH', () => {
   test('several comma-separated secrets are all accepted, trimmed, empty entries ignored', () => {
     const config = loadConfig({ ...minimal, DROAM_API_SECRETS: ` ${TEST_SECRET} ,, second-secret-abcdefghijk , ` });

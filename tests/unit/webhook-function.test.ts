@@ -13,6 +13,8 @@ type Handler = (event: unknown) => Promise<HttpResponse>;
 const RELAY_VARIABLES = [
   'TOPIC_ARN',
   'DROAM_API_SECRETS',
+  'DROAM_API_SECRETS_PARAMETER',
+  'DROAM_API_SECRETS_MAX_AGE_SECONDS',
   'DROAM_AUTH',
   'DROAM_TIMESTAMP_HEADER',
   'DROAM_HASH_HEADER',
@@ -90,6 +92,34 @@ async function invoke(handler: Handler, event: unknown): Promise<{ response: Htt
     .filter((line) => typeof line.level === 'string');
   return { response, lines };
 }
+
+describe('cold start of a deployed stage: the api secrets from the SSM SecureString', () => {
+  const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
+
+  test('are read once during the cold start, decrypted, and authenticate the first request; none is in the environment', async () => {
+    Object.assign(process.env, { TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9' });
+    let handler: Handler | undefined;
+    let calls: () => unknown[] = () => [];
+    await jest.isolateModulesAsync(async () => {
+      // The function's own copy of the SSM client, mocked before the function module builds its client.
+      const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
+      const { mockClient } = await import('aws-sdk-client-mock');
+      const ssm = mockClient(SSMClient);
+      ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: TEST_SECRET } });
+      calls = () => ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input);
+      handler = (await import('../../functions/webhook')).handler;
+    });
+    if (handler === undefined) throw new Error('the module exported no handler');
+    expect(calls()).toEqual([{ Name: PARAMETER, WithDecryption: true }]);
+    expect(Object.values(process.env)).not.toContain(TEST_SECRET);
+
+    // Signed with the parameter's secret: authenticated, then the publish fails (nothing listens), so 503 publish_failed, not 401.
+    const now = Math.floor(Date.now() / 1000);
+    const { response } = await invoke(handler, v2Event(JSON.stringify(vendorExample()), authHeaders(TEST_SECRET, now)));
+    expect(JSON.parse(response.body)).toMatchObject({ error: 'publish_failed' });
+    expect(calls()).toHaveLength(1);
+  }, 20_000);
+});
 
 describe('cold start', () => {
   test('a bad configuration fails the cold start with one ConfigError naming every problem', async () => {

@@ -4,6 +4,7 @@
  * publish function that records what it was given, a fixed clock and a
  * logger that captures every line).
  */
+import type { ApiSecrets } from '../../../lib/relay/api-secrets';
 import { droamHash } from '../../../lib/relay/signature';
 import { LOCAL_STAGE } from '../../../tools/local-stage';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -169,6 +170,8 @@ export interface HarnessOptions {
   /** What the fake SNS answers; a function to decide per message. */
   readonly publishResult?: PublishResult | ((message: SnsMessage) => Promise<PublishResult>);
   readonly quarantine?: Quarantine;
+  /** Where the api secrets come from; default: the configuration's. */
+  readonly apiSecrets?: ApiSecrets;
 }
 
 export function harness(options: HarnessOptions = {}): Harness {
@@ -191,6 +194,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     registry: payloadTypes,
     now,
     logger,
+    apiSecrets: options.apiSecrets,
     ...(keep === undefined
       ? {}
       : {

@@ -1,0 +1,94 @@
+import { apiSecretProblems, parseApiSecrets } from './config';
+
+/**
+ * The api secrets a request is authenticated with. They are given once (in the
+ * environment: local runs and tests) or read from a store that an operator
+ * updates without a deploy (a deployed stage's SSM SecureString).
+ */
+export type ApiSecretsResult =
+  | {
+      readonly ok: true;
+      readonly secrets: readonly string[];
+      /** Set when the store could not be read again and the last value read is still in use. */
+      readonly refreshFailure?: string;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+export type ApiSecrets = () => Promise<ApiSecretsResult>;
+
+/** Secrets fixed for the life of the instance. */
+export function fixedApiSecrets(secrets: readonly string[]): ApiSecrets {
+  const result: ApiSecretsResult = { ok: true, secrets };
+  return () => Promise.resolve(result);
+}
+
+export interface StoredApiSecretsOptions {
+  /** Named in problems and log lines (never the value). */
+  readonly source: string;
+  /** The documented example secret is accepted only in a local run. */
+  readonly local: boolean;
+  /** After a failed read, the store is not asked again for this long: the last value read (if any) stays in use. */
+  readonly retryAfterFailureMs: number;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+}
+
+/**
+ * Secrets read from a store through `read`, which returns the stored text
+ * (comma-separated secrets) and caches it for its maximum age.
+ *
+ * A value read is checked as the environment's is at cold start; a value that
+ * fails the check is not used. When a read fails, the last good value stays
+ * in use (a store outage must not turn dRoam's events into 401s) and the store
+ * is left alone for `retryAfterFailureMs`, so an outage does not cost every
+ * request a read. With no good value yet, the result is a failure the
+ * pipeline answers 503 (retry later), never 401.
+ */
+export function storedApiSecrets(read: () => Promise<string>, options: StoredApiSecretsOptions): ApiSecrets {
+  let lastText: string | undefined;
+  let lastGood: readonly string[] | undefined;
+  let quietUntil = 0;
+  let lastFailure = '';
+  // The read started at cold start may still be under way when the first request arrives: it waits for that one.
+  let inflight: Promise<ApiSecretsResult> | undefined;
+
+  const failed = (reason: string): ApiSecretsResult => {
+    lastFailure = reason;
+    quietUntil = options.now() + options.retryAfterFailureMs;
+    return lastGood === undefined ? { ok: false, reason } : { ok: true, secrets: lastGood, refreshFailure: reason };
+  };
+
+  const refresh = async (): Promise<ApiSecretsResult> => {
+    let text: string;
+    try {
+      text = await read();
+    } catch (error) {
+      return failed(`${options.source} could not be read: ${describe(error)}`);
+    }
+    // The cached value comes back until its maximum age: checked once per value, not per request.
+    if (text === lastText && lastGood !== undefined) return { ok: true, secrets: lastGood };
+    const secrets = parseApiSecrets(text);
+    const problems = secrets.length === 0 ? [`${options.source} holds no secret`] : apiSecretProblems(secrets, options.local, options.source);
+    if (problems.length > 0) return failed(problems.join('; '));
+    lastText = text;
+    lastGood = secrets;
+    return { ok: true, secrets };
+  };
+
+  return () => {
+    if (options.now() < quietUntil) {
+      return Promise.resolve(lastGood === undefined ? { ok: false, reason: lastFailure } : { ok: true, secrets: lastGood, refreshFailure: lastFailure });
+    }
+    inflight ??= refresh().finally(() => {
+      inflight = undefined;
+    });
+    return inflight;
+  };
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  // The SDK's error name and message name the parameter and the refusal, never its value.
+  const cause = error.cause instanceof Error ? error.cause : error;
+  return `${cause.name}: ${cause.message}`.slice(0, 300);
+}

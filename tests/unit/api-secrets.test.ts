@@ -1,0 +1,175 @@
+/**
+ * A deployed stage's api secrets: an SSM SecureString read through Powertools
+ * Parameters by the code the function runs (lib/relay/ssm-secrets.ts), with the
+ * SSM client answered by aws-sdk-client-mock.
+ */
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { ApiSecrets } from '../../lib/relay/api-secrets';
+import { loadConfig } from '../../lib/relay/config';
+import { ssmApiSecrets } from '../../lib/relay/ssm-secrets';
+import {
+  authHeaders,
+  bodyJson,
+  DOCUMENTED_SECRET,
+  DOCUMENTED_TIMESTAMP,
+  harness,
+  header,
+  TEST_SECRET,
+  TOPIC_ARN,
+  v2Event,
+  vendorExample,
+} from '../support/unit/harness';
+
+const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
+const NEXT_SECRET = 'rotated-secret-7c2e9a41b5d3f086';
+const MAX_AGE_SECONDS = 60;
+const RETRY_AFTER_FAILURE_MS = 10_000;
+const START = Date.UTC(2026, 0, 1);
+
+const ssm = mockClient(SSMClient);
+const config = loadConfig({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) });
+
+function answer(value: string): void {
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: value } });
+}
+
+function secretsFromSsm(deadlineMs = 500): ApiSecrets {
+  const client = new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' }, maxAttempts: 1 });
+  if (config.apiSecretsParameter === undefined) throw new Error('the test configuration names no parameter');
+  return ssmApiSecrets(client, config.apiSecretsParameter, { local: false, deadlineMs, retryAfterFailureMs: RETRY_AFTER_FAILURE_MS, now: Date.now });
+}
+
+/** A relay whose secrets come from the mocked SSM, and a signed pool event. */
+function relay(apiSecrets: ApiSecrets = secretsFromSsm()): ReturnType<typeof harness> {
+  return harness({ config, apiSecrets });
+}
+
+const signedWith = (secret: string): ReturnType<typeof v2Event> => v2Event(JSON.stringify(vendorExample()), authHeaders(secret, DOCUMENTED_TIMESTAMP));
+
+/** Moves the wall clock (Powertools' cache expires by it) without faking the timers the SDK and the deadline use. */
+function clockAt(ms: number): void {
+  jest.setSystemTime(ms);
+}
+
+beforeEach(() => {
+  ssm.reset();
+  jest.useFakeTimers({
+    now: START,
+    doNotFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask'],
+  });
+});
+
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+describe('reading the SecureString', () => {
+  test('asks SSM for that one parameter, decrypted, once for every request within the maximum age', async () => {
+    answer(TEST_SECRET);
+    const h = relay();
+    for (let i = 0; i < 5; i++) {
+      clockAt(START + i * 10_000);
+      expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    }
+    expect(ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input)).toEqual([{ Name: PARAMETER, WithDecryption: true }]);
+  });
+
+  test('a rotated value is in use once the maximum age has passed, without a new instance', async () => {
+    answer(TEST_SECRET);
+    const h = relay();
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+
+    answer(`${NEXT_SECRET},${TEST_SECRET}`);
+    clockAt(START + (MAX_AGE_SECONDS - 1) * 1000);
+    expect((await h.handle(signedWith(NEXT_SECRET))).statusCode).toBe(401);
+
+    clockAt(START + (MAX_AGE_SECONDS + 1) * 1000);
+    expect((await h.handle(signedWith(NEXT_SECRET))).statusCode).toBe(200);
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+
+    answer(NEXT_SECRET);
+    clockAt(START + (2 * MAX_AGE_SECONDS + 2) * 1000);
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(401);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
+  });
+
+  test('the read started at cold start and the first request share one call', async () => {
+    answer(TEST_SECRET);
+    const secrets = secretsFromSsm();
+    const prefetch = secrets();
+    const h = relay(secrets);
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    await prefetch;
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+  });
+});
+
+describe('when SSM fails', () => {
+  test('with no value read yet: 503 secrets_unavailable with Retry-After (never 401), an echo still answered', async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'Parameter not found', $metadata: {} }));
+    const h = relay();
+    const response = await h.handle(signedWith(TEST_SECRET));
+    expect(response.statusCode).toBe(503);
+    expect(header(response, 'retry-after')).toBe('30');
+    expect(bodyJson(response)).toEqual({ error: 'secrets_unavailable', message: expect.any(String) as unknown });
+    expect(h.logs).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        attributes: expect.objectContaining({ error: 'secrets_unavailable', detail: expect.stringContaining('ParameterNotFound') as unknown }) as unknown,
+      }),
+    ]);
+
+    const echo = '{"type":"echo","echo_data":"still:here"}';
+    expect((await h.handle(v2Event(echo))).body).toBe(echo);
+  });
+
+  test('after a good read: the last value stays in use, the line says why, and SSM is left alone for a while', async () => {
+    answer(TEST_SECRET);
+    const h = relay();
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    clockAt(START + (MAX_AGE_SECONDS + 1) * 1000);
+    h.reset();
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    expect(h.logs[0]).toMatchObject({
+      level: 'warn',
+      attributes: { outcome: 'published', secrets_read_failure: expect.stringContaining('ThrottlingException') as unknown },
+    });
+
+    clockAt(START + (MAX_AGE_SECONDS + 1) * 1000 + RETRY_AFTER_FAILURE_MS - 1);
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+
+    answer(NEXT_SECRET);
+    clockAt(START + (MAX_AGE_SECONDS + 1) * 1000 + RETRY_AFTER_FAILURE_MS + 1);
+    expect((await h.handle(signedWith(NEXT_SECRET))).statusCode).toBe(200);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
+  });
+
+  test('an SSM that does not answer costs a request at most the deadline', async () => {
+    ssm.on(GetParameterCommand).callsFake(() => new Promise(() => undefined));
+    const h = relay(secretsFromSsm(100));
+    const started = performance.now();
+    const response = await h.handle(signedWith(TEST_SECRET));
+    expect(response.statusCode).toBe(503);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(h.logs[0]?.attributes.detail).toMatch(/within 100 ms/);
+  });
+});
+
+describe('a value that is not a list of good secrets is not used', () => {
+  test.each([
+    ['no secret', ' , ', TEST_SECRET],
+    ['a secret shorter than 16 characters', 'Xq7z9Wk2', 'Xq7z9Wk2'],
+    ["dRoam's documented example secret", DOCUMENTED_SECRET, DOCUMENTED_SECRET],
+  ])('%s: 503, and neither the answer nor the log shows the value', async (_, value, signer) => {
+    answer(value);
+    const h = relay();
+    const response = await h.handle(signedWith(signer));
+    expect(response.statusCode).toBe(503);
+    expect(String(h.logs[0]?.attributes.detail)).toContain(PARAMETER);
+    expect(`${response.body} ${JSON.stringify(h.logs)}`).not.toContain(signer);
+  });
+});
