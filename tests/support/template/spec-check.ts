@@ -75,7 +75,9 @@ export function checkTemplate(template: Template): SpecCheck {
 
   const checkIntrinsics = (value: unknown, where: string): void => {
     if (Array.isArray(value)) {
-      value.forEach((item, index) => checkIntrinsics(item, `${where}[${String(index)}]`));
+      value.forEach((item: unknown, index) => {
+        checkIntrinsics(item, `${where}[${String(index)}]`);
+      });
       return;
     }
     if (typeof value !== 'object' || value === null) return;
@@ -87,7 +89,7 @@ export function checkTemplate(template: Template): SpecCheck {
         const [logicalId, attribute] = Array.isArray(argument) ? (argument as unknown[]) : String(argument).split(/\.(.*)/s);
         checkAttribute(String(logicalId), String(attribute), where);
       } else if (key === 'Fn::Sub') {
-        const text = Array.isArray(argument) ? argument[0] : argument;
+        const text: unknown = Array.isArray(argument) ? argument[0] : argument;
         const variables = Array.isArray(argument) && typeof argument[1] === 'object' && argument[1] !== null ? Object.keys(argument[1] as object) : [];
         for (const [, name] of String(text).matchAll(/\$\{([^!}][^}]*)\}/g)) {
           if (name === undefined || variables.includes(name) || PSEUDO_PARAMETERS.has(name)) continue;
@@ -98,7 +100,7 @@ export function checkTemplate(template: Template): SpecCheck {
         }
         if (Array.isArray(argument)) checkIntrinsics(argument[1], where);
       } else if (key === 'Fn::If' || key === 'Condition') {
-        const name = key === 'Fn::If' && Array.isArray(argument) ? argument[0] : argument;
+        const name: unknown = key === 'Fn::If' && Array.isArray(argument) ? argument[0] : argument;
         if (typeof name === 'string' && !conditions.has(name)) problems.push(`${where}: unknown condition ${name}`);
         if (key === 'Fn::If' && Array.isArray(argument)) checkIntrinsics(argument.slice(1), where);
       } else checkIntrinsics(argument, `${where}.${key}`);
@@ -143,7 +145,9 @@ export function checkTemplate(template: Template): SpecCheck {
       checkIntrinsics(value, where);
       return [];
     }
-    const wrong = (expected: string): string[] => [`${where}: expected ${expected}, got ${JSON.stringify(value)?.slice(0, 80) ?? typeof value}`];
+    const wrong = (expected: string): string[] => [
+      `${where}: expected ${expected}, got ${value === undefined ? 'nothing' : JSON.stringify(value).slice(0, 80)}`,
+    ];
     switch (type.type) {
       case 'string':
       case 'date-time':
