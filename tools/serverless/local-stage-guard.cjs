@@ -21,7 +21,7 @@ class LocalStageGuard {
         if (stage === LOCAL_STAGE && REFUSED.has(command)) {
           throw new serverless.classes.Error(
             `The "${LOCAL_STAGE}" stage runs only on this machine (npm start, npm run invoke, sls invoke local): it carries dRoam's public example secret. ` +
-              `Name a stage to ${command.split(' ')[0]} one on AWS, e.g. npm run ${command.startsWith('remove') ? 'remove' : 'deploy'} -- --stage prod`,
+              `Name a deployed stage, e.g. npm run ${command.startsWith('remove') ? 'remove' : 'deploy'} -- --stage prod`,
             'LOCAL_STAGE_NOT_DEPLOYABLE',
           );
         }
