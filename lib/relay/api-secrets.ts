@@ -35,7 +35,9 @@ export interface StoredApiSecretsOptions {
 
 /**
  * Secrets read from a store through `read`, which returns the stored text
- * (comma-separated secrets) and caches it for its maximum age.
+ * (comma-separated secrets) and caches it for its maximum age; `fresh` asks it
+ * to bypass that cache (after a failure, so a corrected value is used at the
+ * next read rather than when the bad one would have expired).
  *
  * A value read is checked as the environment's is at cold start; a value that
  * fails the check is not used. When a read fails, the last good value stays
@@ -44,7 +46,7 @@ export interface StoredApiSecretsOptions {
  * request a read. With no good value yet, the result is a failure the
  * pipeline answers 503 (retry later), never 401.
  */
-export function storedApiSecrets(read: () => Promise<string>, options: StoredApiSecretsOptions): ApiSecrets {
+export function storedApiSecrets(read: (request: { readonly fresh: boolean }) => Promise<string>, options: StoredApiSecretsOptions): ApiSecrets {
   let lastText: string | undefined;
   let lastGood: readonly string[] | undefined;
   let quietUntil = 0;
@@ -61,17 +63,21 @@ export function storedApiSecrets(read: () => Promise<string>, options: StoredApi
   const refresh = async (): Promise<ApiSecretsResult> => {
     let text: string;
     try {
-      text = await read();
+      text = await read({ fresh: lastFailure !== '' });
     } catch (error) {
       return failed(`${options.source} could not be read: ${describe(error)}`);
     }
     // The cached value comes back until its maximum age: checked once per value, not per request.
-    if (text === lastText && lastGood !== undefined) return { ok: true, secrets: lastGood };
+    if (text === lastText && lastGood !== undefined) {
+      lastFailure = '';
+      return { ok: true, secrets: lastGood };
+    }
     const secrets = parseApiSecrets(text);
     const problems = secrets.length === 0 ? [`${options.source} holds no secret`] : apiSecretProblems(secrets, options.local, options.source);
     if (problems.length > 0) return failed(problems.join('; '));
     lastText = text;
     lastGood = secrets;
+    lastFailure = '';
     return { ok: true, secrets };
   };
 

@@ -20,8 +20,10 @@ export interface SsmApiSecretsOptions {
  */
 export function ssmApiSecrets(client: SSMClient, parameter: ApiSecretsParameter, options: SsmApiSecretsOptions): ApiSecrets {
   const provider = new SSMProvider({ awsSdkV3Client: client });
-  const read = async (): Promise<string> => {
-    const value = await withDeadline(options.deadlineMs, () => provider.get(parameter.name, { decrypt: true, maxAge: parameter.maxAgeSeconds }));
+  const read = async ({ fresh }: { readonly fresh: boolean }): Promise<string> => {
+    const value = await withDeadline(options.deadlineMs, () =>
+      provider.get(parameter.name, { decrypt: true, maxAge: parameter.maxAgeSeconds, forceFetch: fresh }),
+    );
     if (typeof value !== 'string') throw new Error(`SSM answered no value for ${parameter.name}`);
     return value;
   };

@@ -160,6 +160,18 @@ describe('when SSM fails', () => {
 });
 
 describe('a value that is not a list of good secrets is not used', () => {
+  test('once corrected, it is read again after the pause that follows a failure, not after the maximum age', async () => {
+    answer('Xq7z9Wk2');
+    const h = relay();
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(503);
+    answer(TEST_SECRET);
+    clockAt(START + RETRY_AFTER_FAILURE_MS - 1);
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(503);
+    clockAt(START + RETRY_AFTER_FAILURE_MS + 1);
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+
   test.each([
     ['no secret', ' , ', TEST_SECRET],
     ['a secret shorter than 16 characters', 'Xq7z9Wk2', 'Xq7z9Wk2'],
