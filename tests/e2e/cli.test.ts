@@ -20,6 +20,11 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   events: 'scripts/make-events.mts',
   schemas: 'scripts/generate-schemas.mts',
   audit: 'scripts/audit.mts',
+  package: 'scripts/package.mts',
+  deploy: 'scripts/deploy.mts',
+  remove: 'scripts/remove.mts',
+  info: 'scripts/info.mts',
+  logs: 'scripts/logs.mts',
 };
 
 /** Other mistakes, each caught before any work starts. */
@@ -30,6 +35,11 @@ const MISTAKES: readonly { name: string; args: readonly string[]; error: RegExp 
   { name: 'send', args: ['--url'], error: /^send: option '--url <value>' argument missing/ },
   { name: 'load', args: ['--requests', 'many'], error: /^load: --requests takes a whole number from 1 to \d+, not 'many'/ },
   { name: 'events', args: ['events/pool-usage.json'], error: /^events: unexpected argument/ },
+  ...(['package', 'deploy', 'remove', 'info', 'logs'] as const).flatMap((name) => [
+    { name, args: [], error: new RegExp(`^${name}: --stage NAME is required`) },
+    { name, args: ['--stage', 'local'], error: new RegExp(`^${name}: the "local" stage runs only on this machine`) },
+  ]),
+  { name: 'deploy', args: ['--stage', 'prod', '--param', 'no-equals-sign'], error: /^deploy: --param takes KEY=VALUE/ },
 ];
 
 /** A digest of every file the scripts could write: the samples, the generated contract and its document. */

@@ -1,13 +1,13 @@
 /**
  * The local stage stays on this machine: it is the default stage and carries
  * dRoam's public example secret, so packaging, deploying or removing it is
- * refused before anything is built or sent to AWS (tools/serverless/local-stage-guard.cjs),
- * and the deploy scripts need a named stage. `npm run invoke` and
- * serverless-offline keep the local stage (tests/e2e/toolchain.test.ts).
+ * refused before anything is built or sent to AWS (tools/serverless/local-stage-guard.cjs).
+ * The deploy scripts need a named stage (their usage errors: tests/e2e/cli.test.ts);
+ * here, what they run. `npm run invoke` and serverless-offline keep the local
+ * stage (tests/e2e/toolchain.test.ts).
  */
-import { childEnv, run } from '../support/integration/processes';
+import { childEnv, run, runScript } from '../support/integration/processes';
 
-const TSX = 'node_modules/.bin/tsx';
 const SLS = 'node_modules/.bin/sls';
 
 /** No credentials at all: a refusal must come before any call to AWS. */
@@ -33,30 +33,6 @@ describe('a bare sls command cannot put the local stage on AWS', () => {
   );
 });
 
-describe.each(['package', 'deploy', 'remove', 'info', 'logs'])('npm run %s', (command) => {
-  const script = (...args: string[]): ReturnType<typeof run> =>
-    run(TSX, ['scripts/stage.ts', command, ...args], { env: withoutCredentials(), timeoutMs: 30_000 });
-
-  test('--help prints the usage and exits 0', async () => {
-    const result = await script('--help');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^usage: npm run ${command} -- --stage NAME`));
-  }, 40_000);
-
-  test('an unknown flag is one line on stderr and exit code 2', async () => {
-    const result = await script('--stage', 'prod', '--bogus');
-    expect(result.code).toBe(2);
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining("Unknown option '--bogus'")]);
-  }, 40_000);
-
-  test('needs a stage, and refuses the local one (the same check in every command)', async () => {
-    const missing = await script();
-    expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('--stage NAME is required')]);
-    const local = await script('--stage', 'local');
-    expect([local.code, local.stderr]).toEqual([2, expect.stringContaining('the "local" stage runs only on this machine')]);
-  }, 40_000);
-});
-
 describe('what the scripts run (--dry-run)', () => {
   test.each([
     [
@@ -70,7 +46,8 @@ describe('what the scripts run (--dry-run)', () => {
   ])(
     '%j → %s',
     async (args, expected) => {
-      const result = await run(TSX, ['scripts/stage.ts', ...args, '--dry-run'], { env: withoutCredentials(), timeoutMs: 30_000 });
+      const [name = '', ...rest] = args;
+      const result = await runScript(`scripts/${name}.mts`, [...rest, '--dry-run'], { env: withoutCredentials(), timeoutMs: 30_000 });
       expect([result.code, result.stdout.trim()]).toEqual([0, expected]);
     },
     40_000,

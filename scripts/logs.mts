@@ -1,0 +1,4 @@
+/** `npm run logs -- --stage NAME`: see scripts/stage.mts. */
+import { runStageCommand } from './stage.mjs';
+
+await runStageCommand('logs');
