@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, stringifyJson } from './json';
 import type { ValidPayload } from './declare';
 
 /** CloudEvents 1.0, structured JSON mode: what lands on the topic. */
@@ -15,21 +15,38 @@ export interface CloudEvent {
   readonly dataschema: string;
   /** Extension attribute: the API Gateway request id that carried the event, to trace a message back to its request log line. */
   readonly correlationid?: string;
+  /**
+   * Extension attribute: the JSON text of every top-level member of dRoam's payload other than `type`
+   * and `data`, as validated: `created_at` in full (its human date and time fields as sent) and any
+   * field dRoam adds at the top level. A string, because CloudEvents extension attributes are scalars.
+   */
+  readonly droamenvelope: string;
   readonly data: Record<string, unknown>;
 }
 
+/** The members of a CloudEvent that the relay sets per request rather than per event: left out of the id. */
+type PerRequest = 'id' | 'correlationid';
+
 export function toCloudEvent(valid: ValidPayload, source: string, correlationId?: string): CloudEvent {
-  return {
+  const envelope: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(valid.payload)) if (key !== 'type' && key !== 'data') envelope[key] = value;
+  const event: Omit<CloudEvent, PerRequest> = {
     specversion: '1.0',
-    id: eventId(valid.payload),
     source,
     type: valid.type,
     time: rfc3339(valid.payload.created_at.unix_timestamp),
     ...(valid.subject === undefined ? {} : { subject: valid.subject }),
     datacontenttype: 'application/json',
     dataschema: dataschemaFor(valid.type, valid.declared),
-    ...(correlationId === undefined || correlationId === '' ? {} : { correlationid: correlationId.slice(0, 128) }),
+    droamenvelope: stringifyJson(envelope),
     data: valid.payload.data,
+  };
+  const { specversion, ...rest } = event;
+  return {
+    specversion,
+    id: eventId(event),
+    ...rest,
+    ...(correlationId === undefined || correlationId === '' ? {} : { correlationid: correlationId.slice(0, 128) }),
   };
 }
 
@@ -49,13 +66,16 @@ export function dataschemaFor(type: string, declared: boolean): string {
 }
 
 /**
- * dRoam sends no event id, so the id is derived from the validated payload:
- * a redelivery of the same event gets the same id (and is de-duplicated on
- * FIFO topics), different events get different ids. Formatted as an RFC 9562
- * UUIDv8 built from SHA-256 of the canonical JSON.
+ * dRoam sends no event id, so the id is derived from the event as published,
+ * every member but the per-request `id` and `correlationid`: a redelivery of
+ * the same event gets the same id (and is de-duplicated on FIFO topics), and
+ * events that differ in any published value (a digit beyond 2^53, the scale of
+ * `35.20`, the sign of `-0`, a field in `droamenvelope`) get different ids.
+ * Formatted as an RFC 9562 UUIDv8 built from SHA-256 of the canonical JSON
+ * (lib/contract/json.ts: keys sorted, numbers as sent).
  */
-export function eventId(payload: unknown): string {
-  const bytes = createHash('sha256').update(canonicalJson(payload)).digest().subarray(0, 16);
+export function eventId(event: Omit<CloudEvent, PerRequest>): string {
+  const bytes = createHash('sha256').update(canonicalJson(event)).digest().subarray(0, 16);
   bytes.writeUInt8((bytes.readUInt8(6) & 0x0f) | 0x80, 6);
   bytes.writeUInt8((bytes.readUInt8(8) & 0x3f) | 0x80, 8);
   const hex = bytes.toString('hex');

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { type AttributeDeclaration, type AttributeValue, type DescribedAttribute, MAX_MESSAGE_ATTRIBUTES, RELAY_ATTRIBUTES } from './attributes';
+import { JsonNumber } from './json';
 import { AnyEnvelope } from './schemas/common';
 
 /**
@@ -21,6 +22,8 @@ export interface EnvelopeOutput {
   readonly type: string;
   readonly data: Record<string, unknown>;
   readonly created_at: { readonly unix_timestamp: number };
+  /** Top-level members dRoam sends besides these, kept as sent. */
+  readonly [member: string]: unknown;
 }
 
 export type EnvelopeSchema = v.GenericSchema<unknown, EnvelopeOutput>;
@@ -54,8 +57,13 @@ export interface PayloadType<TType extends string = string, TSchema extends Enve
 
 export interface ValidPayload {
   readonly type: string;
-  /** The whole payload after validation: numbers normalised, unknown fields kept. */
-  readonly payload: { readonly data: Record<string, unknown>; readonly created_at: { readonly unix_timestamp: number } };
+  /** The whole payload after validation: declared normalisations applied, unknown fields kept as sent. */
+  readonly payload: {
+    readonly type: string;
+    readonly data: Record<string, unknown>;
+    readonly created_at: { readonly unix_timestamp: number };
+    readonly [member: string]: unknown;
+  };
   readonly subject: string | undefined;
   readonly attributes: Readonly<Record<string, AttributeValue>>;
   /** False for a type no declaration knows; it was checked against the envelope only. */
@@ -69,7 +77,11 @@ export interface PayloadIssue {
 
 export type Validation = { readonly ok: true; readonly value: ValidPayload } | { readonly ok: false; readonly issues: readonly PayloadIssue[] };
 
-const MAX_ISSUES = 20;
+/** Issues a 422, a log line, a quarantine record or a subscriber gets at most, each path and message at most MAX_ISSUE_TEXT characters. */
+export const MAX_ISSUES = 12;
+export const MAX_ISSUE_TEXT = 120;
+/** How much of a received value an issue message quotes. */
+export const MAX_QUOTED_VALUE = 32;
 const RESERVED_ATTRIBUTES = RELAY_ATTRIBUTES.map(({ name }) => name);
 
 /**
@@ -133,6 +145,7 @@ function validateWith<TType extends string, TSchema extends EnvelopeSchema>(
   input: unknown,
   declared: boolean,
 ): Validation {
+  // A valid payload is checked once; an invalid one again for its issues, the first MAX_ISSUES of them.
   const result = v.safeParse(declaration.schema, input);
   if (!result.success) return { ok: false, issues: toPayloadIssues(result.issues) };
   const payload: v.InferOutput<TSchema> = result.output;
@@ -150,7 +163,11 @@ function validateWith<TType extends string, TSchema extends EnvelopeSchema>(
   };
 }
 
-/** Valibot issues as `{path, message}`, at most MAX_ISSUES of them: what a 422 and a subscriber report. */
+/**
+ * Valibot issues as `{path, message}`, at most MAX_ISSUES of them: what a 422 and a subscriber report.
+ * A message quotes at most MAX_QUOTED_VALUE characters of the value it is about (valibot's own
+ * messages quote it whole), so nothing sent is reflected at length.
+ */
 export function toPayloadIssues(issues: readonly v.BaseIssue<unknown>[]): PayloadIssue[] {
   return issues.slice(0, MAX_ISSUES).map(toIssue);
 }
@@ -158,7 +175,20 @@ export function toPayloadIssues(issues: readonly v.BaseIssue<unknown>[]): Payloa
 function toIssue(issue: v.BaseIssue<unknown>): PayloadIssue {
   const path = v.getDotPath(issue) ?? '';
   const missing = issue.kind === 'schema' && issue.received === 'undefined' && path !== '';
-  return { path, message: missing ? 'Required field is missing' : issue.message };
+  return { path: excerpt(path, MAX_ISSUE_TEXT), message: missing ? 'Required field is missing' : excerpt(quoting(issue), MAX_ISSUE_TEXT) };
+}
+
+function quoting(issue: v.BaseIssue<unknown>): string {
+  const received = issue.input instanceof JsonNumber ? issue.input.source : issue.received;
+  if (received === issue.received && received.length <= MAX_QUOTED_VALUE) return issue.message;
+  return issue.message.split(issue.received).join(excerpt(received, MAX_QUOTED_VALUE));
+}
+
+/** At most `max` characters of `text`: longer text is cut, with its length said. */
+export function excerpt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const note = `… (${text.length} characters)`;
+  return text.slice(0, Math.max(0, max - note.length)) + note;
 }
 
 export class PayloadRegistry<TDeclared extends PayloadType = PayloadType> {

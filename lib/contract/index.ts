@@ -9,3 +9,4 @@ export * from './cloudevent';
 export * from './declare';
 export * from './payload-types';
 export { isEcho } from './schemas/echo';
+export * from './json';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { type AttributeValue, type CloudEvent, MAX_MESSAGE_ATTRIBUTES, RELAY_ATTRIBUTES } from '../contract';
+import { stringifyJson } from '../contract/json';
 
 /** SNS's limit for one message, body and attributes together. */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -26,7 +27,8 @@ export function toSnsMessage(event: CloudEvent, attributes: Readonly<Record<stri
     if (attribute !== undefined) messageAttributes[name] = attribute;
   }
   return {
-    Message: JSON.stringify(event),
+    // Numbers as dRoam wrote them (lib/contract/json.ts): JSON.stringify alone would round or null some.
+    Message: stringifyJson(event),
     MessageAttributes: messageAttributes,
     ...(fifo ? { MessageGroupId: messageGroupId(event.subject ?? event.type), MessageDeduplicationId: event.id } : {}),
   };

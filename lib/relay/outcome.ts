@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'invalid_json'
+  | 'invalid_echo'
   | 'invalid_payload'
   | 'publish_failed'
   | 'publish_rejected'
@@ -65,6 +66,8 @@ export interface RequestFacts {
   firstOfUndeclaredType?: boolean;
   /** The api secrets could not be read again; the last value read authenticated this request. */
   secretsRefreshFailure?: string;
+  /** How many `__proto__`, `constructor` and `prototype` keys the body had (dropped, at every depth). */
+  droppedKeys?: number;
   /** Whether a rejected payload was written to the quarantine queue. */
   quarantined?: boolean;
 }

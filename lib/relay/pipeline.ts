@@ -1,6 +1,6 @@
 import { type ApiSecrets, fixedApiSecrets } from './api-secrets';
 import { authenticate } from './authenticate';
-import { type PayloadRegistry, toCloudEvent } from '../contract';
+import { excerpt, type PayloadRegistry, toCloudEvent } from '../contract';
 import type { Config } from './config';
 import type { WebhookRequest } from './decode';
 import { parseJsonBody } from './parse-json';
@@ -13,6 +13,8 @@ import { nonSecretHeaders, type Quarantine, type QuarantineRecord } from './quar
 /** dRoam bodies above this are refused before anything else is done with them (SNS's own limit). */
 export const MAX_BODY_BYTES = 262_144;
 export const RETRY_AFTER_SECONDS = 30;
+/** dRoam's types are about 40 characters; an answer or log line quotes at most this much of one. */
+export const MAX_QUOTED_TYPE = 64;
 
 export interface PipelineDeps {
   readonly config: Config;
@@ -72,8 +74,15 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   }
 
   if (!parsed.ok) return reject(400, 'invalid_json', parsed.message);
+  if (parsed.droppedKeys > 0) facts.droppedKeys = parsed.droppedKeys;
 
   const type = typeOf(parsed.value);
+  // `echo` names the validation request, never an event: one that is not a valid echo is refused, never published.
+  if (type === 'echo') {
+    const issues = [{ path: 'echo_data', message: 'An echo carries echo_data as a string, at the top level or in data' }];
+    const kept = await keep(request, deps, facts, 'invalid_payload', issues);
+    return kept ?? reject(422, 'invalid_echo', 'The body is an echo without a string echo_data', { issues, type });
+  }
   if (config.eventTypes !== undefined && type !== undefined && !config.eventTypes.has(type)) {
     return { outcome: 'skipped', status: 200, type };
   }
@@ -183,8 +192,9 @@ export function isJsonMediaType(contentType: string): boolean {
   return parameters.every((parameter) => !parameter.startsWith('charset=') || /^charset="?utf-8"?$/.test(parameter));
 }
 
+/** The payload's `type`, cut to MAX_QUOTED_TYPE characters (it is quoted in answers and log lines). */
 function typeOf(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const type = (value as { type?: unknown }).type;
-  return typeof type === 'string' ? type.slice(0, 200) : undefined;
+  return typeof type === 'string' ? excerpt(type, MAX_QUOTED_TYPE) : undefined;
 }

@@ -1,5 +1,9 @@
 import { type LineLevel, type LogSink, type MetricsSink, takeEmf, writes } from '../observability/sinks';
 import type { Outcome, RequestFacts } from './outcome';
+import { excerpt } from '../contract';
+
+/** An error's detail (an AWS error message, say) is quoted up to this many characters. */
+const MAX_DETAIL = 200;
 
 /**
  * What a request leaves behind besides its answer: one log line, and its
@@ -92,6 +96,7 @@ function log(logger: LogSink, level: LineLevel, outcome: Outcome, facts: Request
   if (facts.authFailure !== undefined) line.auth_failure = facts.authFailure;
   if (facts.quarantined !== undefined) line.quarantined = facts.quarantined;
   if (facts.secretsRefreshFailure !== undefined) line.secrets_read_failure = facts.secretsRefreshFailure;
+  if (facts.droppedKeys !== undefined) line.dropped_keys = facts.droppedKeys;
   let message: string;
   switch (outcome.outcome) {
     case 'echo':
@@ -112,7 +117,7 @@ function log(logger: LogSink, level: LineLevel, outcome: Outcome, facts: Request
         ...(outcome.type === undefined ? {} : { type: outcome.type }),
         ...(outcome.id === undefined ? {} : { id: outcome.id }),
         ...(outcome.issues === undefined ? {} : { issues: outcome.issues }),
-        ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
+        ...(outcome.detail === undefined ? {} : { detail: excerpt(outcome.detail, MAX_DETAIL) }),
       });
       message = level === 'error' ? 'request failed' : 'request rejected';
       break;

@@ -2,6 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
 import { type DeclaredPayloadType, type PayloadIssue, type PayloadType, payloadTypes, toPayloadIssues } from '../contract';
 import { AnyCloudEvent, cloudEventSchema } from '../contract/schemas/cloudevent';
+import { parseJsonText } from '../contract/json';
 
 /**
  * For subscribers: turns an SQS record that carries one of the relay's SNS
@@ -23,6 +24,8 @@ export interface ReceivedCloudEvent<TType extends string = string, TData = Recor
   readonly datacontenttype: 'application/json';
   readonly dataschema?: string;
   readonly correlationid?: string;
+  /** The JSON text of dRoam's payload without `type` and `data` (`created_at` in full, any other top-level field); see the contract. */
+  readonly droamenvelope?: string;
   readonly data: TData;
 }
 
@@ -144,13 +147,14 @@ function attributeValue(type: unknown, value: unknown): string | number | undefi
   return type === 'String' || type.startsWith('String.') ? value : undefined;
 }
 
+/** Losslessly, as the relay parsed dRoam's body: a number a double cannot hold exactly arrives as a JsonNumber with its text. */
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch {
-    return { ok: false };
-  }
+  const parsed = parseJsonText(text, MAX_DEPTH);
+  return parsed.ok ? { ok: true, value: parsed.value } : { ok: false };
 }
+
+/** dRoam's nesting limit at the relay, plus the CloudEvent's own level and some room. */
+const MAX_DEPTH = 128;
 
 function failure(reason: ReadFailureReason, message: string, delivery: Delivery | undefined, issues: readonly v.BaseIssue<unknown>[] = []): ReadResult {
   return {

@@ -1,4 +1,4 @@
-import { canonicalJson } from '../../lib/contract/canonical-json';
+import { canonicalJson } from '../../lib/contract/json';
 import { MAX_JSON_DEPTH, parseJsonBody } from '../../lib/relay/parse-json';
 
 const nested = (depth: number, open = '[', close = ']'): string => `${open.repeat(depth)}${close.repeat(depth)}`;
@@ -83,10 +83,11 @@ describe('parseJsonBody', () => {
     expect(parseJsonBody(Buffer.from(text)).ok).toBe(true);
   });
 
-  test('a __proto__ key is parsed as data, not as a prototype', () => {
-    const value = parsed('{"__proto__":{"polluted":true}}') as Record<string, unknown>;
+  test('a __proto__ key is dropped, never set as a prototype', () => {
+    const value = parsed('{"__proto__":{"polluted":true},"a":1}') as Record<string, unknown>;
     expect(Object.prototype).not.toHaveProperty('polluted');
-    expect(Object.keys(value)).toEqual(['__proto__']);
+    expect(Object.keys(value)).toEqual(['a']);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
   });
 });
 

@@ -38,8 +38,35 @@ export const cloudEventSchema = <
     correlationid: v.optional(
       v.pipe(v.string(), v.maxLength(128), v.description('Extension attribute: the id of the HTTP request that carried the event, as in the relay\'s log line.')),
     ),
+    droamenvelope: v.optional(
+      v.pipe(
+        v.string(),
+        v.description(
+          "Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from.",
+        ),
+        v.metadata({ contentMediaType: 'application/json', contentSchema: DROAM_ENVELOPE_JSON_SCHEMA }),
+      ),
+    ),
     data: parts.data,
   });
+
+/** What `droamenvelope` holds, as JSON Schema: `created_at` (dRoam's Date Time Model) and any other member. */
+const DROAM_ENVELOPE_JSON_SCHEMA = {
+  type: 'object',
+  properties: {
+    created_at: {
+      type: 'object',
+      properties: {
+        unix_timestamp: { type: 'integer', minimum: 0 },
+        human_time: { type: 'string' },
+        human_date: { type: 'string' },
+        timezone: { type: 'string' },
+      },
+      required: ['unix_timestamp', 'human_time', 'human_date', 'timezone'],
+    },
+  },
+  required: ['created_at'],
+} as const;
 
 /** Every event the relay publishes, of any type: the envelope alone, `data` any JSON object. */
 export const AnyCloudEvent = cloudEventSchema({

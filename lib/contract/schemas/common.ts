@@ -1,13 +1,58 @@
 import * as v from 'valibot';
+import { JsonNumber } from '../json';
 
 /**
  * Building blocks for dRoam's models. Strict on structure and required
  * fields, lenient exactly where the vendor's own examples contradict its
  * tables: integers arrive as numbers or digit strings, and
  * fields the docs call "uuid" are not always UUIDs. Unknown fields are kept.
+ *
+ * Numbers arrive as lib/contract/json.ts parses them: a JavaScript number when
+ * a double prints back its text exactly, else a JsonNumber holding the text.
+ * A declared normalisation (integers to numbers, money to decimal strings)
+ * happens only when it is exact; otherwise the field is invalid.
  */
 
-const isPlainObject = (input: unknown): boolean => typeof input === 'object' && input !== null && !Array.isArray(input);
+const isPlainObject = (input: unknown): boolean => typeof input === 'object' && input !== null && !Array.isArray(input) && !(input instanceof JsonNumber);
+
+/** The longest decimal string a number in exponent form is written out to (money, integers). */
+const MAX_PLAIN_DECIMAL_LENGTH = 64;
+
+/**
+ * A JSON number's text as a plain decimal of the same value, exactly (`3.50e1` → `35.0`,
+ * `1E-2` → `0.01`): scale and sign kept, no rounding. Undefined when longer than
+ * MAX_PLAIN_DECIMAL_LENGTH characters (`1e400`).
+ */
+export function plainDecimal(text: string): string | undefined {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (match === null) return undefined;
+  const [, sign = '', whole = '', fraction = '', exponentText] = match;
+  if (exponentText === undefined) return text.length <= MAX_PLAIN_DECIMAL_LENGTH ? text : undefined;
+  const exponent = Number(exponentText);
+  const digits = whole + fraction;
+  const point = whole.length + exponent;
+  if (Math.abs(exponent) > MAX_PLAIN_DECIMAL_LENGTH || point > MAX_PLAIN_DECIMAL_LENGTH || digits.length - point > MAX_PLAIN_DECIMAL_LENGTH) return undefined;
+  let integer: string;
+  let decimals: string;
+  if (point <= 0) [integer, decimals] = ['0', '0'.repeat(-point) + digits];
+  else if (point >= digits.length) [integer, decimals] = [digits + '0'.repeat(point - digits.length), ''];
+  else [integer, decimals] = [digits.slice(0, point), digits.slice(point)];
+  integer = integer.replace(/^0+(?=\d)/, '');
+  const plain = `${sign}${integer}${decimals === '' ? '' : `.${decimals}`}`;
+  return plain.length <= MAX_PLAIN_DECIMAL_LENGTH ? plain : undefined;
+}
+
+/** The exact integer a JSON number's text denotes (`1.0`, `5e2`, `-0` → 0), when it is one and a safe integer. */
+function exactInteger(text: string): number | undefined {
+  const plain = plainDecimal(text);
+  const match = plain === undefined ? null : /^-?(\d+)(?:\.0*)?$/.exec(plain);
+  if (match === null) return undefined;
+  const value = Number(plain);
+  return Number.isSafeInteger(value) && String(Math.abs(value)) === match[1]?.replace(/^0+(?=\d)/, '') ? value + 0 : undefined;
+}
+
+/** A number a double cannot print back exactly, as sent (see lib/contract/json.ts). */
+const jsonNumber = v.instance(JsonNumber);
 
 /** A JSON object (not an array) that keeps fields it does not declare. */
 export const model = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
@@ -20,6 +65,11 @@ export const integerLike = (max = Number.MAX_SAFE_INTEGER) =>
       [
         v.pipe(v.number(), v.integer('Expected an integer')),
         v.pipe(v.string(), v.regex(/^\d+$/, 'Expected a string of digits'), v.transform(Number)),
+        v.pipe(
+          jsonNumber,
+          v.transform(({ source }) => exactInteger(source)),
+          v.number('Expected an integer that a number holds exactly (at most 2^53 - 1)'),
+        ),
       ],
       'Expected a non-negative integer or a string of digits',
     ),
@@ -35,7 +85,8 @@ export const integerLike = (max = Number.MAX_SAFE_INTEGER) =>
  * A decimal amount (the docs' "float": money such as `remaining_balance` and `price`) sent as a
  * number or as a decimal string, e.g. "52.99"; always output as a decimal string. Money is kept as
  * the digits dRoam sent rather than converted to a binary float, which cannot hold 52.99 exactly and
- * would drop the scale of "90.10"; a number is written as its shortest decimal string.
+ * would drop the scale of "90.10": a number is written as the digits of its source text (`35.20` →
+ * "35.20", `1.5e2` → "150"), one too long to write out (`1e400`) is invalid.
  */
 export const decimalLike = () =>
   v.pipe(
@@ -43,8 +94,13 @@ export const decimalLike = () =>
       [
         v.pipe(
           v.number(),
-          v.finite('Expected a finite number'),
-          v.transform((n) => String(n)),
+          v.transform((n) => plainDecimal(String(n))),
+          v.string('Expected a decimal number of at most 64 digits'),
+        ),
+        v.pipe(
+          jsonNumber,
+          v.transform(({ source }) => plainDecimal(source)),
+          v.string('Expected a decimal number of at most 64 digits'),
         ),
         v.string(),
       ],
@@ -54,6 +110,35 @@ export const decimalLike = () =>
     v.string(),
     v.regex(/^-?\d+(\.\d+)?$/, 'Expected a decimal number, e.g. "52.99"'),
   );
+
+/** After this many invalid items the rest of an array is not checked: the issues already say what is wrong. */
+export const MAX_INVALID_ITEMS = 4;
+
+/**
+ * `v.array(item)` that stops at the MAX_INVALID_ITEMS-th invalid item. A body
+ * under the size limit holds about 87,000 `{}`; checking each against a model
+ * would build several issues apiece (hundreds of megabytes) of which a handful
+ * are reported. A valid array is checked item by item to its end. Everything
+ * but the walk (the schema's type, its item, its JSON Schema) is valibot's own.
+ */
+export const checkedArray = <const TItem extends v.GenericSchema>(item: TItem): v.ArraySchema<TItem, undefined> => {
+  const schema = v.array(item);
+  type Dataset = Parameters<typeof schema['~run']>[0] & { typed?: boolean; issues?: v.BaseIssue<unknown>[] };
+  return {
+    ...schema,
+    '~run'(dataset: Dataset, config) {
+      const input = dataset.value;
+      if (Array.isArray(input)) {
+        let invalid = 0;
+        for (let key = 0; key < input.length; key++) {
+          // Only the items up to the last one reported are walked for issues (a quick check finds it).
+          if (!v.is(item, input[key]) && ++invalid === MAX_INVALID_ITEMS) return schema['~run']({ ...dataset, value: input.slice(0, key + 1) }, config);
+        }
+      }
+      return schema['~run'](dataset, config);
+    },
+  } as v.ArraySchema<TItem, undefined>;
+};
 
 export const nonEmptyString = v.pipe(v.string(), v.minLength(1, 'Expected a non-empty string'));
 

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { decimalLike, integerLike, model, nonEmptyString, uuidShaped } from './common';
+import { checkedArray, decimalLike, integerLike, model, nonEmptyString, uuidShaped } from './common';
 
 /**
  * dRoam's payload models (its Webhook payload models pages). Required fields must be present
@@ -86,7 +86,7 @@ export const PlanModel = model({
   type: v.string(),
   name: v.string(),
   operator_title: v.nullish(v.string()),
-  prepaid_refills: v.nullish(v.array(PrepaidRefillModel)),
+  prepaid_refills: v.nullish(checkedArray(PrepaidRefillModel)),
 });
 
 /**

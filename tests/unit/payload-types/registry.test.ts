@@ -94,7 +94,7 @@ describe('decimalLike (floats such as money)', () => {
     expect(v.parse(decimalLike(), input)).toBe(output);
   });
 
-  it.each([['52,99'], ['1e3'], [' 52.99'], ['.5'], ['52.'], [''], [1e21], [Number.NaN], [Number.POSITIVE_INFINITY], [true], [null]])('refuses %p', (input) => {
+  it.each([['52,99'], ['1e3'], [' 52.99'], ['.5'], ['52.'], [''], [Number.NaN], [Number.POSITIVE_INFINITY], [true], [null]])('refuses %p', (input) => {
     expect(v.safeParse(decimalLike(), input).success).toBe(false);
   });
 

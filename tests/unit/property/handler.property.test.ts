@@ -25,6 +25,7 @@ const ERROR_CODES = new Set([
   'unauthorized',
   'forbidden',
   'invalid_json',
+  'invalid_echo',
   'invalid_payload',
   'publish_failed',
   'publish_rejected',

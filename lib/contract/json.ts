@@ -1,0 +1,286 @@
+/**
+ * Lossless JSON: every number keeps the text it was sent with, on every Node
+ * version the relay runs on.
+ *
+ * `JSON.parse` turns each number into a binary double, which cannot hold
+ * `12345678901234567890`, `1e400` (Infinity, then `null` when printed again),
+ * the scale of `35.20` or the sign of `-0`. Here a number whose text a double
+ * prints back unchanged (`51200`, `0.5`, `1e+21`) stays a JavaScript number;
+ * any other becomes a {@link JsonNumber} holding its source text, which the
+ * writers below print verbatim.
+ *
+ * Parsing takes one of two routes with the same result. A scan (which also
+ * measures nesting) looks at every number and every short string: when all
+ * numbers print back unchanged and no key could be a guarded one, the native
+ * `JSON.parse` builds the value. Otherwise a parser of our own does, number
+ * by number. The keys `__proto__`, `constructor` and `prototype` are dropped
+ * at every depth on both routes (they are counted), so no consumer of the
+ * value, however naive its merging, can reach a prototype through it.
+ */
+
+/** A JSON number whose source text a double cannot reproduce; `source` is that text, exactly as sent. */
+export class JsonNumber {
+  constructor(readonly source: string) {}
+
+  /** `JSON.stringify` prints the source text where the runtime has `JSON.rawJSON` (Node ≥ 21); elsewhere use {@link stringifyJson}. */
+  toJSON(): unknown {
+    return rawJson === undefined ? Number(this.source) : rawJson(this.source);
+  }
+}
+
+/** Keys never kept: assigning them can reach or shadow an object's prototype in code that merges objects. */
+export const GUARDED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export type ParsedJsonText =
+  | { readonly ok: true; readonly value: unknown; readonly droppedKeys: number }
+  | { readonly ok: false; readonly reason: 'too_deep' | 'invalid' };
+
+/** Parses JSON text losslessly (see the module comment); text nesting deeper than `maxDepth` is refused before parsing. Never throws. */
+export function parseJsonText(text: string, maxDepth: number): ParsedJsonText {
+  const scanned = scan(text);
+  if (scanned.depth > maxDepth) return { ok: false, reason: 'too_deep' };
+  try {
+    if (scanned.native) return { ok: true, value: JSON.parse(text) as unknown, droppedKeys: 0 };
+    const parser = new Parser(text);
+    const value = parser.document();
+    return { ok: true, value, droppedKeys: parser.droppedKeys };
+  } catch {
+    return { ok: false, reason: 'invalid' };
+  }
+}
+
+/** True when the double `Number(text)` prints back as `text` exactly. */
+export function isExactNumberText(text: string): boolean {
+  return String(Number(text)) === text;
+}
+
+interface Scan {
+  /** Deepest bracket nesting outside string literals; only meaningful for text that then parses. */
+  readonly depth: number;
+  /** Whether `JSON.parse` gives the lossless value: every number prints back unchanged, no string could be a guarded key. */
+  readonly native: boolean;
+}
+
+function scan(text: string): Scan {
+  let depth = 0;
+  let deepest = 0;
+  let native = true;
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i + 1;
+      let escaped = false;
+      for (i = start; i < length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) {
+          escaped = true;
+          i++;
+        } else if (d === 0x22) break;
+      }
+      if (native) {
+        const size = i - start;
+        // An escaped spelling (`"\u005f_proto__"`) is decoded before it is compared; at most 6 source characters make one.
+        if (escaped ? size <= 66 && GUARDED_KEYS.has(decodeString(text.slice(start - 1, i + 1))) : (size === 9 || size === 11) && GUARDED_KEYS.has(text.slice(start, i)))
+          native = false;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let end = i + 1;
+      let plainInteger = true;
+      for (; end < length; end++) {
+        const d = text.charCodeAt(end);
+        if (d >= 0x30 && d <= 0x39) continue;
+        if (d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) plainInteger = false;
+        else break;
+      }
+      if (native) {
+        // Up to 15 digits without a leading zero always print back unchanged; anything else is checked.
+        const first = c === 0x2d ? text.charCodeAt(i + 1) : c;
+        const short = plainInteger && end - i <= 15 && (first !== 0x30 || end - i === 1);
+        if (!short && !isExactNumberText(text.slice(i, end))) native = false;
+      }
+      i = end - 1;
+    }
+  }
+  return { depth: deepest, native };
+}
+
+function decodeString(literal: string): string {
+  try {
+    const value: unknown = JSON.parse(literal);
+    return typeof value === 'string' ? value : '';
+  } catch {
+    return '';
+  }
+}
+
+class SyntaxFailure extends Error {}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/** A recursive-descent JSON parser (RFC 8259, as strict as `JSON.parse`); recursion is bounded by the scan's depth check. */
+class Parser {
+  private at = 0;
+  droppedKeys = 0;
+
+  constructor(private readonly text: string) {}
+
+  document(): unknown {
+    const value = this.value();
+    this.space();
+    if (this.at !== this.text.length) throw new SyntaxFailure();
+    return value;
+  }
+
+  private space(): void {
+    const { text } = this;
+    for (; this.at < text.length; this.at++) {
+      const c = text.charCodeAt(this.at);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
+    }
+  }
+
+  private value(): unknown {
+    this.space();
+    const c = this.text.charCodeAt(this.at);
+    if (c === 0x7b) return this.object();
+    if (c === 0x5b) return this.array();
+    if (c === 0x22) return this.string();
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
+    if (this.text.startsWith('true', this.at)) return this.literal(4, true);
+    if (this.text.startsWith('false', this.at)) return this.literal(5, false);
+    if (this.text.startsWith('null', this.at)) return this.literal(4, null);
+    throw new SyntaxFailure();
+  }
+
+  private literal<T>(length: number, value: T): T {
+    this.at += length;
+    return value;
+  }
+
+  private object(): Record<string, unknown> {
+    const object: Record<string, unknown> = {};
+    this.at++;
+    this.space();
+    if (this.text.charCodeAt(this.at) === 0x7d) {
+      this.at++;
+      return object;
+    }
+    for (;;) {
+      this.space();
+      if (this.text.charCodeAt(this.at) !== 0x22) throw new SyntaxFailure();
+      const key = this.string();
+      this.space();
+      if (this.text.charCodeAt(this.at) !== 0x3a) throw new SyntaxFailure();
+      this.at++;
+      const value = this.value();
+      if (GUARDED_KEYS.has(key)) this.droppedKeys++;
+      else object[key] = value;
+      this.space();
+      const c = this.text.charCodeAt(this.at++);
+      if (c === 0x7d) return object;
+      if (c !== 0x2c) throw new SyntaxFailure();
+    }
+  }
+
+  private array(): unknown[] {
+    const array: unknown[] = [];
+    this.at++;
+    this.space();
+    if (this.text.charCodeAt(this.at) === 0x5d) {
+      this.at++;
+      return array;
+    }
+    for (;;) {
+      array.push(this.value());
+      this.space();
+      const c = this.text.charCodeAt(this.at++);
+      if (c === 0x5d) return array;
+      if (c !== 0x2c) throw new SyntaxFailure();
+    }
+  }
+
+  private string(): string {
+    const { text } = this;
+    const start = this.at + 1;
+    let escaped = false;
+    let i = start;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        escaped = true;
+        i++;
+      } else if (c < 0x20) throw new SyntaxFailure();
+    }
+    if (i >= text.length) throw new SyntaxFailure();
+    this.at = i + 1;
+    // Escapes are rare: the native parser decodes (and checks) them.
+    return escaped ? (JSON.parse(text.slice(start - 1, i + 1)) as string) : text.slice(start, i);
+  }
+
+  private number(): number | JsonNumber {
+    NUMBER.lastIndex = this.at;
+    const match = NUMBER.exec(this.text);
+    if (match === null) throw new SyntaxFailure();
+    const source = match[0];
+    this.at += source.length;
+    return isExactNumberText(source) ? Number(source) : new JsonNumber(source);
+  }
+}
+
+/** `JSON.rawJSON` where the runtime has it (Node ≥ 21, so the Lambda runtime's Node 22): `JSON.stringify` then prints raw text natively. */
+const rawJson = (JSON as { rawJSON?: (text: string) => unknown }).rawJSON;
+
+/**
+ * Serialises a JSON value with every {@link JsonNumber} as its source text; otherwise as `JSON.stringify`.
+ * Native where the runtime has `JSON.rawJSON`, else {@link writeJson}.
+ */
+export const stringifyJson: (value: unknown) => string = rawJson === undefined ? writeJson : (value) => JSON.stringify(value);
+
+/** The portable writer behind {@link stringifyJson} (for runtimes without `JSON.rawJSON`): key order as in the value. */
+export function writeJson(value: unknown): string {
+  return write(value, false) ?? 'null';
+}
+
+/**
+ * JSON with object keys sorted (by UTF-16 code units, as RFC 8785 sorts them), so that equal
+ * values serialise equally whatever order the sender wrote them in. Numbers are written as
+ * {@link writeJson} writes them: a {@link JsonNumber} as its source text, so values that differ in
+ * any digit, scale or sign serialise differently.
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, true) ?? 'null';
+}
+
+function write(value: unknown, sorted: boolean): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value === 0 ? 0 : value) : 'null';
+    case 'object': {
+      if (value === null) return 'null';
+      if (value instanceof JsonNumber) return value.source;
+      if (Array.isArray(value)) return `[${value.map((item: unknown) => write(item, sorted) ?? 'null').join(',')}]`;
+      const object = value as Record<string, unknown>;
+      const keys = Object.keys(object);
+      if (sorted) keys.sort();
+      const members: string[] = [];
+      for (const key of keys) {
+        const member = write(object[key], sorted);
+        if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
+      }
+      return `{${members.join(',')}}`;
+    }
+    default:
+      // undefined, functions and symbols are left out of objects (and are null in arrays), as JSON.stringify does.
+      return undefined;
+  }
+}
