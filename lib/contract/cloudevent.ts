@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, stringifyJson } from './json';
+import { canonicalJson, canonicalJsonWithout } from './json';
 import type { ValidPayload } from './declare';
 
 /** CloudEvents 1.0, structured JSON mode: what lands on the topic. */
@@ -24,30 +24,61 @@ export interface CloudEvent {
   readonly data: Record<string, unknown>;
 }
 
+/** dRoam's members that the CloudEvent carries elsewhere (`type`, `data`); the rest is `droamenvelope`. */
+const ENVELOPE_OMITS: ReadonlySet<string> = new Set(['type', 'data']);
+
 /** The members of a CloudEvent that the relay sets per request rather than per event: left out of the id. */
 type PerRequest = 'id' | 'correlationid';
 
 export function toCloudEvent(valid: ValidPayload, source: string, correlationId?: string): CloudEvent {
-  const envelope: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(valid.payload)) if (key !== 'type' && key !== 'data') envelope[key] = value;
-  const event: Omit<CloudEvent, PerRequest> = {
+  return toPublishedCloudEvent(valid, source, correlationId).event;
+}
+
+/** A CloudEvent and its JSON text, as published. */
+export interface PublishedCloudEvent {
+  readonly event: CloudEvent;
+  /** {@link cloudEventJson} of the event. */
+  readonly json: string;
+}
+
+/** The CloudEvent and its text, with `data` written once for both the id and the text. */
+export function toPublishedCloudEvent(valid: ValidPayload, source: string, correlationId?: string): PublishedCloudEvent {
+  const { type, data } = valid.payload;
+  const perEvent: Omit<CloudEvent, PerRequest> = {
     specversion: '1.0',
     source,
-    type: valid.type,
+    type,
     time: rfc3339(valid.payload.created_at.unix_timestamp),
     ...(valid.subject === undefined ? {} : { subject: valid.subject }),
     datacontenttype: 'application/json',
     dataschema: dataschemaFor(valid.type, valid.declared),
-    droamenvelope: stringifyJson(envelope),
-    data: valid.payload.data,
+    // Written straight from the payload: copying tens of thousands of top-level members would cost more than writing them.
+    droamenvelope: canonicalJsonWithout(valid.payload, ENVELOPE_OMITS),
+    data,
   };
-  const { specversion, ...rest } = event;
-  return {
+  const dataJson = canonicalJson(perEvent.data);
+  const { specversion, ...rest } = perEvent;
+  const event: CloudEvent = {
     specversion,
-    id: eventId(event),
+    id: eventId(perEvent, dataJson),
     ...rest,
     ...(correlationId === undefined || correlationId === '' ? {} : { correlationid: correlationId.slice(0, 128) }),
   };
+  return { event, json: cloudEventJson(event, dataJson) };
+}
+
+/**
+ * The JSON text of a CloudEvent as published: members in the order of the CloudEvents spec
+ * (`data` last), each value as {@link canonicalJson} writes it (keys sorted, numbers as dRoam
+ * sent them), so one event always has one text.
+ */
+export function cloudEventJson(event: CloudEvent, dataJson = canonicalJson(event.data)): string {
+  let json = '{';
+  for (const [name, value] of Object.entries(event)) {
+    if (name === 'data' || value === undefined) continue;
+    json += `${json.length === 1 ? '' : ','}${JSON.stringify(name)}:${canonicalJson(value)}`;
+  }
+  return `${json},"data":${dataJson}}`;
 }
 
 /**
@@ -74,8 +105,15 @@ export function dataschemaFor(type: string, declared: boolean): string {
  * Formatted as an RFC 9562 UUIDv8 built from SHA-256 of the canonical JSON
  * (lib/contract/json.ts: keys sorted, numbers as sent).
  */
-export function eventId(event: Omit<CloudEvent, PerRequest>): string {
-  const bytes = createHash('sha256').update(canonicalJson(event)).digest().subarray(0, 16);
+export function eventId(event: Omit<CloudEvent, PerRequest>, dataJson = canonicalJson(event.data)): string {
+  // canonicalJson(event), with `data` written once by the caller.
+  let canonical = '{';
+  for (const name of Object.keys(event).sort()) {
+    const value = event[name as keyof typeof event];
+    if (value === undefined) continue;
+    canonical += `${canonical.length === 1 ? '' : ','}${JSON.stringify(name)}:${name === 'data' ? dataJson : canonicalJson(value)}`;
+  }
+  const bytes = createHash('sha256').update(`${canonical}}`).digest().subarray(0, 16);
   bytes.writeUInt8((bytes.readUInt8(6) & 0x0f) | 0x80, 6);
   bytes.writeUInt8((bytes.readUInt8(8) & 0x3f) | 0x80, 8);
   const hex = bytes.toString('hex');

@@ -6,8 +6,8 @@
  * `12345678901234567890`, `1e400` (Infinity, then `null` when printed again),
  * the scale of `35.20` or the sign of `-0`. Here a number whose text a double
  * prints back unchanged (`51200`, `0.5`, `1e+21`) stays a JavaScript number;
- * any other becomes a {@link JsonNumber} holding its source text, which the
- * writers below print verbatim.
+ * any other becomes a {@link JsonNumber} holding its source text, which
+ * {@link canonicalJson} prints verbatim.
  *
  * Parsing takes one of two routes with the same result. A scan (which also
  * measures nesting) looks at every number and every short string: when all
@@ -22,7 +22,11 @@
 export class JsonNumber {
   constructor(readonly source: string) {}
 
-  /** `JSON.stringify` prints the source text where the runtime has `JSON.rawJSON` (Node ≥ 21); elsewhere use {@link stringifyJson}. */
+  /**
+   * For code that calls `JSON.stringify` on a parsed value: the source text where the runtime has
+   * `JSON.rawJSON` (Node ≥ 21), the nearest double elsewhere. The relay itself writes with
+   * {@link canonicalJson}, which prints the source text on every runtime.
+   */
   toJSON(): unknown {
     return rawJson === undefined ? Number(this.source) : rawJson(this.source);
   }
@@ -32,8 +36,7 @@ export class JsonNumber {
 export const GUARDED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type ParsedJsonText =
-  | { readonly ok: true; readonly value: unknown; readonly droppedKeys: number }
-  | { readonly ok: false; readonly reason: 'too_deep' | 'invalid' };
+  { readonly ok: true; readonly value: unknown; readonly droppedKeys: number } | { readonly ok: false; readonly reason: 'too_deep' | 'invalid' };
 
 /** Parses JSON text losslessly (see the module comment); text nesting deeper than `maxDepth` is refused before parsing. Never throws. */
 export function parseJsonText(text: string, maxDepth: number): ParsedJsonText {
@@ -81,7 +84,11 @@ function scan(text: string): Scan {
       if (native) {
         const size = i - start;
         // An escaped spelling (`"\u005f_proto__"`) is decoded before it is compared; at most 6 source characters make one.
-        if (escaped ? size <= 66 && GUARDED_KEYS.has(decodeString(text.slice(start - 1, i + 1))) : (size === 9 || size === 11) && GUARDED_KEYS.has(text.slice(start, i)))
+        if (
+          escaped
+            ? size <= 66 && GUARDED_KEYS.has(decodeString(text.slice(start - 1, i + 1)))
+            : (size === 9 || size === 11) && GUARDED_KEYS.has(text.slice(start, i))
+        )
           native = false;
       }
     } else if (c === 0x7b || c === 0x5b) {
@@ -234,31 +241,27 @@ class Parser {
   }
 }
 
-/** `JSON.rawJSON` where the runtime has it (Node ≥ 21, so the Lambda runtime's Node 22): `JSON.stringify` then prints raw text natively. */
+/** `JSON.rawJSON` where the runtime has it (Node ≥ 21, so the Lambda runtime's Node 22). */
 const rawJson = (JSON as { rawJSON?: (text: string) => unknown }).rawJSON;
 
 /**
- * Serialises a JSON value with every {@link JsonNumber} as its source text; otherwise as `JSON.stringify`.
- * Native where the runtime has `JSON.rawJSON`, else {@link writeJson}.
- */
-export const stringifyJson: (value: unknown) => string = rawJson === undefined ? writeJson : (value) => JSON.stringify(value);
-
-/** The portable writer behind {@link stringifyJson} (for runtimes without `JSON.rawJSON`): key order as in the value. */
-export function writeJson(value: unknown): string {
-  return write(value, false) ?? 'null';
-}
-
-/**
  * JSON with object keys sorted (by UTF-16 code units, as RFC 8785 sorts them), so that equal
- * values serialise equally whatever order the sender wrote them in. Numbers are written as
- * {@link writeJson} writes them: a {@link JsonNumber} as its source text, so values that differ in
- * any digit, scale or sign serialise differently.
+ * values serialise equally whatever order the sender wrote them in; no white space. Numbers are
+ * written as sent: a {@link JsonNumber} as its source text (so values that differ in any digit,
+ * scale or sign serialise differently), any other number as `JSON.stringify` writes it (which
+ * prints its source text back exactly, or it would have been a JsonNumber). Strings as
+ * `JSON.stringify` writes them. Portable: the same text on every Node version, no `JSON.rawJSON`.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, true) ?? 'null';
+  return write(value) ?? 'null';
 }
 
-function write(value: unknown, sorted: boolean): string | undefined {
+/** {@link canonicalJson} of an object without the members named in `omit` (no copy of the object is made). */
+export function canonicalJsonWithout(object: Readonly<Record<string, unknown>>, omit: ReadonlySet<string>): string {
+  return writeObject(object, omit);
+}
+
+function write(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -268,19 +271,27 @@ function write(value: unknown, sorted: boolean): string | undefined {
     case 'object': {
       if (value === null) return 'null';
       if (value instanceof JsonNumber) return value.source;
-      if (Array.isArray(value)) return `[${value.map((item: unknown) => write(item, sorted) ?? 'null').join(',')}]`;
-      const object = value as Record<string, unknown>;
-      const keys = Object.keys(object);
-      if (sorted) keys.sort();
-      const members: string[] = [];
-      for (const key of keys) {
-        const member = write(object[key], sorted);
-        if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
+      // Concatenation rather than map/join: the walk allocates no array per node.
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + (write(value[i]) ?? 'null');
+        return out + ']';
       }
-      return `{${members.join(',')}}`;
+      return writeObject(value as Record<string, unknown>);
     }
     default:
       // undefined, functions and symbols are left out of objects (and are null in arrays), as JSON.stringify does.
       return undefined;
   }
+}
+
+function writeObject(object: Readonly<Record<string, unknown>>, omit?: ReadonlySet<string>): string {
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  for (const key of keys) {
+    if (omit?.has(key) === true) continue;
+    const member = write(object[key]);
+    if (member !== undefined) out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + member;
+  }
+  return out + '}';
 }

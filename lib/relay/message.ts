@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
-import { type AttributeValue, type CloudEvent, MAX_MESSAGE_ATTRIBUTES, RELAY_ATTRIBUTES } from '../contract';
-import { stringifyJson } from '../contract/json';
+import { type AttributeValue, type CloudEvent, cloudEventJson, MAX_MESSAGE_ATTRIBUTES, RELAY_ATTRIBUTES } from '../contract';
 
 /** SNS's limit for one message, body and attributes together. */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -18,7 +17,8 @@ export interface SnsMessage {
 const NOT_XML_CHARACTER = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 const MAX_ATTRIBUTE_VALUE_LENGTH = 1024;
 
-export function toSnsMessage(event: CloudEvent, attributes: Readonly<Record<string, AttributeValue>>, fifo: boolean): SnsMessage {
+/** `json` is the event's text (lib/contract/cloudevent.ts `cloudEventJson`), when the caller has it already. */
+export function toSnsMessage(event: CloudEvent, attributes: Readonly<Record<string, AttributeValue>>, fifo: boolean, json = cloudEventJson(event)): SnsMessage {
   const messageAttributes: Record<string, MessageAttributeValue> = {};
   for (const attribute of RELAY_ATTRIBUTES) messageAttributes[attribute.name] = { DataType: attribute.type, StringValue: attribute.value(event) };
   for (const [name, value] of Object.entries(attributes)) {
@@ -27,8 +27,8 @@ export function toSnsMessage(event: CloudEvent, attributes: Readonly<Record<stri
     if (attribute !== undefined) messageAttributes[name] = attribute;
   }
   return {
-    // Numbers as dRoam wrote them (lib/contract/json.ts): JSON.stringify alone would round or null some.
-    Message: stringifyJson(event),
+    // Numbers as dRoam wrote them (lib/contract/json.ts): JSON.stringify would round or null some.
+    Message: json,
     MessageAttributes: messageAttributes,
     ...(fifo ? { MessageGroupId: messageGroupId(event.subject ?? event.type), MessageDeduplicationId: event.id } : {}),
   };

@@ -9,9 +9,7 @@ import { parseJsonText } from '../contract/json';
 
 export const MAX_JSON_DEPTH = 64;
 
-export type ParsedJson =
-  | { readonly ok: true; readonly value: unknown; readonly droppedKeys: number }
-  | { readonly ok: false; readonly message: string };
+export type ParsedJson = { readonly ok: true; readonly value: unknown; readonly droppedKeys: number } | { readonly ok: false; readonly message: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 

@@ -1,6 +1,6 @@
 import { type ApiSecrets, fixedApiSecrets } from './api-secrets';
 import { authenticate } from './authenticate';
-import { excerpt, type PayloadRegistry, toCloudEvent } from '../contract';
+import { excerpt, type PayloadRegistry, toPublishedCloudEvent } from '../contract';
 import type { Config } from './config';
 import type { WebhookRequest } from './decode';
 import { parseJsonBody } from './parse-json';
@@ -100,8 +100,8 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   }
 
   facts.eventType = validation.value.declared ? validation.value.type : 'undeclared';
-  const event = toCloudEvent(validation.value, config.eventSource, request.requestId);
-  const message = toSnsMessage(event, validation.value.attributes, config.fifo);
+  const { event, json } = toPublishedCloudEvent(validation.value, config.eventSource, request.requestId);
+  const message = toSnsMessage(event, validation.value.attributes, config.fifo, json);
   const bytes = snsMessageBytes(message);
   if (bytes > SNS_MAX_MESSAGE_BYTES) {
     return reject(413, 'payload_too_large', `The event is ${bytes} bytes as a message, over SNS's ${SNS_MAX_MESSAGE_BYTES}`, {
