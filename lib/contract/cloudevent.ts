@@ -29,6 +29,7 @@ const ENVELOPE_OMITS: ReadonlySet<string> = new Set(['type', 'data']);
 
 /** The members of a CloudEvent that the relay sets per request rather than per event: left out of the id. */
 type PerRequest = 'id' | 'correlationid';
+const PER_REQUEST: ReadonlySet<string> = new Set<PerRequest>(['id', 'correlationid']);
 
 export function toCloudEvent(valid: ValidPayload, source: string, correlationId?: string): CloudEvent {
   return toPublishedCloudEvent(valid, source, correlationId).event;
@@ -110,7 +111,7 @@ export function eventId(event: Omit<CloudEvent, PerRequest>, dataJson = canonica
   let canonical = '{';
   for (const name of Object.keys(event).sort()) {
     const value = event[name as keyof typeof event];
-    if (value === undefined) continue;
+    if (value === undefined || PER_REQUEST.has(name)) continue;
     canonical += `${canonical.length === 1 ? '' : ','}${JSON.stringify(name)}:${name === 'data' ? dataJson : canonicalJson(value)}`;
   }
   const bytes = createHash('sha256').update(`${canonical}}`).digest().subarray(0, 16);

@@ -59,7 +59,9 @@ const body = event.map((generated) => bodyOf(generated));
 function received(message: string): string {
   const parsed = parseJsonText(message, 128);
   if (!parsed.ok) throw new Error('the published message is not JSON');
-  const { id: _id, correlationid: _correlationid, ...event } = parsed.value as Record<string, unknown>;
+  const event = { ...(parsed.value as Record<string, unknown>) };
+  delete event.id;
+  delete event.correlationid;
   return canonicalJson(event);
 }
 

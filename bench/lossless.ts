@@ -1,0 +1,167 @@
+/**
+ * What lossless JSON costs: cold start and warm p50 of a pool event through the webhook function
+ * as deployed (bundled like serverless.yml bundles it, SNS answered in-process by
+ * bench/lib/aws-stub.mjs), this tree against a baseline checkout, in alternating processes.
+ *
+ *   git worktree add --detach /tmp/relay-baseline <commit>
+ *   npx tsx bench/lossless.ts /tmp/relay-baseline [--node path/to/node] [--cold 20] [--warm 3]
+ *
+ * Cold start: from before the bundle is required to the first answer, in a fresh process (the
+ * process's own start is the same for both and left out). Warm: the p50 of 3,000 invocations after
+ * 500 to warm up, per process; the table gives the median over processes.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
+
+const ROOT = path.resolve(__dirname, '..');
+const SECRET = 'bench-secret-7c1e9a3f5d2b4068';
+
+/** serverless.yml's esbuild options for the webhook function. */
+function bundle(tree: string, outfile: string): void {
+  buildSync({
+    entryPoints: [path.join(tree, 'functions', 'webhook.ts')],
+    bundle: true,
+    minify: true,
+    target: 'node22',
+    platform: 'node',
+    format: 'cjs',
+    mainFields: ['module', 'main'],
+    nodePaths: [path.join(ROOT, 'node_modules')],
+    external: [
+      '@aws-sdk/client-sqs',
+      '@aws-sdk/credential-provider-ini',
+      '@aws-sdk/credential-provider-process',
+      '@aws-sdk/credential-provider-sso',
+      '@aws-sdk/credential-provider-web-identity',
+      '@aws-sdk/credential-provider-http',
+      '@smithy/credential-provider-imds',
+    ],
+    outfile,
+    logLevel: 'error',
+  });
+}
+
+/** Runs in the child: `node child.cjs <bundle> <mode> <count>`; prints one JSON line. */
+const CHILD = `
+const { createHash } = require('node:crypto');
+const { performance } = require('node:perf_hooks');
+const [bundlePath, mode, count] = process.argv.slice(2);
+const body = ${JSON.stringify(poolBody())};
+function event() {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const hash = createHash('sha256').update(${JSON.stringify(SECRET)} + ':' + timestamp).digest('hex');
+  return {
+    version: '2.0', routeKey: 'POST /webhooks/droam', rawPath: '/webhooks/droam', rawQueryString: '',
+    headers: { 'content-type': 'application/json', 'x-api-timestamp': timestamp, 'x-api-hash': hash },
+    requestContext: { http: { method: 'POST', path: '/webhooks/droam', sourceIp: '203.0.113.10' }, requestId: 'bench' },
+    body, isBase64Encoded: false,
+  };
+}
+(async () => {
+  const first = event();
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  const { handler } = require(bundlePath);
+  const answer = await handler(first);
+  const cold = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStarted);
+  const coldCpu = (cpu.user + cpu.system) / 1000;
+  if (answer.statusCode !== 200) throw new Error('status ' + answer.statusCode + ' ' + answer.body);
+  if (mode === 'cold') { process.stderr.write(JSON.stringify({ cold, coldCpu }) + '\\n'); return; }
+  const request = event();
+  for (let i = 0; i < 500; i++) await handler(request);
+  const times = [];
+  for (let i = 0; i < Number(count); i++) {
+    const t = performance.now();
+    await handler(request);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  process.stderr.write(JSON.stringify({ p50: times[Math.floor(times.length / 2)], p90: times[Math.floor(times.length * 0.9)] }) + '\\n');
+})().catch((error) => { process.stderr.write(String(error) + '\\n'); process.exit(1); });
+`;
+
+function poolBody(): string {
+  const event = JSON.parse(readFileSync(path.join(ROOT, 'events', 'pool-usage.json'), 'utf8')) as { body: string };
+  return event.body;
+}
+
+function run(node: string, dir: string, bundlePath: string, mode: 'cold' | 'warm', count: number): Record<string, number> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:droam-webhook-relay-bench',
+    DROAM_API_SECRETS: SECRET,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key-not-real',
+    AWS_LAMBDA_FUNCTION_NAME: 'droam-webhook-relay-bench-webhook',
+    HOME: dir,
+  };
+  // The relay's log lines go to stdout (ignored); the measurement to stderr.
+  const child = spawnSync(node, ['--import', path.join(ROOT, 'bench', 'lib', 'aws-stub.mjs'), path.join(dir, 'child.cjs'), bundlePath, mode, String(count)], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) throw new Error(`the ${mode} run failed: ${child.stderr}`);
+  return JSON.parse(child.stderr.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const option = (name: string, fallback: string): string => {
+    const at = args.indexOf(name);
+    return at === -1 ? fallback : (args[at + 1] ?? fallback);
+  };
+  const baseline = args[0];
+  if (baseline === undefined || baseline.startsWith('--'))
+    throw new Error('usage: tsx bench/lossless.ts <baseline checkout> [--node path] [--cold n] [--warm n]');
+  const node = option('--node', process.execPath);
+  const coldRuns = Number(option('--cold', '20'));
+  const warmRuns = Number(option('--warm', '3'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'relay-lossless-'));
+  try {
+    writeFileSync(path.join(dir, 'child.cjs'), CHILD);
+    const trees = { baseline: path.resolve(baseline), lossless: ROOT } as const;
+    const bundles = Object.fromEntries(
+      Object.entries(trees).map(([name, tree]) => {
+        const outfile = path.join(dir, `${name}.cjs`);
+        bundle(tree, outfile);
+        return [name, outfile];
+      }),
+    ) as Record<keyof typeof trees, string>;
+    const names = Object.keys(trees) as (keyof typeof trees)[];
+    const cold: Record<string, number[]> = { baseline: [], lossless: [] };
+    const coldCpu: Record<string, number[]> = { baseline: [], lossless: [] };
+    const warm: Record<string, number[]> = { baseline: [], lossless: [] };
+    for (let i = 0; i < coldRuns; i++)
+      for (const name of i % 2 === 0 ? names : [...names].reverse()) cold[name]?.push(run(node, dir, bundles[name], 'cold', 0).cold ?? Number.NaN);
+    for (let i = 0; i < warmRuns; i++)
+      for (const name of i % 2 === 0 ? names : [...names].reverse()) warm[name]?.push(run(node, dir, bundles[name], 'warm', 3000).p50 ?? Number.NaN);
+    const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+    const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 8);
+    console.log(
+      `Pool event through the bundled webhook function, Node ${version}: ${coldRuns} cold starts and ${warmRuns} warm processes per tree, alternating.\n`,
+    );
+    console.log('| tree | bundle | cold start ms (median) | warm p50 ms (median of processes) |');
+    console.log('|---|---|---|---|');
+    for (const name of names)
+      console.log(`| ${name} | ${digest(bundles[name])} | ${median(cold[name] ?? []).toFixed(2)} | ${median(warm[name] ?? []).toFixed(4)} |`);
+    const coldDelta = median(cold.lossless ?? []) - median(cold.baseline ?? []);
+    const warmRatio = median(warm.lossless ?? []) / median(warm.baseline ?? []) - 1;
+    console.log(`\nCold start ${coldDelta >= 0 ? '+' : ''}${coldDelta.toFixed(2)} ms; warm p50 ${warmRatio >= 0 ? '+' : ''}${(warmRatio * 100).toFixed(1)} %.`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
