@@ -81,10 +81,10 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   if (type === 'echo') {
     const issues = [{ path: 'echo_data', message: 'An echo carries echo_data as a string, at the top level or in data' }];
     const kept = await keep(request, deps, facts, 'invalid_payload', issues);
-    return kept ?? reject(422, 'invalid_echo', 'The body is an echo without a string echo_data', { issues, type });
+    return kept ?? reject(422, 'invalid_echo', 'The body is an echo without a string echo_data', { issues, type: 'echo' });
   }
   if (config.eventTypes !== undefined && type !== undefined && !config.eventTypes.has(type)) {
-    return { outcome: 'skipped', status: 200, type };
+    return { outcome: 'skipped', status: 200, type: excerpt(type, MAX_QUOTED_TYPE) };
   }
 
   const validation = deps.registry.validate(parsed.value);
@@ -94,7 +94,7 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
       kept ??
       reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', {
         issues: validation.issues,
-        ...(type === undefined ? {} : { type }),
+        ...(type === undefined ? {} : { type: excerpt(type, MAX_QUOTED_TYPE) }),
       })
     );
   }
@@ -192,9 +192,9 @@ export function isJsonMediaType(contentType: string): boolean {
   return parameters.every((parameter) => !parameter.startsWith('charset=') || /^charset="?utf-8"?$/.test(parameter));
 }
 
-/** The payload's `type`, cut to MAX_QUOTED_TYPE characters (it is quoted in answers and log lines). */
+/** The payload's `type`, as sent (quote it with `excerpt(type, MAX_QUOTED_TYPE)`). */
 function typeOf(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const type = (value as { type?: unknown }).type;
-  return typeof type === 'string' ? excerpt(type, MAX_QUOTED_TYPE) : undefined;
+  return typeof type === 'string' ? type : undefined;
 }

@@ -4,6 +4,8 @@ import { excerpt } from '../contract';
 
 /** An error's detail (an AWS error message, say) is quoted up to this many characters. */
 const MAX_DETAIL = 200;
+/** A `type` is quoted up to this many characters (dRoam's are about 40; an undeclared one may have 256). */
+const MAX_QUOTED_TYPE = 64;
 
 /**
  * What a request leaves behind besides its answer: one log line, and its
@@ -103,18 +105,18 @@ function log(logger: LogSink, level: LineLevel, outcome: Outcome, facts: Request
       message = 'echo answered';
       break;
     case 'published':
-      Object.assign(line, { type: outcome.type, id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared });
+      Object.assign(line, { type: excerpt(outcome.type, MAX_QUOTED_TYPE), id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared });
       message =
         facts.firstOfUndeclaredType === true ? 'event of an undeclared dRoam type published on its envelope alone (first since cold start)' : 'event published';
       break;
     case 'skipped':
-      line.type = outcome.type;
+      line.type = excerpt(outcome.type, MAX_QUOTED_TYPE);
       message = 'event type not published by this stage';
       break;
     case 'rejected':
       Object.assign(line, {
         error: outcome.code,
-        ...(outcome.type === undefined ? {} : { type: outcome.type }),
+        ...(outcome.type === undefined ? {} : { type: excerpt(outcome.type, MAX_QUOTED_TYPE) }),
         ...(outcome.id === undefined ? {} : { id: outcome.id }),
         ...(outcome.issues === undefined ? {} : { issues: outcome.issues }),
         ...(outcome.detail === undefined ? {} : { detail: excerpt(outcome.detail, MAX_DETAIL) }),
