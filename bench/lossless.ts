@@ -148,10 +148,21 @@ function main(): void {
     const coldCpu: Record<string, number[]> = { baseline: [], lossless: [] };
     const warm: Record<string, number[]> = { baseline: [], lossless: [] };
     const warmCpu: Record<string, number[]> = { baseline: [], lossless: [] };
-    for (let i = 0; i < coldRuns; i++)
-      for (const name of i % 2 === 0 ? names : [...names].reverse()) cold[name]?.push(run(node, dir, bundles[name], 'cold', 0).cold ?? Number.NaN);
-    for (let i = 0; i < warmRuns; i++)
-      for (const name of i % 2 === 0 ? names : [...names].reverse()) warm[name]?.push(run(node, dir, bundles[name], 'warm', 3000).p50 ?? Number.NaN);
+    // Alternating, and reversing the order each round, so that neither tree always runs first.
+    for (let i = 0; i < coldRuns; i++) {
+      for (const name of i % 2 === 0 ? names : [...names].reverse()) {
+        const measured = run(node, dir, bundles[name], 'cold', 0);
+        cold[name]?.push(measured.cold ?? Number.NaN);
+        coldCpu[name]?.push(measured.coldCpu ?? Number.NaN);
+      }
+    }
+    for (let i = 0; i < warmRuns; i++) {
+      for (const name of i % 2 === 0 ? names : [...names].reverse()) {
+        const measured = run(node, dir, bundles[name], 'warm', 3000);
+        warm[name]?.push(measured.p50 ?? Number.NaN);
+        warmCpu[name]?.push(measured.cpuMean ?? Number.NaN);
+      }
+    }
     const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
     const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 8);
     console.log(
