@@ -28,7 +28,7 @@ function costs(flags: readonly string[], runs: number): Cost[] {
 }
 
 describe('the cost of one request is bounded, whatever the body', () => {
-  const cpu = costs([], 5);
+  const cpu = costs([], 7);
   const heap = costs(['--max-semi-space-size=1'], 2);
 
   test('every shape is measured, each at or near the size limit', () => {

@@ -123,21 +123,29 @@ export const MAX_INVALID_ITEMS = 4;
  */
 export const checkedArray = <const TItem extends v.GenericSchema>(item: TItem): v.ArraySchema<TItem, undefined> => {
   const schema = v.array(item);
-  type Dataset = Parameters<typeof schema['~run']>[0] & { typed?: boolean; issues?: v.BaseIssue<unknown>[] };
   return {
     ...schema,
-    '~run'(dataset: Dataset, config) {
-      const input = dataset.value;
-      if (Array.isArray(input)) {
-        let invalid = 0;
-        for (let key = 0; key < input.length; key++) {
-          // Only the items up to the last one reported are walked for issues (a quick check finds it).
-          if (!v.is(item, input[key]) && ++invalid === MAX_INVALID_ITEMS) return schema['~run']({ ...dataset, value: input.slice(0, key + 1) }, config);
+    // valibot's own walk (schema['~run']), but ending at the MAX_INVALID_ITEMS-th invalid item.
+    '~run'(dataset, config) {
+      const input: unknown = dataset.value;
+      if (!Array.isArray(input)) return schema['~run'](dataset, config);
+      const value: unknown[] = [];
+      const issues: v.BaseIssue<unknown>[] = [];
+      let typed = true;
+      let invalid = 0;
+      for (let key = 0; key < input.length; key++) {
+        const itemDataset = item['~run']({ value: input[key] as unknown }, config);
+        if (itemDataset.issues !== undefined) {
+          const pathItem: v.ArrayPathItem = { type: 'array', origin: 'value', input, key, value: input[key] as unknown };
+          for (const issue of itemDataset.issues) issues.push({ ...issue, path: issue.path === undefined ? [pathItem] : [pathItem, ...issue.path] });
+          if (config.abortEarly === true || ++invalid === MAX_INVALID_ITEMS) return { typed: false, value, issues } as ReturnType<typeof schema['~run']>;
         }
+        if (!itemDataset.typed) typed = false;
+        value.push(itemDataset.value);
       }
-      return schema['~run'](dataset, config);
+      return (issues.length > 0 ? { typed: false, value, issues } : { typed, value }) as ReturnType<typeof schema['~run']>;
     },
-  } as v.ArraySchema<TItem, undefined>;
+  };
 };
 
 export const nonEmptyString = v.pipe(v.string(), v.minLength(1, 'Expected a non-empty string'));
