@@ -10,7 +10,7 @@ import type autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { eventId } from '../lib/contract/cloudevent';
+import { payloadTypes, toCloudEvent } from '../lib/contract';
 import { LOCAL_STAGE } from '../tools/local-stage';
 import { command, integerOption, progress, repositoryRoot, runCommand } from './cli.mjs';
 import { signedHeaders } from './droam-client.mjs';
@@ -78,7 +78,7 @@ await runCommand(spec, async ({ values }) => {
   });
 
   let counter = 0;
-  // The relay derives an event's id from its payload, so the id of every pool event sent is known here.
+  // The relay derives an event's id from the event it publishes, so the id of every pool event sent is known here.
   const sentIds = new Set<string>();
   const pool = (): string => {
     const payload = {
@@ -89,7 +89,9 @@ await runCommand(spec, async ({ values }) => {
       },
       created_at: { unix_timestamp: Math.floor(Date.now() / 1000), human_time: '00:00:00', human_date: '2026-01-01', timezone: 'UTC' },
     };
-    sentIds.add(eventId(payload));
+    const valid = payloadTypes.validate(payload);
+    if (!valid.ok) throw new Error(`the load test's pool event is invalid: ${JSON.stringify(valid.issues)}`);
+    sentIds.add(toCloudEvent(valid.value, LOCAL_STAGE.eventSource).id);
     return JSON.stringify(payload);
   };
   const invalid = (): string => JSON.stringify({ type: 'rule.pool.usage.triggered', data: { rule: {}, pool: {} }, created_at: {} });

@@ -11,6 +11,8 @@ import YAML from 'yaml';
 export interface LocalStage {
   readonly apiSecret: string;
   readonly maxSkewSeconds: number;
+  /** The CloudEvent `source` (EVENT_SOURCE): the local stage's `eventSource`, else the default one. */
+  readonly eventSource: string;
 }
 
 // This file's folder is tools/ when run from source; a bundled copy runs from the repository root.
@@ -18,14 +20,17 @@ const SERVERLESS_YML = [path.resolve(__dirname, '..', 'serverless.yml'), path.re
 
 export function readLocalStage(file = SERVERLESS_YML): LocalStage {
   // CloudFormation tags (!Ref, !GetAtt…) elsewhere in the file are irrelevant here.
-  const doc = YAML.parse(readFileSync(file, 'utf8'), { logLevel: 'silent' }) as { params?: { local?: Record<string, unknown> } };
+  const doc = YAML.parse(readFileSync(file, 'utf8'), { logLevel: 'silent' }) as {
+    params?: { local?: Record<string, unknown>; default?: Record<string, unknown> };
+  };
   const local = doc.params?.local ?? {};
+  const eventSource = local.eventSource ?? doc.params?.default?.eventSource;
   const apiSecret = typeof local.apiSecrets === 'string' ? local.apiSecrets : '';
   const maxSkewSeconds = Number(local.maxSkewSeconds);
-  if (apiSecret === '' || apiSecret.includes(',') || !Number.isInteger(maxSkewSeconds)) {
-    throw new Error('serverless.yml: params.local needs one apiSecrets value and an integer maxSkewSeconds');
+  if (apiSecret === '' || apiSecret.includes(',') || !Number.isInteger(maxSkewSeconds) || typeof eventSource !== 'string') {
+    throw new Error('serverless.yml: params.local needs one apiSecrets value and an integer maxSkewSeconds, and an eventSource (or params.default one)');
   }
-  return { apiSecret, maxSkewSeconds };
+  return { apiSecret, maxSkewSeconds, eventSource };
 }
 
 export const LOCAL_STAGE: LocalStage = readLocalStage();
