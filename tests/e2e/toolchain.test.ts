@@ -59,6 +59,8 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
         subject: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55',
         datacontenttype: 'application/json',
         dataschema: 'urn:droam-webhook-relay:schema:event:rule.pool.usage.triggered',
+        // dRoam's created_at as sent (its human fields included), the unix timestamp normalised.
+        droamenvelope: '{"created_at":{"human_date":"2024-06-12","human_time":"17:25:11","timezone":"UTC","unix_timestamp":1711929600}}',
         correlationid: 'Qx1aAjd2IAMEV1A=',
         data: {
           rule: { uuid: '1711929600', name: 'Rule for refills', description: 'Send notification to email when usage reaches 100MB' },

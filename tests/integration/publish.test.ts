@@ -5,6 +5,7 @@
 import { Emulator, plainAttributes, type Queue } from '../support/integration/aws';
 import { editPayload, loadEvent, payloadOf, signed, withPayload } from '../support/integration/events';
 import { TEST_SECRET, deployedEnv, loadRelay, type Relay } from '../support/integration/relay';
+import { canonicalJson } from '../../lib/contract/json';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -68,6 +69,7 @@ describe('a pool usage event', () => {
       subject: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55',
       datacontenttype: 'application/json',
       dataschema: 'urn:droam-webhook-relay:schema:event:rule.pool.usage.triggered',
+      droamenvelope: '{"created_at":{"human_date":"2024-06-12","human_time":"17:25:11","timezone":"UTC","unix_timestamp":1711929600}}',
       correlationid: (request.requestContext as { requestId?: unknown }).requestId,
       data: {
         rule: { uuid: '1711929600', name: 'Rule for refills', description: 'Send notification to email when usage reaches 100MB', threshold_kb: '102400' },
@@ -162,6 +164,7 @@ describe('a type no schema declares', () => {
     const undeclared = signed(withPayload(sample, { ...payloadOf(sample), type: 'droam.future.event' }), TEST_SECRET);
     const response = await relay.invoke(undeclared);
     expect(response.statusCode).toBe(200);
+    const createdAt = payloadOf(sample).created_at as Record<string, unknown>;
     const [message, ...more] = await emulator.receiveAll(raw, { expect: 1 });
     await emulator.receiveAll(enveloped, { expect: 1 });
     expect(more).toEqual([]);
@@ -174,6 +177,7 @@ describe('a type no schema declares', () => {
       time: new Date(Number((payloadOf(sample).created_at as { unix_timestamp: unknown }).unix_timestamp) * 1000).toISOString().replace('.000Z', 'Z'),
       datacontenttype: 'application/json',
       dataschema: 'urn:droam-webhook-relay:schema:envelope',
+      droamenvelope: canonicalJson({ created_at: { ...createdAt, unix_timestamp: Number(createdAt.unix_timestamp) } }),
       data: payloadOf(sample).data,
     });
     expect(plainAttributes(message?.attributes ?? {})).toEqual({
