@@ -4,12 +4,20 @@ import { payloadTypes } from '../lib/contract';
 import { createLogger } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
 import { type ApiSecrets, fixedApiSecrets } from '../lib/relay/api-secrets';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, SECRETS_DEADLINE_MS, SECRETS_RETRY_AFTER_FAILURE_MS } from '../lib/relay/clients';
+import {
+  AWS_CLIENT_OPTIONS,
+  PUBLISH_DEADLINE_MS,
+  QUARANTINE_DEADLINE_MS,
+  RETRY_QUEUE_DEADLINE_MS,
+  SECRETS_DEADLINE_MS,
+  SECRETS_RETRY_AFTER_FAILURE_MS,
+} from '../lib/relay/clients';
 import { loadConfig } from '../lib/relay/config';
 import { createWebhookHandler } from '../lib/relay/handler';
 import { snsPublisher } from '../lib/relay/publish';
 import { sqsQuarantine } from '../lib/relay/quarantine';
 import { ssmApiSecrets } from '../lib/relay/ssm-secrets';
+import { sqsRetryQueue } from '../lib/relay/retry';
 
 // Everything below runs once per cold start; a bad configuration throws here, listing every problem.
 const config = loadConfig(process.env);
@@ -35,6 +43,8 @@ export const handler = createWebhookHandler({
   publish: snsPublisher(sns, config.topicArn, PUBLISH_DEADLINE_MS),
   apiSecrets,
   quarantine: config.quarantineQueueUrl === undefined ? undefined : sqsQuarantine(config.quarantineQueueUrl, QUARANTINE_DEADLINE_MS),
+  // With authentication off there is no secret to tag records with, and the drainer publishes only tagged ones.
+  retry: config.retryQueueUrl === undefined || config.auth === 'off' ? undefined : sqsRetryQueue(config.retryQueueUrl, RETRY_QUEUE_DEADLINE_MS),
   now: Date.now,
   logger: createLogger('droam-webhook-relay'),
   // EMF on the request's log line: `service` is both the log field and the metrics dimension.

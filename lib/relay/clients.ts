@@ -25,3 +25,6 @@ export const SECRETS_DEADLINE_MS = 800;
 
 /** After a failed read of the api secrets, SSM is not asked again for this long. */
 export const SECRETS_RETRY_AFTER_FAILURE_MS = 10_000;
+
+/** Overall deadline of one publish-retry write: it follows a failed publish, so together they stay under 10 s. */
+export const RETRY_QUEUE_DEADLINE_MS = 2_000;

@@ -40,6 +40,8 @@ export interface Config {
   readonly eventTypes: ReadonlySet<string> | undefined;
   /** SQS queue for authenticated payloads that cannot be published; undefined keeps none. */
   readonly quarantineQueueUrl: string | undefined;
+  /** SQS queue for valid events SNS could not take for now, drained into the topic; undefined answers 503 instead. */
+  readonly retryQueueUrl: string | undefined;
   /** Source IP ranges allowed to call; undefined allows any. */
   readonly allowedSources: SourceAllowList | undefined;
   /** True under `sls invoke local` or serverless-offline. */
@@ -129,6 +131,11 @@ export function loadConfig(env: Env): Config {
     problems.push(`QUARANTINE_QUEUE_URL is not an SQS queue URL: "${quarantineQueueUrl}"`);
   }
 
+  const retryQueueUrl = env.RETRY_QUEUE_URL?.trim() || undefined;
+  if (retryQueueUrl !== undefined && !/^https?:\/\/\S+$/.test(retryQueueUrl)) {
+    problems.push(`RETRY_QUEUE_URL is not an SQS queue URL: "${retryQueueUrl}"`);
+  }
+
   let allowedSources: SourceAllowList | undefined;
   const cidrs = env.ALLOWED_SOURCE_CIDRS?.trim() ?? '';
   if (cidrs !== '') {
@@ -150,6 +157,7 @@ export function loadConfig(env: Env): Config {
     eventSource,
     eventTypes,
     quarantineQueueUrl,
+    retryQueueUrl,
     allowedSources,
     local,
   };

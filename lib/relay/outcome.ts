@@ -32,6 +32,20 @@ export interface Published {
   readonly declared: boolean;
 }
 
+/**
+ * Valid and authentic, but SNS could not take it for now: it waits in the
+ * publish-retry queue, and the drainer publishes it with this id.
+ */
+export interface Queued {
+  readonly outcome: 'queued';
+  readonly status: 200;
+  readonly type: string;
+  readonly id: string;
+  readonly declared: boolean;
+  /** Why SNS did not take it, for the log line only. */
+  readonly detail: string;
+}
+
 /** Authentic and well-formed, but of a type this stage does not publish (EVENT_TYPES). */
 export interface Skipped {
   readonly outcome: 'skipped';
@@ -48,11 +62,13 @@ export interface Rejected {
   readonly retryAfterSeconds?: number;
   readonly type?: string;
   readonly id?: string;
+  /** The payload was kept in the quarantine queue (authenticated 4xx only). */
+  readonly quarantined?: boolean;
   /** Why, for the log line only: never sent to the client. */
   readonly detail?: string;
 }
 
-export type Outcome = Echo | Published | Skipped | Rejected;
+export type Outcome = Echo | Published | Queued | Skipped | Rejected;
 
 /** Facts about the request worth one log field each; none of them secret. */
 export interface RequestFacts {
@@ -70,4 +86,6 @@ export interface RequestFacts {
   droppedKeys?: number;
   /** Whether a rejected payload was written to the quarantine queue. */
   quarantined?: boolean;
+  /** Whether an event SNS could not take was written to the publish-retry queue. */
+  queuedForRetry?: boolean;
 }

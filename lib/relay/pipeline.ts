@@ -8,7 +8,16 @@ import type { Outcome, Rejected, RequestFacts } from './outcome';
 import { isEcho } from '../contract/schemas/echo';
 import { SNS_MAX_MESSAGE_BYTES, snsMessageBytes, toSnsMessage } from './message';
 import type { Publish } from './publish';
-import { nonSecretHeaders, type Quarantine, type QuarantineRecord } from './quarantine';
+import {
+  nonSecretHeaders,
+  type Quarantine,
+  type QuarantineReason,
+  type QuarantineRecord,
+  readReplayOrigin,
+  REPLAY_ORIGIN_HEADER,
+  type ReplayOrigin,
+} from './quarantine';
+import type { EnqueueRetry } from './retry';
 
 /** dRoam bodies above this are refused before anything else is done with them (SNS's own limit). */
 export const MAX_BODY_BYTES = 262_144;
@@ -22,8 +31,10 @@ export interface PipelineDeps {
   readonly publish: Publish;
   /** The api secrets, when they come from a store (a deployed stage's SSM parameter); otherwise the configuration's. */
   readonly apiSecrets?: ApiSecrets | undefined;
-  /** Where authenticated payloads that cannot be published are kept; none when not configured. */
+  /** Where authenticated payloads the relay refuses are kept, byte for byte; none when not configured. */
   readonly quarantine?: Quarantine | undefined;
+  /** Where valid events SNS could not take for now wait to be published; none answers 503 instead. */
+  readonly retry?: EnqueueRetry | undefined;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
 }
@@ -31,7 +42,8 @@ export interface PipelineDeps {
 /**
  * From a decoded request to an outcome. The order is part of the contract:
  * the source address (when restricted), size and media type first; then authentication for everything but an echo;
- * then JSON, validation and publishing.
+ * then JSON, validation and publishing, or the publish-retry queue when SNS cannot take the event for now.
+ * Every refusal after authentication keeps the payload in the quarantine first.
  */
 export async function processWebhook(request: WebhookRequest, deps: PipelineDeps, facts: RequestFacts = {}): Promise<Outcome> {
   const { config } = deps;
@@ -55,6 +67,8 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
     return { outcome: 'echo', status: 200, body: request.body.toString('utf8') };
   }
 
+  // The secrets this request is authenticated with also tag what the relay keeps and check a replay's claims.
+  let acceptedSecrets: readonly string[] = [];
   if (config.auth === 'required') {
     const secrets = await (deps.apiSecrets ?? configuredApiSecrets(config))();
     if (!secrets.ok) {
@@ -71,17 +85,25 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
       return reject(401, 'unauthorized', 'The request is not authenticated', { detail: auth.reason });
     }
     facts.authHeaders = { timestamp: auth.timestampHeader, hash: auth.hashHeader };
+    acceptedSecrets = secrets.secrets;
   }
+  // From here on the payload is authentic: every refusal keeps it in the quarantine.
+  // A replay of a quarantined payload carries its first delivery's metadata, trusted only under a valid tag.
+  const origin = readReplayOrigin(request.headers.get(REPLAY_ORIGIN_HEADER), request.body, acceptedSecrets);
+  // Tagged with the first accepted secret: the current one while a rotation keeps the old one accepted too.
+  const signingSecret = acceptedSecrets[0];
+  const kept: Keeping = { request, deps, facts, origin, signingSecret };
 
-  if (!parsed.ok) return reject(400, 'invalid_json', parsed.message);
+  if (!parsed.ok) {
+    return keepAndReject(kept, [{ path: '', message: parsed.message }], reject(400, 'invalid_json', parsed.message));
+  }
   if (parsed.droppedKeys > 0) facts.droppedKeys = parsed.droppedKeys;
 
   const type = typeOf(parsed.value);
   // `echo` names the validation request, never an event: one that is not a valid echo is refused, never published.
   if (type === 'echo') {
     const issues = [{ path: 'echo_data', message: 'An echo carries echo_data as a string, at the top level or in data' }];
-    const kept = await keep(request, deps, facts, 'invalid_payload', issues);
-    return kept ?? reject(422, 'invalid_echo', 'The body is an echo without a string echo_data', { issues, type: 'echo' });
+    return keepAndReject(kept, issues, reject(422, 'invalid_echo', 'The body is an echo without a string echo_data', { issues, type: 'echo' }));
   }
   if (config.eventTypes !== undefined && type !== undefined && !config.eventTypes.has(type)) {
     return { outcome: 'skipped', status: 200, type: excerpt(type, MAX_QUOTED_TYPE) };
@@ -89,13 +111,13 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
 
   const validation = deps.registry.validate(parsed.value);
   if (!validation.ok) {
-    const kept = await keep(request, deps, facts, 'invalid_payload', validation.issues);
-    return (
-      kept ??
+    return keepAndReject(
+      kept,
+      validation.issues,
       reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', {
         issues: validation.issues,
         ...(type === undefined ? {} : { type: excerpt(type, MAX_QUOTED_TYPE) }),
-      })
+      }),
     );
   }
 
@@ -104,67 +126,95 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   const message = toSnsMessage(event, validation.value.attributes, config.fifo, json);
   const bytes = snsMessageBytes(message);
   if (bytes > SNS_MAX_MESSAGE_BYTES) {
-    return reject(413, 'payload_too_large', `The event is ${bytes} bytes as a message, over SNS's ${SNS_MAX_MESSAGE_BYTES}`, {
-      type: event.type,
-      id: event.id,
-    });
+    const tooLarge = `The event is ${bytes} bytes as a message, over SNS's ${SNS_MAX_MESSAGE_BYTES}`;
+    return keepAndReject(kept, [{ path: '', message: tooLarge }], reject(413, 'payload_too_large', tooLarge, { type: event.type, id: event.id }));
   }
 
   const publishStarted = deps.now();
   const published = await deps.publish(message);
   facts.publishLatencyMs = deps.now() - publishStarted;
-  if (!published.ok && !published.error.retryable) {
-    const detail = `${published.error.name}: ${published.error.message}`;
-    const kept = await keep(request, deps, facts, 'publish_rejected', [{ path: '', message: detail }]);
-    return (
-      kept ??
+  if (published.ok) {
+    return { outcome: 'published', status: 200, type: event.type, id: event.id, messageId: published.messageId, declared: validation.value.declared };
+  }
+  const failure = `${published.error.name}: ${published.error.message}`;
+  if (!published.error.retryable) {
+    return keepAndReject(
+      kept,
+      [{ path: '', message: failure }],
       reject(422, 'publish_rejected', 'SNS refused the event as a message; sending it again will not help', {
         type: event.type,
         id: event.id,
-        detail,
-      })
+        detail: failure,
+      }),
     );
   }
-  if (!published.ok) {
-    return reject(503, 'publish_failed', 'The event could not be published; retry later', {
-      retryAfterSeconds: RETRY_AFTER_SECONDS,
-      type: event.type,
-      id: event.id,
-      detail: `${published.error.name}: ${published.error.message}`,
-    });
+
+  // SNS may come back, or an operator mend it: the event waits in the publish-retry queue, exactly as it would have been published.
+  const queued = await deps.retry?.(
+    { id: event.id, type: event.type, queued_at: new Date(deps.now()).toISOString(), request_id: request.requestId, publish_error: failure, message },
+    signingSecret,
+  );
+  if (queued !== undefined) facts.queuedForRetry = queued.ok;
+  if (queued?.ok === true) {
+    return { outcome: 'queued', status: 200, type: event.type, id: event.id, declared: validation.value.declared, detail: failure };
   }
-  return {
-    outcome: 'published',
-    status: 200,
+  return reject(503, 'publish_failed', 'The event could not be published; retry later', {
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
     type: event.type,
     id: event.id,
-    messageId: published.messageId,
-    declared: validation.value.declared,
-  };
+    detail: queued === undefined ? failure : `${failure}; retry queue: ${queued.error}`,
+  });
 }
 
-/** Quarantines the request; returns the 503 to answer when that failed, so the sender retries. */
-async function keep(
-  request: WebhookRequest,
-  deps: PipelineDeps,
-  facts: RequestFacts,
-  reason: QuarantineRecord['reason'],
+interface Keeping {
+  readonly request: WebhookRequest;
+  readonly deps: PipelineDeps;
+  readonly facts: RequestFacts;
+  readonly origin: ReplayOrigin | undefined;
+  readonly signingSecret: string | undefined;
+}
+
+const REASONS: Readonly<Partial<Record<Rejected['code'], QuarantineReason>>> = {
+  invalid_json: 'invalid_json',
+  invalid_payload: 'invalid_payload',
+  payload_too_large: 'payload_too_large',
+  publish_rejected: 'publish_rejected',
+};
+
+/**
+ * Keeps an authentic payload the relay refuses, byte for byte, and answers
+ * the refusal saying so; answers 503 instead when it could not be kept, so
+ * the sender retries. A replayed payload keeps its first delivery's metadata
+ * and counts one more attempt.
+ */
+async function keepAndReject(
+  { request, deps, facts, origin, signingSecret }: Keeping,
   issues: QuarantineRecord['issues'],
-): Promise<Rejected | undefined> {
-  if (deps.quarantine === undefined) return undefined;
+  refusal: Rejected,
+): Promise<Rejected> {
+  const reason = REASONS[refusal.code];
+  if (deps.quarantine === undefined || reason === undefined) return refusal;
   const { config } = deps;
-  const kept = await deps.quarantine({
-    received_at: new Date(deps.now()).toISOString(),
-    reason,
-    request_id: request.requestId,
-    source_ip: request.sourceIp,
-    headers: nonSecretHeaders(request.headers, [facts.authHeaders?.timestamp, facts.authHeaders?.hash, config.timestampHeader, config.hashHeader]),
-    issues,
-    body: request.body.toString('utf8'),
-  });
+  const now = new Date(deps.now()).toISOString();
+  const kept = await deps.quarantine(
+    {
+      received_at: origin?.received_at ?? now,
+      reason,
+      request_id: origin === undefined ? request.requestId : origin.request_id,
+      source_ip: origin === undefined ? request.sourceIp : origin.source_ip,
+      headers:
+        origin?.headers ??
+        nonSecretHeaders(request.headers, [facts.authHeaders?.timestamp, facts.authHeaders?.hash, config.timestampHeader, config.hashHeader]),
+      issues,
+      attempt: (origin?.attempt ?? 0) + 1,
+      ...(origin === undefined ? {} : { replayed_at: now, ...(request.requestId === undefined ? {} : { replay_request_id: request.requestId }) }),
+      body_base64: request.body.toString('base64'),
+    },
+    signingSecret,
+  );
   facts.quarantined = kept.ok;
-  if (kept.ok) return undefined;
-  return reject(503, 'quarantine_failed', 'The payload is invalid and could not be kept for an operator; retry later', {
+  if (kept.ok) return { ...refusal, quarantined: true };
+  return reject(503, 'quarantine_failed', 'The payload was refused and could not be kept for an operator; retry later', {
     retryAfterSeconds: RETRY_AFTER_SECONDS,
     detail: kept.error,
   });

@@ -1,26 +1,63 @@
-import { AWS_CLIENT_OPTIONS } from './clients';
-import { withDeadline } from './deadline';
+import { createHash } from 'node:crypto';
+import { integrityTag, verifyIntegrityTag } from './integrity';
+import { type SendRecord, sqsRecordQueue } from './sqs-records';
 import type { PayloadIssue } from '../contract';
 
 /**
  * An authenticated payload the relay cannot publish is kept, not dropped:
- * an operator can inspect it, fix the schema or the data, and replay it.
+ * an operator can inspect it, fix the schema or the data, and replay it
+ * (`npm run replay`).
  */
+export type QuarantineReason = 'invalid_json' | 'invalid_payload' | 'payload_too_large' | 'publish_rejected';
+
 export interface QuarantineRecord {
+  /** When the relay first received the payload (a replay keeps it). */
   readonly received_at: string;
-  readonly reason: 'invalid_payload' | 'publish_rejected';
+  readonly reason: QuarantineReason;
+  /** The first request's id, source address and headers (a replay keeps them). */
   readonly request_id: string | undefined;
   readonly source_ip: string | undefined;
   /** The request's headers minus anything that could authenticate a request. */
   readonly headers: Readonly<Record<string, string>>;
   readonly issues: readonly PayloadIssue[];
-  /** The body exactly as received (it parsed as JSON, so it is UTF-8 text). */
-  readonly body: string;
+  /** How many times the relay has kept this payload: 1, then one more for each replay it refused again. */
+  readonly attempt: number;
+  /** The last replay's time and request id; absent until the payload is replayed. */
+  readonly replayed_at?: string;
+  readonly replay_request_id?: string;
+  /**
+   * The body's exact bytes, base64-encoded: no character dRoam may send
+   * (U+FFFE, emoji, NUL, bytes that are not UTF-8) can make a queue refuse it.
+   */
+  readonly body_base64: string;
 }
 
-export type Quarantine = (record: QuarantineRecord) => Promise<{ readonly ok: true } | { readonly ok: false; readonly error: string }>;
+/** Keeps a record, tagged under the api secret given (the first accepted one; none when authentication is off). */
+export type Quarantine = (
+  record: QuarantineRecord,
+  signingSecret: string | undefined,
+) => Promise<{ readonly ok: true } | { readonly ok: false; readonly error: string }>;
 
-const SECRET_BEARING = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+/**
+ * The header a replay sends with a quarantined payload: the original
+ * request's metadata, tagged with a key derived from the api secret and bound
+ * to the body's digest. The relay trusts it only when the tag verifies.
+ */
+export const REPLAY_ORIGIN_HEADER = 'x-relay-replay-origin';
+/** Longer values are ignored unread, so the header costs a bounded amount of work. */
+const MAX_REPLAY_ORIGIN_LENGTH = 16_384;
+
+/** What a replay claims about a quarantined payload's first delivery. */
+export interface ReplayOrigin {
+  readonly received_at: string;
+  readonly request_id: string | undefined;
+  readonly source_ip: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The record's attempt count when it was replayed. */
+  readonly attempt: number;
+}
+
+const SECRET_BEARING = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', REPLAY_ORIGIN_HEADER]);
 const SHA256_HEX = /^\s*[0-9a-f]{64}\s*$/i;
 
 /** Drops the auth headers (named, pinned or discovered), credentials of any kind, and anything shaped like a hash. */
@@ -34,38 +71,90 @@ export function nonSecretHeaders(headers: ReadonlyMap<string, string>, authHeade
   return kept;
 }
 
-/** Sends quarantine records to an SQS queue; the SQS client is loaded on first use, keeping it off the cold start. */
+/** Sends quarantine records to an SQS queue, tagged (message attribute `integrity_tag`). */
 export function sqsQuarantine(queueUrl: string, deadlineMs: number): Quarantine {
-  let client: Promise<{ send: (record: QuarantineRecord) => Promise<void> }> | undefined;
-  const connect = async () => {
-    const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
-    // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS locally), not from the queue URL's host.
-    const sqs = new SQSClient({ ...AWS_CLIENT_OPTIONS, useQueueUrlAsEndpoint: false });
-    return {
-      send: async (record: QuarantineRecord) => {
-        await withDeadline(deadlineMs, (abortSignal) =>
-          sqs.send(
-            new SendMessageCommand({
-              QueueUrl: queueUrl,
-              MessageBody: JSON.stringify(record),
-              MessageAttributes: {
-                reason: { DataType: 'String', StringValue: record.reason },
-                ...(record.request_id === undefined ? {} : { request_id: { DataType: 'String', StringValue: record.request_id } }),
-              },
-            }),
-            { abortSignal },
-          ),
-        );
-      },
-    };
+  const send: SendRecord = sqsRecordQueue(queueUrl, { deadlineMs, purpose: 'quarantine-record' });
+  return (record, signingSecret) => send(record, { reason: record.reason, request_id: record.request_id, attempt: record.attempt }, signingSecret);
+}
+
+const bodyDigest = (body: Buffer): string => createHash('sha256').update(body).digest('base64url');
+
+/** The value of REPLAY_ORIGIN_HEADER for replaying `record`'s body. */
+export function replayOriginHeader(record: QuarantineRecord, body: Buffer, secret: string): string {
+  const origin = {
+    received_at: record.received_at,
+    request_id: record.request_id,
+    source_ip: record.source_ip,
+    headers: record.headers,
+    attempt: record.attempt,
+    body_sha256: bodyDigest(body),
   };
-  return async (record) => {
-    try {
-      client ??= connect();
-      await (await client).send(record);
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, error: error instanceof Error ? `${error.name}: ${error.message.slice(0, 300)}` : 'quarantine failed' };
-    }
+  const payload = Buffer.from(JSON.stringify(origin), 'utf8').toString('base64url');
+  return `${payload}.${integrityTag(secret, 'replay-origin', payload)}`;
+}
+
+/**
+ * The origin a replayed request carries, when its tag verifies under one of
+ * the secrets and it names this very body; undefined otherwise (the request
+ * is then treated as a first delivery).
+ */
+export function readReplayOrigin(header: string | undefined, body: Buffer, secrets: readonly string[]): ReplayOrigin | undefined {
+  if (header === undefined || header.length > MAX_REPLAY_ORIGIN_LENGTH || secrets.length === 0) return undefined;
+  const [payload = '', tag, ...rest] = header.split('.');
+  if (rest.length > 0 || !verifyIntegrityTag(secrets, 'replay-origin', payload, tag)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const origin = value as Record<string, unknown>;
+  if (origin.body_sha256 !== bodyDigest(body)) return undefined;
+  if (typeof origin.received_at !== 'string' || !Number.isSafeInteger(origin.attempt) || (origin.attempt as number) < 1) return undefined;
+  const optionalString = (field: unknown): string | undefined => (typeof field === 'string' ? field : undefined);
+  const headers = typeof origin.headers === 'object' && origin.headers !== null ? (origin.headers as Record<string, unknown>) : {};
+  return {
+    received_at: origin.received_at,
+    request_id: optionalString(origin.request_id),
+    source_ip: optionalString(origin.source_ip),
+    headers: Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
+    attempt: origin.attempt as number,
   };
+}
+
+export type ParsedRecord =
+  | { readonly ok: true; readonly record: QuarantineRecord; readonly body: Buffer }
+  | { readonly ok: false; readonly problem: 'untagged' | 'altered' | 'malformed'; readonly detail: string };
+
+/**
+ * A quarantine message read back: refused when it carries no tag or a tag
+ * that does not verify under any of the secrets, and when it is not a record.
+ */
+export function readQuarantineMessage(messageBody: string, tag: string | undefined, secrets: readonly string[]): ParsedRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(messageBody);
+  } catch {
+    return { ok: false, problem: 'malformed', detail: 'the message is not JSON' };
+  }
+  const record = value as Partial<Record<keyof QuarantineRecord, unknown>> | null;
+  if (
+    typeof record !== 'object' ||
+    record === null ||
+    typeof record.body_base64 !== 'string' ||
+    typeof record.received_at !== 'string' ||
+    typeof record.reason !== 'string' ||
+    !Number.isSafeInteger(record.attempt) ||
+    typeof record.headers !== 'object' ||
+    record.headers === null ||
+    !Array.isArray(record.issues)
+  ) {
+    return { ok: false, problem: 'malformed', detail: 'the message is not a quarantine record (body_base64, received_at, reason, attempt, headers, issues)' };
+  }
+  if (tag === undefined) return { ok: false, problem: 'untagged', detail: 'the message carries no integrity tag' };
+  if (!verifyIntegrityTag(secrets, 'quarantine-record', messageBody, tag)) {
+    return { ok: false, problem: 'altered', detail: 'the integrity tag does not match the message under any given secret' };
+  }
+  return { ok: true, record: record as QuarantineRecord, body: Buffer.from(record.body_base64, 'base64') };
 }

@@ -41,6 +41,12 @@ export function recordRequest(metrics: MetricsSink, outcome: Outcome, measures: 
       metrics.addMetric('accepted', 'Count', 1);
       metrics.addMetric('published', 'Count', 1);
       break;
+    case 'queued':
+      // SNS failed all the same: publish_failures still counts it, so its alarm fires during an outage.
+      metrics.addMetric('accepted', 'Count', 1);
+      metrics.addMetric('queued_for_retry', 'Count', 1);
+      metrics.addMetric('publish_failures', 'Count', 1);
+      break;
     case 'skipped':
       metrics.addMetric('accepted', 'Count', 1);
       metrics.addMetric('skipped', 'Count', 1);
@@ -86,6 +92,7 @@ export function report(
 /** Failures are errors (a message SNS refused too: no retry mends it), other rejections warnings. */
 function levelOf(outcome: Outcome, facts: RequestFacts): LineLevel {
   if (outcome.outcome === 'rejected') return outcome.status >= 500 || outcome.code === 'publish_rejected' ? 'error' : 'warn';
+  if (outcome.outcome === 'queued') return 'warn';
   // The first event of an undeclared type since cold start: the request's own line carries the notice.
   if (outcome.outcome === 'published' && facts.firstOfUndeclaredType === true) return 'warn';
   if (facts.secretsRefreshFailure !== undefined) return 'warn';
@@ -99,6 +106,7 @@ function log(logger: LogSink, level: LineLevel, outcome: Outcome, facts: Request
   if (facts.quarantined !== undefined) line.quarantined = facts.quarantined;
   if (facts.secretsRefreshFailure !== undefined) line.secrets_read_failure = facts.secretsRefreshFailure;
   if (facts.droppedKeys !== undefined) line.dropped_keys = facts.droppedKeys;
+  if (facts.queuedForRetry !== undefined) line.queued_for_retry = facts.queuedForRetry;
   let message: string;
   switch (outcome.outcome) {
     case 'echo':
@@ -108,6 +116,10 @@ function log(logger: LogSink, level: LineLevel, outcome: Outcome, facts: Request
       Object.assign(line, { type: excerpt(outcome.type, MAX_QUOTED_TYPE), id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared });
       message =
         facts.firstOfUndeclaredType === true ? 'event of an undeclared dRoam type published on its envelope alone (first since cold start)' : 'event published';
+      break;
+    case 'queued':
+      Object.assign(line, { type: excerpt(outcome.type, MAX_QUOTED_TYPE), id: outcome.id, declared_type: outcome.declared, detail: outcome.detail });
+      message = 'event queued for publishing: SNS did not take it';
       break;
     case 'skipped':
       line.type = excerpt(outcome.type, MAX_QUOTED_TYPE);

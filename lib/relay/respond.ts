@@ -18,6 +18,9 @@ export function toHttpResponse(outcome: Outcome): HttpResponse {
       return { statusCode: 200, headers: JSON_HEADERS, body: outcome.body, isBase64Encoded: false };
     case 'published':
       return json(200, { id: outcome.id, message_id: outcome.messageId });
+    case 'queued':
+      // Accepted for good: the relay, not dRoam, now owes the publish.
+      return json(200, { id: outcome.id, queued: true, message: 'Accepted; the event waits in the publish-retry queue and will be published with this id' });
     case 'skipped':
       return json(200, { skipped: true, type: outcome.type, message: 'This stage does not publish this event type' });
     case 'rejected': {
@@ -33,11 +36,16 @@ function json(statusCode: number, body: unknown): HttpResponse {
   return { statusCode, headers: JSON_HEADERS, body: JSON.stringify(body), isBase64Encoded: false };
 }
 
-/** `{error, message, issues?}`, with as many issues as fit in MAX_ERROR_BODY_BYTES (issues are already cut short: lib/contract/declare.ts). */
+/** `{error, message, issues?, quarantined?}`, with as many issues as fit in MAX_ERROR_BODY_BYTES (issues are already cut short: lib/contract/declare.ts). */
 function errorBody(outcome: Extract<Outcome, { outcome: 'rejected' }>): string {
   const issues = [...(outcome.issues ?? [])];
   for (;;) {
-    const body = JSON.stringify({ error: outcome.code, message: outcome.message, ...(outcome.issues === undefined ? {} : { issues }) });
+    const body = JSON.stringify({
+      error: outcome.code,
+      message: outcome.message,
+      ...(outcome.issues === undefined ? {} : { issues }),
+      ...(outcome.quarantined === true ? { quarantined: true } : {}),
+    });
     if (Buffer.byteLength(body) <= MAX_ERROR_BODY_BYTES || issues.length === 0) return body;
     issues.pop();
   }

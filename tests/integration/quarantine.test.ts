@@ -9,6 +9,7 @@ import type { LogSink } from '../../lib/observability/sinks';
 import { createWebhookHandler } from '../../lib/relay/handler';
 import { payloadTypes } from '../../lib/contract';
 import { sqsQuarantine } from '../../lib/relay/quarantine';
+import { readQuarantineMessage } from '../../lib/relay/quarantine';
 import { Emulator, type Queue } from '../support/integration/aws';
 import { bodyOf, loadEvent } from '../support/integration/events';
 import { deployedConfig } from '../support/unit/harness';
@@ -77,14 +78,67 @@ test('a payload that fails validation is answered 422 and kept in the quarantine
     request_id: 'Qx1aKv2uIAMEVBK=',
     source_ip: '203.0.113.10',
     issues: [{ path: 'data.pool.uuid', message: 'Required field is missing' }],
-    body: bodyOf(loadEvent('error-invalid-payload.json')).toString('utf8'),
+    attempt: 1,
+    body_base64: bodyOf(loadEvent('error-invalid-payload.json')).toString('base64'),
   });
+  expect(message?.attributes.integrity_tag?.StringValue).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(Date.parse(String(record.received_at))).toBeGreaterThanOrEqual(before - 1000);
   const headers = record.headers as Record<string, string>;
   expect(headers['user-agent']).toBe('GuzzleHttp/7');
   for (const secretBearing of ['x-api-timestamp', 'x-api-hash', 'authorization', 'cookie']) expect(headers[secretBearing]).toBeUndefined();
   expect(message?.body).not.toMatch(/[0-9a-f]{64}/i);
   expect(lines.at(-1)).toMatchObject({ level: 'warn', attributes: { status: 422, quarantined: true } });
+});
+
+/** A signed request whose body is exactly these bytes (API Gateway hands binary-unsafe bodies over in base64). */
+function signedBytes(body: Buffer): unknown {
+  const sample = loadEvent('error-invalid-payload.json');
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    ...sample,
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+    headers: { ...sample.headers, 'x-api-timestamp': String(now), 'x-api-hash': droamHash(SECRET, now) },
+  };
+}
+
+const invalidPool = (name: string): string => `{"type":"rule.pool.usage.triggered","data":{"pool":{"name":"${name}"}},"created_at":{"unix_timestamp":1}}`;
+
+describe('every authentic refusal is kept byte for byte, whatever its characters', () => {
+  test.each([
+    ['U+FFFE and U+FFFF', Buffer.from(invalidPool('\ufffe\uffff'), 'utf8')],
+    ['emoji and other characters outside the BMP', Buffer.from(invalidPool('\u{1f4e1} \u{10ffff} SIM'), 'utf8')],
+    ['lone surrogates and NUL, escaped', Buffer.from(invalidPool('\\ud800 \\udfff \\u0000'), 'utf8')],
+    ['bytes that are not UTF-8', Buffer.concat([Buffer.from('{"type":"x","data":"'), Buffer.from([0xff, 0xfe, 0xed, 0xa0, 0x80, 0x00]), Buffer.from('"}')])],
+  ])('%s', async (_label, body) => {
+    const response = await handlerFor(queue.url)(signedBytes(body));
+    expect([400, 422]).toContain(response.statusCode);
+    expect(JSON.parse(response.body)).toMatchObject({ quarantined: true });
+
+    const [message, ...more] = await emulator.receiveAll(queue, { expect: 1 });
+    expect(more).toEqual([]);
+    expect(message?.body).toMatch(/^[\x20-\x7e]+$/);
+    const read = readQuarantineMessage(message?.body ?? '', message?.attributes.integrity_tag?.StringValue, [SECRET]);
+    expect(read.ok && read.body.equals(body)).toBe(true);
+  });
+
+  test('a valid event too large once wrapped as an SNS message is answered 413 and kept', async () => {
+    const shell = JSON.stringify({
+      type: 'sim.teleported',
+      data: { note: '' },
+      created_at: { unix_timestamp: 1704067200, human_time: '00:00:00', human_date: '2024-01-01', timezone: 'UTC' },
+    });
+    const text = shell.replace('"note":""', `"note":"${'\u{1f4e1}'.repeat((262_000 - shell.length) / 4)}"`);
+    const body = Buffer.from(text, 'utf8');
+    expect(body.length).toBeLessThanOrEqual(262_144);
+    const response = await handlerFor(queue.url)(signedBytes(body));
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(response.body)).toMatchObject({ error: 'payload_too_large', quarantined: true });
+    const [message] = await emulator.receiveAll(queue, { expect: 1 });
+    const read = readQuarantineMessage(message?.body ?? '', message?.attributes.integrity_tag?.StringValue, [SECRET]);
+    expect(read).toMatchObject({ ok: true, record: { reason: 'payload_too_large', attempt: 1 } });
+    expect(read.ok && read.body.equals(body)).toBe(true);
+  });
 });
 
 test('when the quarantine cannot be written the answer is 503 with Retry-After, so dRoam retries', async () => {

@@ -267,6 +267,13 @@ describe('EVENT_TYPES, ALLOWED_SOURCE_CIDRS, QUARANTINE_QUEUE_URL', () => {
     expect(loadConfig({ ...minimal, QUARANTINE_QUEUE_URL: url }).quarantineQueueUrl).toBe(url);
     expect(problemsOf({ ...minimal, QUARANTINE_QUEUE_URL: 'droam-quarantine' }).problems).toEqual([expect.stringContaining('QUARANTINE_QUEUE_URL')]);
   });
+
+  test('RETRY_QUEUE_URL must be a URL; unset, nothing is queued for retry', () => {
+    const url = 'https://sqs.us-east-1.amazonaws.com/123456789012/droam-publish-retry';
+    expect(loadConfig({ ...minimal, RETRY_QUEUE_URL: url }).retryQueueUrl).toBe(url);
+    expect(loadConfig(minimal).retryQueueUrl).toBeUndefined();
+    expect(problemsOf({ ...minimal, RETRY_QUEUE_URL: 'droam-publish-retry' }).problems).toEqual([expect.stringContaining('RETRY_QUEUE_URL')]);
+  });
 });
 
 describe('one ConfigError lists every problem', () => {

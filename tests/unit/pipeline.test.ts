@@ -113,7 +113,8 @@ describe('quarantine of authentic payloads that cannot be published', () => {
     const record = relay.quarantined[0];
     expect(record).toMatchObject({
       reason: 'invalid_payload',
-      body,
+      body_base64: Buffer.from(body).toString('base64'),
+      attempt: 1,
       issues: [{ path: 'data.pool.uuid', message: 'Required field is missing' }],
       request_id: 'unit-request-1',
       source_ip: '203.0.113.10',
@@ -123,6 +124,31 @@ describe('quarantine of authentic payloads that cannot be published', () => {
     for (const name of ['x-api-timestamp', 'x-api-hash', 'authorization', 'cookie']) expect(record?.headers).not.toHaveProperty(name);
     expect(JSON.stringify(record)).not.toMatch(HEX64);
     expect(relay.logs[0]?.attributes.quarantined).toBe(true);
+    expect(bodyJson(response).quarantined).toBe(true);
+  });
+
+  test('an authentic body that is not JSON is kept too, byte for byte, and answered 400', async () => {
+    const relay = harness({ config: deployedConfig(), now: NOW_MS, quarantine: ok });
+    const bytes = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x00, 0x22]);
+    const response = await relay.handle({ ...signed(''), body: bytes.toString('base64'), isBase64Encoded: true });
+    expect(response.statusCode).toBe(400);
+    expect(bodyJson(response)).toMatchObject({ error: 'invalid_json', quarantined: true });
+    expect(relay.quarantined.map((record) => [record.reason, record.body_base64])).toEqual([['invalid_json', bytes.toString('base64')]]);
+  });
+
+  test('a valid event too large once wrapped as a message is kept and answered 413', async () => {
+    const relay = harness({ config: deployedConfig(), now: NOW_MS, quarantine: ok });
+    // Just under the body limit: the CloudEvent envelope and the message attributes take it over SNS's.
+    const shell = JSON.stringify({ ...unknownTypePayload(), data: { note: '' } });
+    const body = shell.replace('"note":""', `"note":"${'x'.repeat(262_100 - shell.length)}"`);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(262_144);
+    const response = await relay.handle(signed(body));
+    expect(response.statusCode).toBe(413);
+    expect(bodyJson(response)).toMatchObject({ error: 'payload_too_large', quarantined: true });
+    expect(relay.quarantined.map((record) => [record.reason, Buffer.from(record.body_base64, 'base64').toString('utf8')])).toEqual([
+      ['payload_too_large', body],
+    ]);
+    expect(relay.attempted).toHaveLength(0);
   });
 
   test('if keeping it fails, the answer is 503 with Retry-After so dRoam sends it again', async () => {
@@ -146,7 +172,6 @@ describe('quarantine of authentic payloads that cannot be published', () => {
 
   test.each([
     ['an unsigned payload', v2Event('{}')],
-    ['invalid JSON', signed('{')],
     ['a valid event', signed(POOL_BODY)],
     ['an echo', v2Event(ECHO_BODY)],
     ['an event SNS could not take for now', signed(JSON.stringify(unknownTypePayload()))],
@@ -179,5 +204,56 @@ describe('nonSecretHeaders', () => {
       ['content-length', '415'],
     ]);
     expect(nonSecretHeaders(headers, ['x-ts', undefined])).toEqual({ 'user-agent': 'GuzzleHttp/7', 'content-length': '415' });
+  });
+});
+
+describe('publish-retry queue: a valid event SNS cannot take for now', () => {
+  const unavailable = { ok: false, error: { name: 'KMSThrottlingException', message: 'slow down', retryable: true } } as const;
+
+  test('is queued with its message exactly as it would have been published, and answered 200 with its id and queued: true', async () => {
+    const relay = harness({ config: deployedConfig(), now: NOW_MS, publishResult: unavailable, retry: () => Promise.resolve({ ok: true }) });
+    const response = await relay.handle(signed(POOL_BODY));
+    expect(response.statusCode).toBe(200);
+    const answer = bodyJson(response);
+    expect(answer).toMatchObject({ queued: true, id: expect.any(String) as unknown });
+    expect(answer).not.toHaveProperty('message_id');
+    expect(relay.queuedForRetry).toEqual([
+      {
+        id: answer.id,
+        type: 'rule.pool.usage.triggered',
+        queued_at: new Date(NOW_MS).toISOString(),
+        request_id: 'unit-request-1',
+        publish_error: 'KMSThrottlingException: slow down',
+        message: relay.attempted[0],
+      },
+    ]);
+    expect(relay.logs[0]).toMatchObject({ level: 'warn', attributes: { outcome: 'queued', id: answer.id, queued_for_retry: true } });
+  });
+
+  test('is answered 503 with Retry-After when the retry queue refuses it too', async () => {
+    const relay = harness({
+      config: deployedConfig(),
+      now: NOW_MS,
+      publishResult: unavailable,
+      retry: () => Promise.resolve({ ok: false, error: 'AccessDenied' }),
+    });
+    const response = await relay.handle(signed(POOL_BODY));
+    expect(response.statusCode).toBe(503);
+    expect(bodyJson(response).error).toBe('publish_failed');
+    expect(header(response, 'retry-after')).toMatch(/^[1-9]\d*$/);
+    expect(relay.logs[0]?.attributes).toMatchObject({ queued_for_retry: false });
+  });
+
+  test('a message SNS refuses as such is quarantined, never queued for retry', async () => {
+    const relay = harness({
+      config: deployedConfig(),
+      now: NOW_MS,
+      quarantine: () => Promise.resolve({ ok: true }),
+      retry: () => Promise.resolve({ ok: true }),
+      publishResult: { ok: false, error: { name: 'InvalidParameterException', message: 'bad', retryable: false } },
+    });
+    expect((await relay.handle(signed(POOL_BODY))).statusCode).toBe(422);
+    expect(relay.queuedForRetry).toEqual([]);
+    expect(relay.quarantined).toHaveLength(1);
   });
 });

@@ -15,6 +15,7 @@ import { createWebhookHandler } from '../../../lib/relay/handler';
 import type { HttpResponse } from '../../../lib/relay/respond';
 import { payloadTypes } from '../../../lib/contract';
 import type { Quarantine, QuarantineRecord } from '../../../lib/relay/quarantine';
+import type { EnqueueRetry, RetryRecord } from '../../../lib/relay/retry';
 import type { SnsMessage } from '../../../lib/relay/message';
 import type { PublishResult } from '../../../lib/relay/publish';
 
@@ -159,6 +160,8 @@ export interface Harness {
   readonly published: SnsMessage[];
   readonly logs: LogLine[];
   readonly quarantined: QuarantineRecord[];
+  /** Records handed to the publish-retry queue. */
+  readonly queuedForRetry: RetryRecord[];
   /** Clears the recordings (not the handler's own state). */
   reset(): void;
 }
@@ -172,6 +175,7 @@ export interface HarnessOptions {
   readonly quarantine?: Quarantine;
   /** Where the api secrets come from; default: the configuration's. */
   readonly apiSecrets?: ApiSecrets;
+  readonly retry?: EnqueueRetry;
 }
 
 export function harness(options: HarnessOptions = {}): Harness {
@@ -179,6 +183,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   const published: SnsMessage[] = [];
   const logs: LogLine[] = [];
   const quarantined: QuarantineRecord[] = [];
+  const queuedForRetry: RetryRecord[] = [];
   let messageCounter = 0;
   const capture =
     (level: LogLine['level']) =>
@@ -189,6 +194,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   const nowOption = options.now ?? DOCUMENTED_TIMESTAMP * 1000;
   const now = typeof nowOption === 'number' ? () => nowOption : nowOption;
   const keep = options.quarantine;
+  const enqueue = options.retry;
   const handle = createWebhookHandler({
     config: options.config ?? localConfig(),
     registry: payloadTypes,
@@ -198,9 +204,17 @@ export function harness(options: HarnessOptions = {}): Harness {
     ...(keep === undefined
       ? {}
       : {
-          quarantine: (record: QuarantineRecord) => {
+          quarantine: (record: QuarantineRecord, signingSecret: string | undefined) => {
             quarantined.push(record);
-            return keep(record);
+            return keep(record, signingSecret);
+          },
+        }),
+    ...(enqueue === undefined
+      ? {}
+      : {
+          retry: (record: RetryRecord, signingSecret: string | undefined) => {
+            queuedForRetry.push(record);
+            return enqueue(record, signingSecret);
           },
         }),
     publish: async (message) => {
@@ -222,11 +236,13 @@ export function harness(options: HarnessOptions = {}): Harness {
     published,
     logs,
     quarantined,
+    queuedForRetry,
     reset() {
       attempted.length = 0;
       published.length = 0;
       logs.length = 0;
       quarantined.length = 0;
+      queuedForRetry.length = 0;
     },
   };
 }
