@@ -7,7 +7,8 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Emulator, plainAttributes, type Queue } from '../support/integration/aws';
-import { bodyOf, loadEvent, payloadOf } from '../support/integration/events';
+import { asciiJson, integrityTag } from '../../lib/relay/integrity';
+import { bodyOf, DOCUMENTED_SECRET, loadEvent, payloadOf } from '../support/integration/events';
 import { freePort } from '../support/integration/net';
 import { childEnv, jsonBlocks, run, runScript, startOffline, type Offline } from '../support/integration/processes';
 import { LOCAL_STAGE } from '../../tools/local-stage';
@@ -165,30 +166,41 @@ describe('serverless-offline (sls offline start --stage local)', () => {
     const url = `${offline.url}/webhooks/droam`;
     const rejected = await runScript('scripts/send.mts', ['--url', url, 'events/error-invalid-payload.json'], { timeoutMs: 20_000 });
     expect(rejected.stdout).toMatch(/^422 /);
-    // A payload kept while, say, a schema was wrong: valid now, so a replay publishes it.
-    const kept = {
+    // A payload kept while, say, a schema was wrong: valid now, so a replay publishes it. The relay tags what it keeps.
+    const kept = asciiJson({
       received_at: new Date().toISOString(),
       reason: 'invalid_payload',
+      request_id: 'earlier',
+      source_ip: '203.0.113.10',
       headers: {},
       issues: [],
-      body: bodyOf(loadEvent('pool-usage.json')).toString('utf8'),
-    };
-    await emulator.sqs.send(new SendMessageCommand({ QueueUrl: quarantine.url, MessageBody: JSON.stringify(kept) }));
+      attempt: 1,
+      body_base64: bodyOf(loadEvent('pool-usage.json')).toString('base64'),
+    });
+    await emulator.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: quarantine.url,
+        MessageBody: kept,
+        MessageAttributes: { integrity_tag: { DataType: 'String', StringValue: integrityTag(DOCUMENTED_SECRET, 'quarantine-record', kept) } },
+      }),
+    );
 
     const env = childEnv({ AWS_ENDPOINT_URL_SQS: emulator.endpoint });
-    const dryRun = await runScript('scripts/replay.mjs', ['--queue-url', quarantine.url, '--dry-run'], { env, timeoutMs: 30_000 });
+    const dryRun = await runScript('scripts/replay.mts', ['--queue-url', quarantine.url, '--dry-run'], { env, timeoutMs: 30_000 });
     expect(dryRun.stdout).toContain('data.pool.uuid');
-    expect(dryRun.stdout).toContain('0 re-submitted and removed, 2 left in the queue');
+    expect(dryRun.stdout).toContain('(dry run, nothing changed): 2 record(s): 2 listed');
 
-    const replay = await runScript('scripts/replay.mjs', ['--queue-url', quarantine.url, '--url', url], { env, timeoutMs: 30_000 });
+    const replay = await runScript('scripts/replay.mts', ['--queue-url', quarantine.url, '--url', url], { env, timeoutMs: 30_000 });
+    expect(replay.stdout).toMatch(/→ published/);
+    expect(replay.stdout).toMatch(/→ kept again/);
     expect(replay.code).toBe(0);
-    expect(replay.stdout).toMatch(/→ 200 /);
-    expect(replay.stdout).toMatch(/→ 422 /);
     const published = await emulator.receiveAll(queue, { expect: 1 });
     expect(published.map((m) => (JSON.parse(m.body) as { subject: string }).subject)).toEqual(['7d3e9b12-4a6f-4c8e-b1d2-9f0a3c5e7b14']);
-    // The still-invalid one was answered 422 and kept again; the valid one is gone.
+    // The still-invalid one was refused and kept again, one attempt more; the valid one is gone.
     const left = await emulator.receiveAll(quarantine, { expect: 1 });
-    expect(left.map((m) => (JSON.parse(m.body) as { issues: { path: string }[] }).issues[0]?.path)).toEqual(['data.pool.uuid']);
+    expect(left.map((m) => JSON.parse(m.body) as { issues: { path: string }[]; attempt: number }).map((r) => [r.issues[0]?.path, r.attempt])).toEqual([
+      ['data.pool.uuid', 2],
+    ]);
   }, 60_000);
 
   it('passes an error status through: a wrong signature gets 401', async () => {
@@ -244,6 +256,8 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
       'PoolUsageDeliveryFailuresAlarm:ApproximateNumberOfMessagesVisible',
       'PublishFailuresAlarm:publish_failures',
       'QuarantineDepthAlarm:ApproximateNumberOfMessagesVisible',
+      'RetryDeadLetterAlarm:ApproximateNumberOfMessagesVisible',
+      'RetryQueueAgeAlarm:ApproximateAgeOfOldestMessage',
       'SecretsReadFailuresAlarm:secrets_read_failures',
       'ThrottledAlarm:throttled',
       'UnauthorizedBurstAlarm:rejected',
@@ -267,21 +281,22 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
       }
     });
 
-    it('the webhook role may read that one parameter, and no SSM or Secrets Manager action anywhere else', () => {
+    it('the webhook role (and the publish-retry drainer, which checks tags with it) may read that one parameter, and no SSM or Secrets Manager action anywhere else', () => {
       const statements = allRoleStatements().filter((s) => s.actions.some((a) => /^(ssm|secretsmanager):/.test(a)));
       expect(statements).toEqual([
         { role: 'WebhookRole', effect: 'Allow', actions: ['ssm:GetParameter'], resource: { 'Fn::Sub': PARAMETER_ARN }, condition: undefined },
+        { role: 'RetryDrainerRole', effect: 'Allow', actions: ['ssm:GetParameter'], resource: { 'Fn::Sub': PARAMETER_ARN }, condition: undefined },
       ]);
     });
 
-    it('its key decrypts for the webhook role only, through SSM and for that parameter; account principals cannot decrypt, re-encrypt or grant', () => {
+    it('its key decrypts for the webhook and drainer roles only, through SSM and for that parameter; account principals cannot decrypt, re-encrypt or grant', () => {
       const statements = keyStatements('ApiSecretsKey');
       const decrypting = statements.filter((s) =>
         s.actions.some((a) => /^kms:(\*|Decrypt|ReEncrypt.*|CreateGrant|.*\*)$/.test(a) && !/^kms:(Describe|List|Get|Put|Update|Enable|Disable)\*$/.test(a)),
       );
       expect(decrypting).toEqual([
         {
-          principal: { AWS: { 'Fn::GetAtt': ['WebhookRole', 'Arn'] } },
+          principal: { AWS: [{ 'Fn::GetAtt': ['WebhookRole', 'Arn'] }, { 'Fn::GetAtt': ['RetryDrainerRole', 'Arn'] }] },
           actions: ['kms:Decrypt'],
           condition: {
             StringEquals: {
@@ -303,11 +318,11 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
       expect(resource('Topic').KmsMasterKeyId).toEqual({ Ref: 'MessagesKey' });
     });
 
-    it('takes Publish from the webhook role only, and nothing without TLS', () => {
+    it('takes Publish from the webhook role and the publish-retry drainer only, and nothing without TLS', () => {
       const policies = ofType('AWS::SNS::TopicPolicy');
       expect(policies.map(([, p]) => p.Topics)).toEqual([[{ Ref: 'Topic' }]]);
       const statements = (policies[0]?.[1].PolicyDocument as PolicyDocument).Statement;
-      const webhookRole = [{ 'Fn::GetAtt': ['WebhookRole', 'Arn'] }];
+      const webhookRole = [{ 'Fn::GetAtt': ['WebhookRole', 'Arn'] }, { 'Fn::GetAtt': ['RetryDrainerRole', 'Arn'] }];
       expect(statements).toEqual([
         { Sid: 'PublishFromTheRelayOnly', Effect: 'Allow', Principal: { AWS: webhookRole }, Action: 'sns:Publish', Resource: { Ref: 'Topic' } },
         {
@@ -396,7 +411,7 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
   });
 
   describe('the roles', () => {
-    it('the webhook: its log group, its parameter, publish to the topic, send to the quarantine, the messages key through SNS and SQS', () => {
+    it('the webhook: its log group, its parameter, publish to the topic, send to the quarantine and publish-retry queues, the messages key through SNS and SQS', () => {
       const fn = resource('WebhookLambdaFunction');
       expect(fn.Role).toEqual({ 'Fn::GetAtt': ['WebhookRole', 'Arn'] });
       const role = resource('WebhookRole') as { Policies: { PolicyDocument: { Statement: unknown[] } }[]; ManagedPolicyArns?: unknown };
@@ -406,6 +421,7 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
         { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': PARAMETER_ARN } },
         { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'Topic' } },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['QuarantineQueue', 'Arn'] } },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['RetryQueue', 'Arn'] } },
         {
           Effect: 'Allow',
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -483,6 +499,65 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
   function environmentOf(functionId: string): Record<string, unknown> {
     return (resource(functionId) as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables ?? {};
   }
+
+  it('drains the publish-retry queue under a role of its own, with a dead-letter queue after 50 receives', () => {
+    expect(resource('RetryDrainerLambdaFunction').Role).toEqual({ 'Fn::GetAtt': ['RetryDrainerRole', 'Arn'] });
+    expect(environmentOf('RetryDrainerLambdaFunction')).toMatchObject({
+      DROAM_API_SECRETS_PARAMETER: PARAMETER,
+      RETRY_QUEUE_URL: { Ref: 'RetryQueue' },
+      RETRY_DEAD_LETTER_QUEUE_URL: { Ref: 'RetryDeadLetterQueue' },
+    });
+    expect(environmentOf('WebhookLambdaFunction').RETRY_QUEUE_URL).toEqual({ Ref: 'RetryQueue' });
+    const role = resource('RetryDrainerRole') as { Policies: { PolicyDocument: { Statement: unknown[] } }[]; ManagedPolicyArns?: unknown };
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['RetryDrainerLogGroup', 'Arn'] } },
+      { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': PARAMETER_ARN } },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        Resource: { 'Fn::GetAtt': ['RetryQueue', 'Arn'] },
+      },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['RetryDeadLetterQueue', 'Arn'] } },
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'Topic' } },
+      {
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: { 'Fn::GetAtt': ['MessagesKey', 'Arn'] },
+        Condition: {
+          StringEquals: { 'kms:ViaService': [{ 'Fn::Sub': 'sns.${AWS::Region}.amazonaws.com' }, { 'Fn::Sub': 'sqs.${AWS::Region}.amazonaws.com' }] },
+        },
+      },
+      {
+        'Fn::If': [
+          'TracingEnabled',
+          { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+          { Ref: 'AWS::NoValue' },
+        ],
+      },
+    ]);
+    // Its own mapping: an `sqs` event would grant the framework's shared role the retry queue too.
+    expect(resource('RetryDrainerEventSourceMapping')).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': ['RetryQueue', 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': ['RetryDrainerLambdaFunction', 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(resource('RetryQueue').RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['RetryDeadLetterQueue', 'Arn'] }, maxReceiveCount: 50 });
+  });
+
+  it('the publish-retry queue takes SendMessage from the webhook role only', () => {
+    const policies = ofType('AWS::SQS::QueuePolicy').filter(([, p]) => JSON.stringify(p.Queues) === '[{"Ref":"RetryQueue"}]');
+    expect(policies).toHaveLength(1);
+    expect((policies[0]?.[1].PolicyDocument as PolicyDocument).Statement).toContainEqual({
+      Sid: 'SendFromTheRelayOnly',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['RetryQueue', 'Arn'] },
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['WebhookRole', 'Arn'] } } },
+    });
+  });
 
   interface Statement {
     readonly role: string;

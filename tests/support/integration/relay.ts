@@ -26,6 +26,10 @@ const ISOLATED: Env = {
   DROAM_HASH_HEADER: undefined,
   DROAM_MAX_SKEW_SECONDS: undefined,
   EVENT_SOURCE: undefined,
+  QUARANTINE_QUEUE_URL: undefined,
+  RETRY_QUEUE_URL: undefined,
+  RETRY_DEAD_LETTER_QUEUE_URL: undefined,
+  AWS_ENDPOINT_URL_SQS: undefined,
   IS_LOCAL: undefined,
   IS_OFFLINE: undefined,
   AWS_ENDPOINT_URL: undefined,
@@ -117,6 +121,31 @@ export async function loadRelay(env: Env): Promise<Relay> {
         }
       }),
   };
+}
+
+type DrainerModule = typeof import('../../../functions/retry-drainer');
+export type RetryDrainer = DrainerModule['handler'];
+
+/** functions/retry-drainer.ts loaded with a given environment; each invocation runs inside it. */
+export async function loadRetryDrainer(env: Env): Promise<RetryDrainer> {
+  const full: Env = { ...ISOLATED, ...env };
+  let module: DrainerModule | undefined;
+  await withEnv(full, () =>
+    jest.isolateModulesAsync(async () => {
+      module = await import('../../../functions/retry-drainer');
+    }),
+  );
+  if (module === undefined) throw new Error('functions/retry-drainer did not load');
+  const { handler } = module;
+  return (event) =>
+    withEnv(full, async () => {
+      const spies = (['debug', 'info', 'warn', 'error', 'log'] as const).map((method) => jest.spyOn(console, method).mockImplementation(() => undefined));
+      try {
+        return await handler(event);
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+      }
+    });
 }
 
 async function withEnv<T>(env: Env, run: () => Promise<T>): Promise<T> {
