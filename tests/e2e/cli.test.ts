@@ -15,7 +15,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   start: 'scripts/start.mts',
   invoke: 'scripts/invoke.mts',
   send: 'scripts/send.mts',
-  replay: 'scripts/replay.mjs',
+  replay: 'scripts/replay.mts',
   load: 'scripts/load.mts',
   events: 'scripts/make-events.mts',
   schemas: 'scripts/generate-schemas.mts',

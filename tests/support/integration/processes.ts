@@ -41,7 +41,7 @@ export function run(command: string, args: readonly string[], options: { env?: N
   });
 }
 
-/** Runs one of scripts/ as `npm run` does, through tsx (`scripts/send.mts`, `scripts/replay.mjs`…). */
+/** Runs one of scripts/ as `npm run` does, through tsx (`scripts/send.mts`, `scripts/replay.mts`…). */
 export function runScript(script: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Finished> {
   return run(process.execPath, ['--import', 'tsx', script, ...args], options);
 }
