@@ -12,11 +12,13 @@ import { readServerless } from './build.mjs';
 
 export const BENCH_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:droam-webhook-relay-bench';
 export const BENCH_QUARANTINE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/droam-webhook-relay-bench-quarantine';
+export const BENCH_RETRY_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/droam-webhook-relay-bench-publish-retry';
 
 /** Values for what serverless.yml leaves to CloudFormation (!Ref, SSM) in a deployed stage. */
 const RESOLVED_AT_DEPLOY = {
   topicArn: BENCH_TOPIC_ARN,
   quarantineQueueUrl: BENCH_QUARANTINE_URL,
+  retryQueueUrl: BENCH_RETRY_QUEUE_URL,
 };
 
 /**

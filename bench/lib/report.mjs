@@ -182,7 +182,7 @@ export function report(r) {
     out.push(
       `- ${label(key)}: ${s.same}/${s.cases} cases identical (status, content-type, retry-after, body, published message and attributes)` +
         (s.outOfScope > 0
-          ? `; ${s.outOfScope} more differ only on types it does not declare (it validates the pool type only, as briefed, and other types against the envelope).`
+          ? `; ${s.outOfScope} more differ only where its brief stops: types it does not declare (it validates the pool type only, and other types against the envelope) and the publish-retry queue (it answers 503 while SNS fails).`
           : '.'),
     );
     for (const d of s.differences.filter((x) => !x.outOfScope)) out.push(`  - ${d.case}: ${d.differences.join('; ')}`);
