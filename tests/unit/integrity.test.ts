@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fixedApiSecrets } from '../../lib/relay/api-secrets';
 import { asciiJson, integrityTag, verifyIntegrityTag } from '../../lib/relay/integrity';
 import { readQuarantineMessage, type QuarantineRecord, REPLAY_ORIGIN_HEADER, replayOriginHeader } from '../../lib/relay/quarantine';
 import { readRetryMessage } from '../../lib/relay/retry';
@@ -118,5 +119,24 @@ describe('a replayed payload refused again', () => {
     await r.handle(replay(origin));
     expect(r.quarantined).toMatchObject([{ attempt: 1, request_id: 'unit-request-1', received_at: new Date(NOW_S * 1000).toISOString() }]);
     expect(r.quarantined[0]?.headers).not.toHaveProperty(REPLAY_ORIGIN_HEADER);
+  });
+});
+
+describe('the secret records are tagged with', () => {
+  test('is the first of the secrets the request was authenticated with (the stored ones, on a deployed stage)', async () => {
+    const NOW_S = 1_790_000_000;
+    const signingSecrets: (string | undefined)[] = [];
+    const relay = harness({
+      config: deployedConfig(),
+      now: NOW_S * 1000,
+      apiSecrets: fixedApiSecrets(['the-new-secret-after-rotation-01', TEST_SECRET]),
+      quarantine: (_record, signingSecret) => {
+        signingSecrets.push(signingSecret);
+        return Promise.resolve({ ok: true });
+      },
+    });
+    const response = await relay.handle(v2Event('{"type":"rule.pool.usage.triggered","data":{}}', authHeaders(TEST_SECRET, NOW_S)));
+    expect(bodyJson(response)).toMatchObject({ quarantined: true });
+    expect(signingSecrets).toEqual(['the-new-secret-after-rotation-01']);
   });
 });
