@@ -174,11 +174,21 @@ interface Keeping {
   readonly signingSecret: string | undefined;
 }
 
-const REASONS: Readonly<Partial<Record<Rejected['code'], QuarantineReason>>> = {
+// Total, so that a new refusal must say whether it keeps the payload; undefined for refusals before authentication or of the relay's own making.
+const REASONS: Readonly<Record<Rejected['code'], QuarantineReason | undefined>> = {
   invalid_json: 'invalid_json',
+  invalid_echo: 'invalid_echo',
   invalid_payload: 'invalid_payload',
   payload_too_large: 'payload_too_large',
   publish_rejected: 'publish_rejected',
+  unsupported_media_type: undefined,
+  method_not_allowed: undefined,
+  unauthorized: undefined,
+  forbidden: undefined,
+  publish_failed: undefined,
+  quarantine_failed: undefined,
+  secrets_unavailable: undefined,
+  internal_error: undefined,
 };
 
 /**

@@ -8,7 +8,7 @@ import type { PayloadIssue } from '../contract';
  * an operator can inspect it, fix the schema or the data, and replay it
  * (`npm run replay`).
  */
-export type QuarantineReason = 'invalid_json' | 'invalid_payload' | 'payload_too_large' | 'publish_rejected';
+export type QuarantineReason = 'invalid_json' | 'invalid_echo' | 'invalid_payload' | 'payload_too_large' | 'publish_rejected';
 
 export interface QuarantineRecord {
   /** When the relay first received the payload (a replay keeps it). */
