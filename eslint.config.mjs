@@ -4,8 +4,9 @@ import tseslint from 'typescript-eslint';
 
 /**
  * Imports go one way: contract ← observability ← relay ← functions, and the
- * subscriber kit reads the contract only. Tooling (tools/, scripts/, bench/,
- * tests/) may import anything; nothing that ships imports tooling.
+ * events package (packages/events, what subscribers install) reads the
+ * contract only. Tooling (tools/, scripts/, bench/, tests/) may import
+ * anything; nothing that ships imports tooling.
  */
 const folder = (name) => ({ regex: `(^|/)${name}(/|$)` });
 const forbid = (from, names, message) => ({
@@ -25,7 +26,7 @@ const forbid = (from, names, message) => ({
 const TOOLING = ['tools', 'scripts', 'bench', 'tests'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'schemas/', 'bench/.build/', 'bench/results.json'] },
+  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'schemas/', 'bench/.build/', 'bench/results.json', 'packages/*/dist/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mts'],
@@ -41,15 +42,23 @@ export default tseslint.config(
   },
   forbid(
     'lib/contract',
-    ['relay', 'observability', 'subscriber', 'functions', ...TOOLING, '@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'],
+    ['relay', 'observability', 'packages', 'functions', ...TOOLING, '@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'],
     'lib/contract is the published contract: it depends on nothing else in lib/ and on no AWS SDK.',
   ),
   forbid(
     'lib/observability',
-    ['contract', 'relay', 'subscriber', 'functions', ...TOOLING],
+    ['contract', 'relay', 'packages', 'functions', ...TOOLING],
     'lib/observability is shared instrumentation: it depends on nothing else in lib/.',
   ),
-  forbid('lib/subscriber', ['relay', 'observability', 'functions', ...TOOLING, '@aws-sdk/'], 'lib/subscriber is for subscribers: it reads the contract only.'),
-  forbid('lib/relay', ['subscriber', 'functions', ...TOOLING], 'lib/relay is the request path: it reads the contract and observability only.'),
+  forbid(
+    'packages/events',
+    ['relay', 'observability', 'functions', ...TOOLING, '@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'],
+    'packages/events is what subscribers install: it reads the contract and valibot only (its one dependency).',
+  ),
+  forbid(
+    'lib/relay',
+    ['packages', '@droam-webhook-relay/', 'functions', ...TOOLING],
+    'lib/relay is the request path: it reads the contract and observability only.',
+  ),
   forbid('functions', TOOLING, 'A function ships: it imports lib/ only.'),
 );

@@ -2,14 +2,16 @@
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] };
 // Every line the code under test writes is captured; the global teardown fails the run on a secret or a hash.
 const setupFiles = ['<rootDir>/tests/support/log-capture.ts'];
+// The events package from its source, as tsconfig.json's `paths` maps it (its dist/ is built only when packed).
+const moduleNameMapper = { '^@droam-webhook-relay/events$': '<rootDir>/packages/events/src/index.ts' };
 
 /** @type {import('jest').Config} */
 module.exports = {
   globalSetup: '<rootDir>/tests/emulator-setup.mjs',
   globalTeardown: '<rootDir>/tests/emulator-teardown.mjs',
   projects: [
-    { displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'], transform, setupFiles, testEnvironment: 'node' },
-    { displayName: 'integration', testMatch: ['<rootDir>/tests/integration/**/*.test.ts'], transform, setupFiles, testEnvironment: 'node' },
-    { displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'], transform, setupFiles, testEnvironment: 'node' },
+    { displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
+    { displayName: 'integration', testMatch: ['<rootDir>/tests/integration/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
+    { displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
   ],
 };

@@ -1,23 +1,26 @@
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { type DroamEvent, readSqsRecord } from '@droam-webhook-relay/events';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger } from '../lib/observability/logger';
 import type { LogSink } from '../lib/observability/sinks';
-import { type DeclaredCloudEvent, readSqsRecord } from '../lib/subscriber';
 
 /**
- * Example subscriber (serverless.yml `poolUsageSubscriber`): its queue,
- * PoolUsageQueue, is subscribed to the topic with a filter policy that lets
- * through only `rule.pool.usage.triggered` events whose `current_usage_kb` is
- * above the stage's `poolUsageAlertKb`. Each record is read with
- * lib/subscriber; a record that cannot be read, is not a pool usage event
- * (the filter policy and this code disagree) or fails to be handled is
- * reported in `batchItemFailures`, so SQS retries it alone and, after
- * 5 receives, moves it to PoolUsageDeadLetterQueue. The queue is a standard
- * one (SNS FIFO topics deliver to those too), so one failure does not hold
- * back the rest of the batch. Events can arrive twice: act idempotently on
- * the CloudEvent `id`.
+ * Example subscriber (serverless.yml `poolUsageSubscriber`), written as a
+ * service in another repository would write it: the events package
+ * (`@droam-webhook-relay/events`) reads each record, and Powertools Batch
+ * reports the records that failed. Its queue, PoolUsageQueue, is subscribed
+ * to the topic with a filter policy that lets through only
+ * `rule.pool.usage.triggered` events whose `current_usage_kb` is above the
+ * stage's `poolUsageAlertKb`. A record that cannot be read, is not a pool
+ * usage event (the filter policy and this code disagree) or fails to be
+ * handled throws in its record handler; Powertools reports it in
+ * `batchItemFailures`, so SQS retries it alone and, after 5 receives, moves
+ * it to PoolUsageDeadLetterQueue. The queue is a standard one (SNS FIFO
+ * topics deliver to those too), so one failure does not hold back the rest of
+ * the batch. Events can arrive twice: act idempotently on the CloudEvent `id`.
  */
 
-export type PoolUsageEvent = Extract<DeclaredCloudEvent, { type: 'rule.pool.usage.triggered' }>;
+export type PoolUsageEvent = DroamEvent<'rule.pool.usage.triggered'>;
 
 export interface PoolUsageSubscriberDeps {
   readonly logger: LogSink;
@@ -25,47 +28,42 @@ export interface PoolUsageSubscriberDeps {
   readonly onPoolUsage: (event: PoolUsageEvent) => Promise<void> | void;
 }
 
-export function createPoolUsageSubscriber(deps: PoolUsageSubscriberDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
+/** A record the subscriber refuses; its message is already logged. */
+class UnusableRecord extends Error {}
+
+export function createPoolUsageSubscriber(deps: PoolUsageSubscriberDeps): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const { logger } = deps;
-  return async (event) => {
-    const batchItemFailures: SQSBatchItemFailure[] = [];
-    for (const record of event.Records) {
-      const failed = (): void => {
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      };
-      const read = readSqsRecord(record);
-      if (!read.ok) {
-        logger.error('record is not a CloudEvent of the relay', {
-          message_id: record.messageId,
-          reason: read.reason,
-          detail: read.message,
-          issues: read.issues,
-        });
-        failed();
-        continue;
-      }
-      if (!read.declared || read.event.type !== 'rule.pool.usage.triggered') {
-        logger.error('record is not a pool usage event: check the filter policy of the subscription', {
-          message_id: record.messageId,
-          type: read.event.type,
-          id: read.event.id,
-        });
-        failed();
-        continue;
-      }
-      try {
-        await deps.onPoolUsage(read.event);
-      } catch (error) {
-        logger.error('pool usage event not handled', {
-          message_id: record.messageId,
-          id: read.event.id,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        failed();
-      }
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const read = readSqsRecord(record);
+    if (!read.ok) {
+      logger.error('record is not a CloudEvent of the relay', { message_id: record.messageId, reason: read.reason, detail: read.message, issues: read.issues });
+      throw new UnusableRecord(read.message);
     }
-    return { batchItemFailures };
+    if (!read.declared || read.event.type !== 'rule.pool.usage.triggered') {
+      logger.error('record is not a pool usage event: check the filter policy of the subscription', {
+        message_id: record.messageId,
+        type: read.event.type,
+        id: read.event.id,
+      });
+      throw new UnusableRecord(`not a pool usage event: ${read.event.type}`);
+    }
+    try {
+      await deps.onPoolUsage(read.event);
+    } catch (error) {
+      logger.error('pool usage event not handled', {
+        message_id: record.messageId,
+        id: read.event.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
   };
+
+  // A batch whose every record failed is reported like any other (every record retried alone), not thrown.
+  return (event, context) =>
+    processPartialResponse(event, handleRecord, processor, { ...(context === undefined ? {} : { context }), throwOnFullBatchFailure: false });
 }
 
 const logger = createLogger('droam-pool-usage-subscriber');

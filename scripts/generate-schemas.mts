@@ -12,7 +12,7 @@ const root = repositoryRoot(import.meta.url);
 const spec = command({
   name: 'schemas',
   summary:
-    "Writes the published contract (schemas/*.json, schemas/asyncapi.yaml and docs/contract.md's table of types) from the declarations in lib/contract/.",
+    "Writes the published contract (schemas/*.json, schemas/asyncapi.yaml, docs/contract.md's table of types and the events package's TypeScript types) from the declarations in lib/contract/.",
   options: {
     check: { type: 'boolean', description: 'write nothing; exit 1 when a file is stale' },
   },

@@ -6,16 +6,20 @@ import { asyncApiDocument } from './asyncapi';
 import { publishedSamples } from './examples';
 import { ENVELOPE_SCHEMA_FILE, envelopeJsonSchema, eventJsonSchema, schemaFileFor } from './json-schemas';
 import { CONTRACT_DOC, typesBlock, withTypesBlock } from './readme';
+import { EVENT_TYPES_FILE, eventTypesSource } from './typescript-types';
 
 /**
  * `npm run schemas`: the published contract, generated from the declarations
- * in lib/payload-types.ts and the valibot schemas in lib/schemas/. Output is
+ * in lib/contract/payload-types.ts and the valibot schemas in lib/contract/schemas/,
+ * and the TypeScript types of the events package. Output is
  * deterministic (no timestamps, stable key order), so a test can regenerate it
  * in memory and compare it with the committed files.
  */
 
 export const SCHEMAS_DIR = 'schemas';
 export const ASYNCAPI_FILE = 'asyncapi.yaml';
+/** The events package: its version is the contract's version. */
+export const EVENTS_PACKAGE_JSON = 'packages/events/package.json';
 
 export interface ContractFile {
   /** Relative to the repository root, with forward slashes. */
@@ -30,7 +34,7 @@ export async function generateContract(root: string): Promise<ContractFile[]> {
   const files: ContractFile[] = declarations.map((declaration) => json(schemaFileFor(declaration.type), eventJsonSchema(declaration)));
   files.push(json(ENVELOPE_SCHEMA_FILE, envelopeJsonSchema()));
 
-  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(path.join(root, EVENTS_PACKAGE_JSON), 'utf8')) as { version: string };
   const samples = await publishedSamples(path.join(root, 'events'));
   const document = asyncApiDocument({ version, declarations, samples });
   const yaml = new YAML.Document(document);
@@ -39,6 +43,8 @@ export async function generateContract(root: string): Promise<ContractFile[]> {
 
   const contractDoc = readFileSync(path.join(root, CONTRACT_DOC), 'utf8');
   files.push({ path: CONTRACT_DOC, content: withTypesBlock(contractDoc, typesBlock(declarations)) });
+
+  files.push({ path: EVENT_TYPES_FILE, content: eventTypesSource(declarations, version, COMMENT) });
   return files;
 }
 
@@ -56,9 +62,10 @@ export async function staleContractFiles(root: string): Promise<string[]> {
 export async function writeContract(root: string): Promise<string[]> {
   const files = await generateContract(root);
   const changed = staleFiles(root, files);
-  mkdirSync(path.join(root, SCHEMAS_DIR), { recursive: true });
   for (const file of files) {
-    if (changed.includes(file.path)) writeFileSync(path.join(root, file.path), file.content);
+    if (!changed.includes(file.path)) continue;
+    mkdirSync(path.dirname(path.join(root, file.path)), { recursive: true });
+    writeFileSync(path.join(root, file.path), file.content);
   }
   for (const leftover of leftovers(root, files)) rmSync(path.join(root, leftover));
   return changed;

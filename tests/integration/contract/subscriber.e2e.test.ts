@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import YAML, { type Tags } from 'yaml';
-import { readSqsRecord } from '../../../lib/subscriber';
+import { readSnsRecord, readSqsRecord } from '@droam-webhook-relay/events';
 import { Emulator, type Queue, REGION } from '../../support/integration/aws';
 import { editPayload, loadEvent, payloadOf, ROOT, signed, withPayload, type SampleEvent } from '../../support/integration/events';
 import { TEST_SECRET, deployedEnv, loadRelay } from '../../support/integration/relay';

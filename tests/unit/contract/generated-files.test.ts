@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ContractFile, generateContract, staleContractFiles } from '../../../tools/codegen/generate';
 import { CONTRACT_DOC, README_BEGIN, README_END } from '../../../tools/codegen/readme';
+import { EVENT_TYPES_FILE } from '../../../tools/codegen/typescript-types';
 import { payloadTypes } from '../../../lib/contract';
 import { ROOT, SCHEMAS_DIR } from '../../support/contract';
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
   files = await generateContract(ROOT);
 });
 
-it('schemas/ and the table of types in the contract document are up to date (run `npm run schemas` after changing a declaration or a schema)', async () => {
+it("schemas/, the table of types in the contract document and the events package's types are up to date (run `npm run schemas` after changing a declaration or a schema)", async () => {
   for (const file of files) {
     const target = path.join(ROOT, file.path);
     const committed = existsSync(target) ? readFileSync(target, 'utf8') : '(missing)';
@@ -28,7 +29,7 @@ it('schemas/ and the table of types in the contract document are up to date (run
 it('schemas/ holds one schema per declared type, the envelope schema and asyncapi.yaml, nothing else', () => {
   const expected = [...payloadTypes.types.map((type) => `${type}.json`), 'envelope.json', 'asyncapi.yaml'].sort();
   expect(readdirSync(SCHEMAS_DIR).sort()).toEqual(expected);
-  expect(files.map((file) => file.path).sort()).toEqual([...expected.map((name) => `schemas/${name}`), CONTRACT_DOC].sort());
+  expect(files.map((file) => file.path).sort()).toEqual([...expected.map((name) => `schemas/${name}`), CONTRACT_DOC, EVENT_TYPES_FILE].sort());
 });
 
 it('is deterministic: generating again gives the same bytes', async () => {
@@ -51,4 +52,10 @@ it('every JSON Schema names itself by the URN the CloudEvent dataschema carries,
     const type = path.basename(file.path, '.json');
     expect(schema.$id).toBe(type === 'envelope' ? 'urn:droam-webhook-relay:schema:envelope' : `urn:droam-webhook-relay:schema:event:${type}`);
   }
+});
+
+it("versions the contract with the events package: its version is the AsyncAPI document's and the generated CONTRACT_VERSION", () => {
+  const { version } = JSON.parse(readFileSync(path.join(ROOT, 'packages/events/package.json'), 'utf8')) as { version: string };
+  expect(files.find((file) => file.path === 'schemas/asyncapi.yaml')?.content).toContain(`version: ${version}\n`);
+  expect(files.find((file) => file.path === EVENT_TYPES_FILE)?.content).toContain(`export const CONTRACT_VERSION = '${version}';`);
 });

@@ -13,8 +13,11 @@ const cases: [file: string, forbidden: string][] = [
   ['lib/contract/cloudevent.ts', "import type { SNSClient } from '@aws-sdk/client-sns';"],
   ['lib/contract/schemas/pool.ts', "import '../../observability/sinks';"],
   ['lib/observability/sinks.ts', "import '../contract';"],
-  ['lib/subscriber/index.ts', "import '../relay/publish';"],
-  ['lib/relay/pipeline.ts', "import '../subscriber';"],
+  ['packages/events/src/reader.ts', "import '../../../lib/relay/publish';"],
+  ['packages/events/src/reader.ts', "import '../../../lib/observability/logger';"],
+  ['packages/events/src/reader.ts', "import type { SQSRecord } from 'aws-lambda';"],
+  ['lib/contract/cloudevent.ts', "import '../../packages/events/src/reader';"],
+  ['lib/relay/pipeline.ts', "import '@droam-webhook-relay/events';"],
   ['lib/relay/pipeline.ts', "import '../../tools/codegen/generate';"],
   ['functions/webhook.ts', "import '../tests/support/unit/harness';"],
 ];

@@ -1,5 +1,5 @@
 /**
- * lib/subscriber.ts reads what the relay publishes back into typed CloudEvents,
+ * The events package's reader reads what the relay publishes back into typed CloudEvents,
  * raw or enveloped, and says what is wrong instead of throwing; the example
  * subscriber reports exactly the records it could not read or handle.
  */
@@ -7,7 +7,7 @@ import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { createPoolUsageSubscriber, type PoolUsageEvent } from '../../../functions/pool-usage-subscriber';
 import type { SnsMessage } from '../../../lib/relay/message';
-import { readSqsRecord } from '../../../lib/subscriber';
+import { readSnsRecord, readSqsRecord } from '@droam-webhook-relay/events';
 import { changed, ENVELOPE, type Published, publishSamples } from '../../support/contract';
 
 let published: Published[];
@@ -75,6 +75,12 @@ describe('readSqsRecord', () => {
     }
   });
 
+  it('reads a dataschema other than its type\'s own as invalid: the event is of another version of the contract', () => {
+    const { message, event } = sample('rule.pool.usage.triggered');
+    const read = readSqsRecord(rawRecord({ ...message, Message: JSON.stringify({ ...event, dataschema: `${event.dataschema}:v2` }) }));
+    expect(read).toMatchObject({ ok: false, reason: 'invalid_data', issues: [expect.objectContaining({ path: 'dataschema' })] });
+  });
+
   it('types the data of a declared event by its schema', () => {
     const read = readSqsRecord(rawRecord(sample('rule.pool.usage.triggered').message));
     if (!read.ok || !read.declared || read.event.type !== 'rule.pool.usage.triggered') throw new Error('expected a pool usage event');
@@ -130,6 +136,20 @@ describe('readSqsRecord', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('readSnsRecord (a function subscribed to the topic)', () => {
+  it('reads every sample the relay publishes as the declared CloudEvent it is, with its attributes', () => {
+    for (const { file, message, event } of published) {
+      const MessageAttributes = Object.fromEntries(Object.entries(message.MessageAttributes).map(([name, a]) => [name, { Type: a.DataType ?? 'String', Value: a.StringValue ?? '' }]));
+      const read = readSnsRecord({ Sns: { Message: message.Message, MessageAttributes } });
+      expect({ file, read }).toEqual({ file, read: { ok: true, declared: true, event, attributes: attributesOf(message), delivery: 'enveloped' } });
+    }
+  });
+
+  it('reports a Message that is not JSON', () => {
+    expect(readSnsRecord({ Sns: { Message: '<xml/>' } })).toMatchObject({ ok: false, reason: 'not_json', delivery: 'enveloped' });
   });
 });
 

@@ -1,0 +1,79 @@
+// @ts-check
+/**
+ * Builds dist/ for `npm pack` (run by `prepack`): one bundle per module system
+ * (index.mjs for `import`, index.cjs for `require`), each with the contract
+ * from lib/contract/ inlined and valibot left as the package's one
+ * dependency, and declaration files for each (.d.mts, .d.cts), emitted by the
+ * TypeScript compiler from src/. The public types are spelled out in src/
+ * (most of them generated), so no declaration file reaches outside the package.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import ts from 'typescript';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.join(here, 'dist');
+const entry = path.join(here, 'src', 'index.ts');
+const { version } = JSON.parse(readFileSync(path.join(here, 'package.json'), 'utf8'));
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const banner = `/* @droam-webhook-relay/events ${version}: generated from the relay's contract; do not edit. */`;
+for (const [format, file] of /** @type {const} */ ([
+  ['esm', 'index.mjs'],
+  ['cjs', 'index.cjs'],
+])) {
+  await build({
+    entryPoints: [entry],
+    outfile: path.join(dist, file),
+    bundle: true,
+    format,
+    platform: 'node',
+    target: 'node20',
+    external: ['valibot'],
+    banner: { js: banner },
+    logLevel: 'warning',
+  });
+}
+
+const out = mkdtempSync(path.join(os.tmpdir(), 'droam-events-types-'));
+try {
+  const program = ts.createProgram([entry], {
+    declaration: true,
+    emitDeclarationOnly: true,
+    outDir: out,
+    rootDir: path.resolve(here, '..', '..'),
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2023.d.ts'],
+    module: ts.ModuleKind.Preserve,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    types: ['node'],
+  });
+  const emitted = program.emit();
+  const problems = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
+  if (problems.length > 0) {
+    throw new Error(ts.formatDiagnostics(problems, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => here, getNewLine: () => '\n' }));
+  }
+  const declarations = path.join(out, 'packages', 'events', 'src');
+  for (const name of readdirSync(declarations).filter((n) => n.endsWith('.d.ts'))) {
+    const text = readFileSync(path.join(declarations, name), 'utf8');
+    const outside = /from '(\.\.\/[^']*)'|import\("(\.\.\/[^"]*)"\)/.exec(text);
+    if (outside !== null) throw new Error(`${name} refers to ${outside[1] ?? outside[2]}, outside the package: spell the type out in src/`);
+    const base = name.slice(0, -'.d.ts'.length);
+    for (const extension of ['mjs', 'cjs']) {
+      const rewritten = text.replace(/from '\.\/([\w.-]+)'/g, `from './$1.${extension}'`);
+      writeFileSync(path.join(dist, `${base}.d.${extension.replace('js', 'ts')}`), `${banner}\n${rewritten}`);
+    }
+  }
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+console.log(`Built ${path.relative(process.cwd(), dist)}: ${readdirSync(dist).sort().join(', ')}`);
