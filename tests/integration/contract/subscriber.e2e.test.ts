@@ -9,11 +9,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import YAML, { type Tags } from 'yaml';
-import { readSnsRecord, readSqsRecord } from '@droam-webhook-relay/events';
-import { Emulator, type Queue, REGION } from '../../support/integration/aws';
+import { readSqsRecord } from '@droam-webhook-relay/events';
+import { Emulator, type Queue } from '../../support/integration/aws';
+import { receiveRecords } from '../../support/integration/lambda-records';
 import { editPayload, loadEvent, payloadOf, ROOT, signed, withPayload, type SampleEvent } from '../../support/integration/events';
 import { TEST_SECRET, deployedEnv, loadRelay } from '../../support/integration/relay';
 
@@ -122,40 +123,7 @@ function simCardAboveThreshold(): SampleEvent {
   return signed(withPayload(event, payload), TEST_SECRET);
 }
 
-/** Receives (and deletes) everything, as the Lambda SQS event source hands it over: one SQSRecord per message. */
-async function receiveRecords(queue: Queue, expect: number): Promise<SQSRecord[]> {
-  const records: SQSRecord[] = [];
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const waiting = records.length < expect && Date.now() < deadline;
-    const { Messages = [] } = await emulator.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queue.url,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-        WaitTimeSeconds: waiting ? 1 : 0,
-      }),
-    );
-    if (Messages.length === 0 && !waiting) return records;
-    for (const m of Messages) {
-      records.push({
-        messageId: m.MessageId ?? '',
-        receiptHandle: m.ReceiptHandle ?? '',
-        body: m.Body ?? '',
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'sns', ApproximateFirstReceiveTimestamp: '0', ...m.Attributes },
-        messageAttributes: Object.fromEntries(
-          Object.entries(m.MessageAttributes ?? {}).map(([name, a]) => [name, { dataType: a.DataType ?? 'String', stringValue: a.StringValue }]),
-        ),
-        md5OfBody: m.MD5OfBody ?? '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: queue.arn,
-        awsRegion: REGION,
-      });
-    }
-    // Received messages stay invisible for the queue's visibility timeout: nothing is received twice.
-  }
-}
+const receive = (queue: Queue, expect: number): Promise<SQSRecord[]> => receiveRecords(emulator, queue, expect);
 
 /** The real example handler, its Powertools log lines captured (POWERTOOLS_DEV routes them through console). */
 async function runSubscriber(event: SQSEvent): Promise<{ response: SQSBatchResponse; logs: Record<string, unknown>[] }> {
@@ -214,12 +182,12 @@ describe('POST → relay → topic → filtered queue → example subscriber', (
       ids[name] = String(response.json.id);
     }
     // Everything was published (and fanned out) once the unfiltered queue holds every event.
-    all = await receiveRecords(control, Object.keys(events).length);
+    all = await receive(control, Object.keys(events).length);
     expect(all).toHaveLength(Object.keys(events).length);
     // A message that reaches the queue corrupted (truncated), beside what SNS delivered.
     await emulator.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: '{"specversion":"1.0","id":"trunc' }));
-    raw = await receiveRecords(queue, 3);
-    enveloped = await receiveRecords(envelopedQueue, 2);
+    raw = await receive(queue, 3);
+    enveloped = await receive(envelopedQueue, 2);
   }, 60_000);
 
   it('the filtered queue receives only pool usage events above the threshold (and the corrupted record)', () => {

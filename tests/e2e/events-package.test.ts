@@ -1,0 +1,241 @@
+/**
+ * The events package as a subscriber in another repository gets it: `npm
+ * pack` builds the tarball, a scratch project outside the repository
+ * installs it OFFLINE with an empty npm cache (valibot, its one dependency,
+ * from a tarball of the version the repository uses, standing in for the
+ * registry), type-checks a subscriber written against it, ESM and CommonJS,
+ * and runs both on SQS records that the relay published through the
+ * emulator. Nothing in the scratch project can see the repository's
+ * node_modules except the TypeScript compiler and Node's own types.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { Emulator } from '../support/integration/aws';
+import { loadEvent, ROOT, signed } from '../support/integration/events';
+import { receiveRecords } from '../support/integration/lambda-records';
+import { run, type Finished } from '../support/integration/processes';
+import { deployedEnv, loadRelay, TEST_SECRET } from '../support/integration/relay';
+
+const { version } = JSON.parse(readFileSync(path.join(ROOT, 'packages/events/package.json'), 'utf8')) as { version: string };
+const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** A subscriber as its authors would write it; `RESOLVED` differs between the ESM and the CommonJS copy. */
+const SUBSCRIBER = `
+import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
+import { CONTRACT_VERSION, type DroamEvent, dataschemaOf, eventSchemas, readSqsRecord, type SqsRecordLike } from '@droam-webhook-relay/events';
+
+interface SqsEvent {
+  readonly Records: readonly (SqsRecordLike & { readonly messageId: string })[];
+}
+
+function describe(event: DroamEvent): string {
+  switch (event.type) {
+    case 'rule.pool.usage.triggered': {
+      const usage: number | null | undefined = event.data.pool.current_usage_kb;
+      return \`pool \${event.data.pool.uuid} at \${String(usage)} KB\`;
+    }
+    case 'company.updated':
+      return \`company \${event.data.company.name}\`;
+    default:
+      return event.type;
+  }
+}
+
+export function poolUuidAsNumber(event: DroamEvent<'rule.pool.usage.triggered'>): number {
+  // @ts-expect-error a pool's uuid is a string: the types are the contract's, not any
+  return event.data.pool.uuid;
+}
+
+export function handler(event: SqsEvent): { batchItemFailures: { itemIdentifier: string }[]; handled: string[] } {
+  const batchItemFailures: { itemIdentifier: string }[] = [];
+  const handled: string[] = [];
+  for (const record of event.Records) {
+    const read = readSqsRecord(record);
+    if (!read.ok) {
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+      continue;
+    }
+    handled.push(read.declared ? \`\${read.delivery} \${read.event.id} \${describe(read.event)}\` : \`\${read.delivery} \${read.event.id} undeclared \${read.event.type}\`);
+  }
+  return { batchItemFailures, handled };
+}
+
+const records = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as SqsEvent;
+const first = JSON.parse(records.Records[0]?.body ?? '{}') as unknown;
+const parsed = v.safeParse(eventSchemas['rule.pool.usage.triggered'], first);
+console.log(
+  JSON.stringify({
+    contractVersion: CONTRACT_VERSION,
+    dataschema: dataschemaOf('rule.pool.usage.triggered'),
+    resolved: RESOLVED,
+    firstIsPoolUsage: parsed.success ? parsed.output.data.pool.name : false,
+    ...handler(records),
+  }),
+);
+`;
+
+const TSCONFIG = {
+  compilerOptions: {
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    target: 'es2022',
+    lib: ['es2023'],
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    // The package's declaration files are checked too.
+    skipLibCheck: false,
+    typeRoots: [path.join(ROOT, 'node_modules', '@types')],
+    types: ['node'],
+  },
+  files: ['subscriber.mts', 'subscriber.cts'],
+};
+
+interface Output {
+  contractVersion: string;
+  dataschema: string;
+  resolved: string;
+  firstIsPoolUsage: string | false;
+  batchItemFailures: { itemIdentifier: string }[];
+  handled: string[];
+}
+
+const emulator = new Emulator();
+let dir: string;
+let scratch: string;
+let tarball: string;
+let packed: Finished;
+let installed: Finished;
+let typecheck: Finished;
+const ids: Record<string, string> = {};
+let raw: SQSRecord[];
+let enveloped: SQSRecord[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'events-package-'));
+  scratch = path.join(dir, 'subscriber');
+  const cache = path.join(dir, 'empty-npm-cache');
+  mkdirSync(scratch);
+  mkdirSync(cache);
+
+  packed = await run('npm', ['pack', '-w', 'packages/events', '--pack-destination', dir], { timeoutMs: 120_000 });
+  if (packed.code !== 0) throw new Error(`npm pack exited ${packed.code ?? packed.signal}:\n${packed.stdout}\n${packed.stderr}`);
+  tarball = path.join(dir, `droam-webhook-relay-events-${version}.tgz`);
+  const valibot = await run(
+    'npm',
+    ['pack', path.join(ROOT, 'node_modules', 'valibot'), '--pack-destination', dir, '--offline', '--ignore-scripts', '--cache', cache],
+    {
+      timeoutMs: 30_000,
+    },
+  );
+  if (valibot.code !== 0) throw new Error(valibot.stderr);
+  const valibotTarball = readdirSync(dir).find((name) => name.startsWith('valibot-') && name.endsWith('.tgz')) ?? '';
+
+  writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch-subscriber', version: '1.0.0', private: true }));
+  installed = await run(
+    'npm',
+    ['install', '--offline', '--cache', cache, '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', scratch, tarball, path.join(dir, valibotTarball)],
+    { timeoutMs: 60_000 },
+  );
+  writeFileSync(path.join(scratch, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+  writeFileSync(path.join(scratch, 'subscriber.mts'), SUBSCRIBER.replace('RESOLVED', "import.meta.resolve('@droam-webhook-relay/events')"));
+  writeFileSync(path.join(scratch, 'subscriber.cts'), SUBSCRIBER.replace('RESOLVED', "require.resolve('@droam-webhook-relay/events')"));
+  typecheck = await run(process.execPath, [TSC, '-p', scratch], { timeoutMs: 90_000 });
+
+  // What the relay publishes, as a raw and an enveloped subscription receive it.
+  const topicArn = await emulator.createTopic('events-package');
+  const rawQueue = await emulator.createQueue('events-package-raw');
+  const envelopedQueue = await emulator.createQueue('events-package-enveloped');
+  await emulator.subscribe(topicArn, rawQueue, { raw: true });
+  await emulator.subscribe(topicArn, envelopedQueue, { raw: false });
+  const relay = await loadRelay(deployedEnv(topicArn));
+  for (const file of ['pool-usage.json', 'company-updated.json']) {
+    const response = await relay.invoke(signed(loadEvent(file), TEST_SECRET));
+    expect(response.statusCode).toBe(200);
+    ids[file] = String(response.json.id);
+  }
+  raw = await receiveRecords(emulator, rawQueue, 2);
+  await emulator.sqs.send(new SendMessageCommand({ QueueUrl: rawQueue.url, MessageBody: '{"specversion":"1.0","id":"trunc' }));
+  raw.push(...(await receiveRecords(emulator, rawQueue, 1)));
+  enveloped = await receiveRecords(emulator, envelopedQueue, 2);
+  // Pool usage first, so the subscriber's direct schema check has an event of that type to parse.
+  const poolFirst = (a: SQSRecord, b: SQSRecord): number =>
+    Number(b.body.includes('rule.pool.usage.triggered')) - Number(a.body.includes('rule.pool.usage.triggered'));
+  raw.sort(poolFirst);
+  enveloped.sort(poolFirst);
+  writeFileSync(path.join(scratch, 'raw.json'), JSON.stringify({ Records: raw }));
+  writeFileSync(path.join(scratch, 'enveloped.json'), JSON.stringify({ Records: enveloped }));
+}, 240_000);
+
+afterAll(() => {
+  emulator.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function runSubscriber(file: string, events: string): Promise<Output> {
+  const result = await run(process.execPath, [path.join(scratch, file), path.join(scratch, events)], { timeoutMs: 30_000 });
+  if (result.code !== 0) throw new Error(`${file} exited ${result.code ?? result.signal}:\n${result.stderr}`);
+  return JSON.parse(result.stdout) as Output;
+}
+
+describe('npm pack -w packages/events', () => {
+  it('packs the built ESM and CommonJS bundles with their declaration files, the README and package.json, nothing else', async () => {
+    const list = await run('tar', ['-tzf', tarball], { timeoutMs: 10_000 });
+    expect(list.stdout.trim().split('\n').sort()).toEqual(
+      [
+        'package/README.md',
+        'package/package.json',
+        ...['index', 'reader', 'schemas', 'events.generated'].flatMap((name) => [`package/dist/${name}.d.cts`, `package/dist/${name}.d.mts`]),
+        'package/dist/index.cjs',
+        'package/dist/index.mjs',
+      ].sort(),
+    );
+  });
+});
+
+describe('a scratch project outside the repository', () => {
+  it('installs the tarball offline, from an empty npm cache, with valibot as its one dependency', () => {
+    expect(installed.code).toBe(0);
+    expect(readdirSync(path.join(scratch, 'node_modules')).filter((name) => !name.startsWith('.'))).toEqual(['@droam-webhook-relay', 'valibot']);
+    const manifest = JSON.parse(readFileSync(path.join(scratch, 'node_modules/@droam-webhook-relay/events/package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest.dependencies).toEqual({ valibot: expect.any(String) as unknown });
+    expect(manifest.version).toBe(version);
+  });
+
+  it('type-checks a subscriber written against it, as ES module and as CommonJS (a wrong use of a field is a type error)', () => {
+    expect({ code: typecheck.code, output: typecheck.stdout + typecheck.stderr }).toEqual({ code: 0, output: '' });
+  });
+
+  it.each([
+    ['ES module', 'subscriber.mjs', 'index.mjs'],
+    ['CommonJS', 'subscriber.cjs', 'index.cjs'],
+  ])('runs it, as %s, on what the relay published: typed events, and the unreadable record reported', async (_kind, file, bundle) => {
+    const output = await runSubscriber(file, 'raw.json');
+    expect(output.resolved).toMatch(new RegExp(`node_modules/@droam-webhook-relay/events/dist/${bundle.replace('.', '\\.')}$`));
+    expect(output).toMatchObject({
+      contractVersion: version,
+      dataschema: 'urn:droam-webhook-relay:schema:event:rule.pool.usage.triggered',
+      firstIsPoolUsage: 'EU fleet trackers',
+    });
+    expect(output.handled.sort()).toEqual(
+      [
+        `raw ${ids['pool-usage.json']} pool 7d3e9b12-4a6f-4c8e-b1d2-9f0a3c5e7b14 at 83886080 KB`,
+        `raw ${ids['company-updated.json']} company Example Company`,
+      ].sort(),
+    );
+    const corrupted = raw.find((record) => record.body.includes('trunc'));
+    expect(output.batchItemFailures).toEqual([{ itemIdentifier: corrupted?.messageId }]);
+  });
+
+  it('reads an enveloped subscription the same', async () => {
+    const output = await runSubscriber('subscriber.cjs', 'enveloped.json');
+    expect(output.handled.map((line) => line.split(' ').slice(0, 2).join(' ')).sort()).toEqual(
+      [`enveloped ${ids['pool-usage.json']}`, `enveloped ${ids['company-updated.json']}`].sort(),
+    );
+    expect(output.batchItemFailures).toEqual([]);
+  });
+});
