@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 /**
  * Imports go one way: contract ← observability ← relay ← functions, and the
  * events package (packages/events, what subscribers install) reads the
- * contract only. Tooling (tools/, scripts/, bench/, tests/) may import
+ * contract only; the event archive (lib/archive) reads observability only. Tooling (tools/, scripts/, bench/, tests/) may import
  * anything; nothing that ships imports tooling.
  */
 const folder = (name) => ({ regex: `(^|/)${name}(/|$)` });
