@@ -8,12 +8,13 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Emulator, plainAttributes, type Queue } from '../support/integration/aws';
 import { asciiJson, integrityTag } from '../../lib/relay/integrity';
-import { bodyOf, DOCUMENTED_SECRET, loadEvent, payloadOf } from '../support/integration/events';
+import { bodyOf, DOCUMENTED_SECRET, loadEvent, payloadOf, ROOT } from '../support/integration/events';
 import { freePort } from '../support/integration/net';
 import { childEnv, jsonBlocks, run, runScript, startOffline, type Offline } from '../support/integration/processes';
 import { LOCAL_STAGE } from '../../tools/local-stage';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { checkTemplate, type Template } from '../support/template/spec-check';
+import { condition, resolve, type Template as ResolvableTemplate } from '../support/cloudformation';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -211,7 +212,18 @@ describe('serverless-offline (sls offline start --stage local)', () => {
   }, 30_000);
 });
 
-describe('npx sls package --stage prod (no AWS credentials)', () => {
+/** The optional parts switched on, so the one packaging checks them too; each is off by default (checked below). */
+const PACKAGE_PARAMS = {
+  archive: 'true',
+  domainName: 'hooks.example.com',
+  certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/example',
+  hostedZoneId: 'Z0EXAMPLE',
+  replayPublisherArn: 'arn:aws:iam::123456789012:role/operators',
+};
+
+describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
+  .map(([name, value]) => `--param=${name}=${value}`)
+  .join(' ')} (no AWS credentials)`, () => {
   let dir: string;
   let template: Template;
   let text: string;
@@ -220,11 +232,12 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'relay-package-'));
     const env = childEnv();
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
-    const result = await run('node_modules/.bin/sls', ['package', '--stage', 'prod', '--package', dir], { env, timeoutMs: 60_000 });
+    const params = Object.entries(PACKAGE_PARAMS).map(([name, value]) => `--param=${name}=${value}`);
+    const result = await run('node_modules/.bin/sls', ['package', '--stage', 'prod', '--package', dir, ...params], { env, timeoutMs: 90_000 });
     if (result.code !== 0) throw new Error(`sls package exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
     text = readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
     template = JSON.parse(text) as Template;
-  }, 90_000);
+  }, 120_000);
 
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -247,20 +260,34 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
   });
 
   it('declares the alarms an operator needs', () => {
+    const metricOf = (properties: Record<string, unknown>): string => {
+      const metrics = properties.Metrics as { MetricStat?: { Metric: { MetricName: string } }; Expression?: string }[] | undefined;
+      if (metrics === undefined) return String(properties.MetricName);
+      return metrics.map((m) => m.MetricStat?.Metric.MetricName ?? `(${m.Expression ?? ''})`).join(' ');
+    };
     const alarms = ofType('AWS::CloudWatch::Alarm')
-      .map(([name, p]) => `${name}:${String(p.MetricName)}`)
+      .map(([name, p]) => `${name}:${metricOf(p)}`)
       .sort();
     expect(alarms).toEqual([
+      'ArchiveDeadLetterAlarm:ApproximateNumberOfMessagesVisible',
+      'ArchiverDurationAlarm:Duration (100 * duration / (60 * 1000))',
       'FunctionErrorsAlarm:Errors',
       'Http5xxAlarm:5xx',
+      'PoolUsageDeadLetterAlarm:ApproximateNumberOfMessagesVisible',
       'PoolUsageDeliveryFailuresAlarm:ApproximateNumberOfMessagesVisible',
+      'PoolUsageSubscriberDurationAlarm:Duration (100 * duration / (10 * 1000))',
+      'PoolUsageSubscriberThrottlesAlarm:Throttles',
       'PublishFailuresAlarm:publish_failures',
       'QuarantineDepthAlarm:ApproximateNumberOfMessagesVisible',
       'RetryDeadLetterAlarm:ApproximateNumberOfMessagesVisible',
+      'RetryDrainerDurationAlarm:Duration (100 * duration / (30 * 1000))',
+      'RetryDrainerThrottlesAlarm:Throttles',
       'RetryQueueAgeAlarm:ApproximateAgeOfOldestMessage',
       'SecretsReadFailuresAlarm:secrets_read_failures',
       'ThrottledAlarm:throttled',
       'UnauthorizedBurstAlarm:rejected',
+      'WebhookDurationAlarm:Duration (100 * duration / (10 * 1000))',
+      'WebhookThrottlesAlarm:Throttles',
     ]);
   });
 
@@ -322,7 +349,9 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
       const policies = ofType('AWS::SNS::TopicPolicy');
       expect(policies.map(([, p]) => p.Topics)).toEqual([[{ Ref: 'Topic' }]]);
       const statements = (policies[0]?.[1].PolicyDocument as PolicyDocument).Statement;
-      const webhookRole = [{ 'Fn::GetAtt': ['WebhookRole', 'Arn'] }, { 'Fn::GetAtt': ['RetryDrainerRole', 'Arn'] }];
+      // The webhook's role, the publish-retry drainer's, and replayPublisherArn when set (for npm run history --to-topic).
+      const publishers = [{ 'Fn::GetAtt': ['WebhookRole', 'Arn'] }, { 'Fn::GetAtt': ['RetryDrainerRole', 'Arn'] }];
+      const webhookRole = { 'Fn::If': ['HasReplayPublisher', [...publishers, PACKAGE_PARAMS.replayPublisherArn], publishers] };
       expect(statements).toEqual([
         { Sid: 'PublishFromTheRelayOnly', Effect: 'Allow', Principal: { AWS: webhookRole }, Action: 'sns:Publish', Resource: { Ref: 'Topic' } },
         {
@@ -589,6 +618,231 @@ describe('npx sls package --stage prod (no AWS credentials)', () => {
       ...(s.Condition === undefined ? {} : { condition: s.Condition }),
     }));
   }
+  describe('operations', () => {
+    // The same template, read as CloudFormation would resolve it (tests/support/cloudformation.ts).
+    let cfn: ResolvableTemplate;
+    beforeAll(() => {
+      cfn = template as unknown as ResolvableTemplate;
+    });
+    const serverlessYml = readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8');
+
+    it('switches the custom domain and the archive off by default', () => {
+      for (const [name, value] of [
+        ['archive', 'false'],
+        ['domainName', "''"],
+        ['certificateArn', "''"],
+        ['hostedZoneId', "''"],
+        ['replayPublisherArn', "''"],
+      ]) {
+        expect(serverlessYml).toMatch(new RegExp(`^    ${name}: ${value}$`, 'm'));
+      }
+      expect(cfn.Conditions).toMatchObject({
+        ArchiveEnabled: { 'Fn::Equals': ['true', 'true'] },
+        HasCustomDomain: { 'Fn::Not': [{ 'Fn::Equals': ['hooks.example.com', ''] }] },
+      });
+    });
+
+    interface Widget {
+      properties: { title: string; metrics: unknown[][] };
+    }
+    let widgets: Widget[];
+    beforeAll(() => {
+      const dashboard = cfn.Resources.Dashboard;
+      expect(dashboard?.Type).toBe('AWS::CloudWatch::Dashboard');
+      widgets = (JSON.parse(resolve(cfn, dashboard?.Properties.DashboardBody) as string) as { widgets: Widget[] }).widgets;
+    });
+    const widget = (title: RegExp): string => JSON.stringify(widgets.find((w) => title.test(w.properties.title))?.properties.metrics ?? null);
+
+    it('has a dashboard whose body is valid JSON once deployed, with every part an operator looks at', () => {
+      expect(widgets.map((w) => w.properties.title)).toEqual([
+        'Requests',
+        'Rejected by reason',
+        'Publish latency (ms)',
+        'Publish and quarantine failures',
+        'API responses 4xx, 5xx, 429',
+        'Cold starts',
+        'Queue depth: quarantine, publish retries, subscriber dead letters',
+        'Lambda throttles and errors',
+        'Longest invocation (ms); timeout 10 s',
+        'Event archive: queue, oldest message (s), dead letters',
+      ]);
+      expect(widget(/^Requests/)).toBe(
+        JSON.stringify([
+          ['DroamWebhookRelay', 'received', 'service', 'droam-webhook-relay-prod'],
+          ['.', 'accepted', '.', '.'],
+          ['.', 'rejected', '.', '.'],
+          ['.', 'echo', '.', '.'],
+        ]),
+      );
+      expect(widget(/by reason/)).toContain(
+        `SEARCH('{DroamWebhookRelay,reason,service} MetricName=\\"rejected\\" service=\\"droam-webhook-relay-prod\\"', 'Sum', 300)`,
+      );
+      expect(widget(/latency/)).toContain('"publish_latency","service","droam-webhook-relay-prod",{"stat":"p50"');
+      expect(widget(/latency/)).toContain('{"stat":"p99"');
+      expect(widget(/failures/)).toContain('"publish_failures"');
+      expect(widget(/^API/)).toBe(
+        JSON.stringify([
+          ['AWS/ApiGateway', '4xx', 'ApiId', '<Ref HttpApi>', 'Stage', '$default'],
+          ['.', '5xx', '.', '.', '.', '.'],
+          ['DroamWebhookRelay', 'throttled', 'ApiId', '<Ref HttpApi>', { label: '429' }],
+        ]),
+      );
+      expect(widget(/Cold/)).toContain('MetricName=\\"ColdStart\\"');
+      expect(widget(/Queue depth/)).toContain('"QueueName","<QuarantineQueue.QueueName>"');
+      expect(widget(/Queue depth/)).toContain('"<PoolUsageDeadLetterQueue.QueueName>"');
+      expect(widget(/Queue depth/)).toContain('"<RetryQueue.QueueName>",{"label":"publish-retry queue"}');
+      expect(widget(/archive/)).toContain('"<ArchiveDeadLetterQueue.QueueName>"');
+    });
+
+    it('charts and alarms only on metrics the relay emits (lib/relay/report.ts), in the namespace and service it is given', () => {
+      const emitted = new Set([...readFileSync(path.join(ROOT, 'lib/relay/report.ts'), 'utf8').matchAll(/addMetric\('(\w+)'/g)].map((m) => m[1]));
+      // Powertools emits ColdStart; the access log's metric filter (ThrottledRequestsMetricFilter), throttled.
+      emitted.add('ColdStart');
+      emitted.add('throttled');
+      const charted: string[] = [];
+      for (const { properties } of widgets) {
+        let namespace = '';
+        for (const row of properties.metrics) {
+          const [first, second] = row;
+          if (typeof first === 'object' && first !== null) {
+            const search = /MetricName=\\?"(\w+)\\?"/.exec(String((first as { expression?: string }).expression));
+            if (search?.[1] !== undefined && String((first as { expression?: string }).expression).includes('DroamWebhookRelay')) charted.push(search[1]);
+            continue;
+          }
+          if (first === '...') continue;
+          if (first !== '.') namespace = String(first);
+          if (namespace === 'DroamWebhookRelay' && typeof second === 'string' && second !== '.') charted.push(second);
+        }
+      }
+      expect([...new Set(charted)].sort()).toEqual(
+        ['ColdStart', 'accepted', 'echo', 'publish_failures', 'publish_latency', 'quarantine_failures', 'received', 'rejected', 'throttled'].sort(),
+      );
+      for (const name of charted) expect(emitted).toContain(name);
+      const env = (cfn.Resources.WebhookLambdaFunction?.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('droam-webhook-relay-prod');
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('DroamWebhookRelay');
+    });
+
+    it('creates the custom domain, its API mapping, its DNS alias and the stable URL output when the params are set', () => {
+      expect(condition(cfn, 'HasCustomDomain')).toBe(true);
+      expect(condition(cfn, 'HasCustomDomainRecord')).toBe(true);
+      expect(cfn.Resources.WebhookDomainName).toMatchObject({
+        Condition: 'HasCustomDomain',
+        Properties: {
+          DomainName: 'hooks.example.com',
+          DomainNameConfigurations: [{ CertificateArn: PACKAGE_PARAMS.certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+        },
+      });
+      expect(cfn.Resources.WebhookApiMapping).toMatchObject({
+        Condition: 'HasCustomDomain',
+        Properties: { DomainName: { Ref: 'WebhookDomainName' }, ApiId: { Ref: 'HttpApi' }, Stage: '$default' },
+      });
+      expect(cfn.Resources.WebhookDomainRecord?.Properties).toMatchObject({ HostedZoneId: 'Z0EXAMPLE', Name: 'hooks.example.com', Type: 'A' });
+      expect(cfn.Outputs.StableWebhookUrl).toMatchObject({ Condition: 'HasCustomDomain', Value: 'https://hooks.example.com/webhooks/droam' });
+    });
+
+    it('deploys without the optional parts too: nothing refers to a conditional resource outside that condition', () => {
+      const conditionOf = (name: string): string | undefined => cfn.Resources[name]?.Condition;
+      /** A condition and those it implies: the `Condition`s of its Fn::And. */
+      const implied = (name: string): string[] => {
+        const and = (cfn.Conditions?.[name] as { 'Fn::And'?: unknown[] } | undefined)?.['Fn::And'] ?? [];
+        return [name, ...and.flatMap((item) => (typeof item === 'object' && item !== null && 'Condition' in item ? implied(String(item.Condition)) : []))];
+      };
+      const holdingOf = (name: string | undefined): Set<string> => new Set(name === undefined ? [] : implied(name));
+      const problems: string[] = [];
+      const visit = (owner: string, node: unknown, holding: ReadonlySet<string>): void => {
+        if (Array.isArray(node)) {
+          for (const item of node) visit(owner, item, holding);
+          return;
+        }
+        if (typeof node !== 'object' || node === null) return;
+        for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+          if (key === 'Fn::If') {
+            const [name, whenTrue, whenFalse] = value as [string, unknown, unknown];
+            visit(owner, whenTrue, new Set([...holding, ...implied(name)]));
+            visit(owner, whenFalse, holding);
+            continue;
+          }
+          const targets =
+            key === 'Ref'
+              ? [value as string]
+              : key === 'Fn::GetAtt'
+                ? [(value as string[])[0] ?? '']
+                : key === 'Fn::Sub' && typeof value === 'string'
+                  ? [...value.matchAll(/\$\{([A-Za-z0-9]+)[.}]/g)].map((m) => m[1] ?? '')
+                  : [];
+          for (const target of targets) {
+            const needed = conditionOf(target);
+            if (needed !== undefined && !holding.has(needed)) problems.push(`${owner} → ${target} (${needed})`);
+          }
+          visit(owner, value, holding);
+        }
+      };
+      for (const [name, resource] of Object.entries(cfn.Resources)) visit(name, resource, holdingOf(resource.Condition));
+      for (const [name, output] of Object.entries(cfn.Outputs)) visit(`Outputs.${name}`, output.Value, holdingOf(output.Condition));
+      expect(problems).toEqual([]);
+      // The archive's resources hold one another under one condition; the custom domain record under a narrower one.
+      expect(conditionOf('WebhookDomainRecord')).toBe('HasCustomDomainRecord');
+    });
+
+    it('with the archive: a private, TLS-only bucket kept after the stack, a raw unfiltered subscription, and the archiver on its own role', () => {
+      const archive = Object.entries(cfn.Resources).filter(([name]) => /^Archive/.test(name));
+      expect(archive.map(([name]) => name).sort()).toEqual([
+        'ArchiveBucket',
+        'ArchiveBucketPolicy',
+        'ArchiveDeadLetterAlarm',
+        'ArchiveDeadLetterQueue',
+        'ArchiveDeadLetterQueuePolicy',
+        'ArchiveQueue',
+        'ArchiveQueuePolicy',
+        'ArchiveSubscription',
+        'ArchiverDurationAlarm',
+        'ArchiverEventSourceMapping',
+        'ArchiverLambdaFunction',
+        'ArchiverLogGroup',
+        'ArchiverRole',
+      ]);
+      // Nothing of the archive exists without it: every resource carries the condition.
+      for (const [name, resource] of archive) expect({ name, condition: resource.Condition }).toEqual({ name, condition: 'ArchiveEnabled' });
+      expect(cfn.Outputs.ArchiveBucketName).toMatchObject({ Condition: 'ArchiveEnabled' });
+      expect(cfn.Resources.ArchiveBucket).toMatchObject({
+        DeletionPolicy: 'Retain',
+        Properties: { PublicAccessBlockConfiguration: { BlockPublicPolicy: true } },
+      });
+      expect(cfn.Resources.ArchiveSubscription?.Properties).toEqual({
+        TopicArn: { Ref: 'Topic' },
+        Protocol: 'sqs',
+        Endpoint: { 'Fn::GetAtt': ['ArchiveQueue', 'Arn'] },
+        RawMessageDelivery: true,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ArchiveDeadLetterQueue', 'Arn'] } },
+      });
+      expect(cfn.Resources.ArchiverLambdaFunction?.Properties).toMatchObject({ Role: { 'Fn::GetAtt': ['ArchiverRole', 'Arn'] }, Timeout: 60 });
+      const statements = (cfn.Resources.ArchiverRole?.Properties as { Policies: { PolicyDocument: { Statement: unknown[] } }[] }).Policies.flatMap(
+        (p) => p.PolicyDocument.Statement,
+      );
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['ArchiverLogGroup', 'Arn'] } },
+        { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: { 'Fn::GetAtt': ['ArchiveQueue', 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: { 'Fn::GetAtt': ['MessagesKey', 'Arn'] },
+          Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'sqs.${AWS::Region}.amazonaws.com' } } },
+        },
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ArchiveBucket', 'Arn'] }, '/events/*']] } },
+      ]);
+      expect(cfn.Resources.ArchiverEventSourceMapping?.Properties).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': ['ArchiveQueue', 'Arn'] },
+        FunctionName: { 'Fn::GetAtt': ['ArchiverLambdaFunction', 'Arn'] },
+        BatchSize: 1000,
+        MaximumBatchingWindowInSeconds: 60,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      // No version resource or output that could not carry the condition.
+      expect(Object.keys(cfn.Resources).filter((name) => name.startsWith('ArchiverLambdaVersion'))).toEqual([]);
+      expect(Object.keys(cfn.Outputs).filter((name) => name.startsWith('Archiver'))).toEqual([]);
+    });
+  });
 });
 
 const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
