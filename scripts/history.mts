@@ -6,136 +6,114 @@
  * message text, so the same CloudEvent `id`, and the same message attributes,
  * so filter policies select it as they did.
  */
-import { parseArgs } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type ArchivedMessage, ARCHIVE_PREFIX, dateOf, decodeObject, partitionOfKey, partitionPrefix } from '../lib/archive/archive';
+import { command, progress, runCommand, UsageError } from './cli.mjs';
 
-const USAGE = `Usage: npm run history -- --bucket NAME --from TIME --to TIME [--type TYPE]… (--to-queue URL | --to-topic ARN) [--dry-run]
+const spec = command({
+  name: 'history',
+  synopsis: ['--bucket NAME --from TIME --to TIME [--type TYPE]… (--to-queue URL | --to-topic ARN) [--dry-run]'],
+  summary:
+    'Replays the archived events whose CloudEvent time is in [--from, --to) into one queue (as a raw-delivery subscription receives them) or into the topic (every subscription whose filter policy matches gets them again), each once, with its id and message attributes.',
+  options: {
+    bucket: { type: 'string', value: 'NAME', description: 'the archive bucket (the stack output ArchiveBucketName; default: ARCHIVE_BUCKET)' },
+    from: { type: 'string', value: 'TIME', description: 'start, included: 2026-11-01 (midnight UTC) or an RFC 3339 time' },
+    to: { type: 'string', value: 'TIME', description: 'end, excluded, in the same forms' },
+    type: { type: 'string', value: 'TYPE', description: 'only this dRoam type (repeat for several; default: every archived type)' },
+    'to-queue': { type: 'string', value: 'URL', description: 'send to this SQS queue (a .fifo queue gets group and deduplication ids)' },
+    'to-topic': { type: 'string', value: 'ARN', description: 'publish to this SNS topic (the stack output TopicArn)' },
+    'dry-run': { type: 'boolean', description: 'read and count per type; send nothing' },
+  },
+  notes: [
+    'AWS credentials and region come from the environment, as for the AWS CLI.',
+    'Exit status: 0 when every event was sent, 1 otherwise, 2 on a usage error.',
+  ],
+});
 
-Replays the archived events whose CloudEvent time is in [--from, --to) into one queue
-(as a raw-delivery subscription receives them) or into the topic (every subscription
-whose filter policy matches gets them again). Ids and message attributes are kept.
-
-  --bucket NAME     the archive bucket (stack output ArchiveBucketName; or ARCHIVE_BUCKET)
-  --from TIME       start, included: 2026-11-01 (midnight UTC) or an RFC 3339 time
-  --to TIME         end, excluded, same forms
-  --type TYPE       only this dRoam type (repeat for several); default every archived type
-  --to-queue URL    send to this SQS queue (a .fifo queue gets group and deduplication ids)
-  --to-topic ARN    publish to this SNS topic (the stack output TopicArn)
-  --dry-run         read and count, send nothing
-  --help            this text
-
-AWS credentials and region come from the environment, as for the AWS CLI.`;
-
-/** Exit codes: 0 done, 1 some events not sent, 2 bad usage. */
-function usageError(message: string): never {
-  console.error(`history: ${message}\n\n${USAGE}`);
-  process.exit(2);
+/** `--type` may be repeated: every value, in order. */
+function repeated(flag: string, argv: readonly string[]): string[] {
+  const values: string[] = [];
+  argv.forEach((arg, i) => {
+    if (arg === flag && argv[i + 1] !== undefined) values.push(argv[i + 1] ?? '');
+    else if (arg.startsWith(`${flag}=`)) values.push(arg.slice(flag.length + 1));
+  });
+  return values;
 }
 
 function parseTime(name: string, value: string | undefined): number {
-  if (value === undefined) usageError(`--${name} is required`);
+  if (value === undefined) throw new UsageError(`--${name} is required`);
   const millis = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(millis)) usageError(`--${name} ${value} is not a date or an RFC 3339 time`);
+  if (Number.isNaN(millis)) throw new UsageError(`--${name} '${value}' is not a date or an RFC 3339 time`);
   return millis;
 }
 
-let parsed;
-try {
-  parsed = parseArgs({
-    options: {
-      bucket: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      type: { type: 'string', multiple: true },
-      'to-queue': { type: 'string' },
-      'to-topic': { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-} catch (error) {
-  usageError(error instanceof Error ? error.message : String(error));
-}
-const flags = parsed.values;
-if (flags.help === true) {
-  console.log(USAGE);
-  process.exit(0);
-}
+/** The archive bucket, read through the layout of lib/archive/archive.ts. */
+class Archive {
+  // An endpoint override (the local emulator) serves buckets by path, not by host name.
+  private readonly s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined || process.env.AWS_ENDPOINT_URL !== undefined });
 
-const bucket = flags.bucket ?? process.env.ARCHIVE_BUCKET ?? '';
-if (bucket === '') usageError('give the archive bucket with --bucket or ARCHIVE_BUCKET');
-const from = parseTime('from', flags.from);
-const to = parseTime('to', flags.to);
-if (from >= to) usageError('--from must be before --to');
-const queueUrl = flags['to-queue'];
-const topicArn = flags['to-topic'];
-if ((queueUrl === undefined) === (topicArn === undefined)) usageError('give exactly one of --to-queue and --to-topic');
-const dryRun = flags['dry-run'] === true;
+  constructor(private readonly bucket: string) {}
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// An endpoint override (the local emulator) serves buckets by path, not by host name.
-const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined || process.env.AWS_ENDPOINT_URL !== undefined });
-
-/** Every key of a listing, page by page. */
-async function* keys(input: { Prefix: string; StartAfter?: string; Delimiter?: string }): AsyncGenerator<{ key?: string; prefix?: string }> {
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ...input, ...(token === undefined ? {} : { ContinuationToken: token }) }));
-    for (const prefix of page.CommonPrefixes ?? []) yield { ...(prefix.Prefix === undefined ? {} : { prefix: prefix.Prefix }) };
-    for (const object of page.Contents ?? []) yield { ...(object.Key === undefined ? {} : { key: object.Key }) };
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-}
-
-async function archivedTypes(): Promise<string[]> {
-  const types: string[] = [];
-  for await (const { prefix } of keys({ Prefix: `${ARCHIVE_PREFIX}type=`, Delimiter: '/' })) {
-    const type = /^events\/type=([^/]+)\/$/.exec(prefix ?? '')?.[1];
-    if (type !== undefined) types.push(type);
+  /** Every key (or common prefix, with a delimiter) of a listing, page by page. */
+  private async *list(input: { Prefix: string; StartAfter?: string; Delimiter?: string }): AsyncGenerator<{ key?: string; prefix?: string }> {
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, ...input, ...(token === undefined ? {} : { ContinuationToken: token }) }),
+      );
+      for (const prefix of page.CommonPrefixes ?? []) yield prefix.Prefix === undefined ? {} : { prefix: prefix.Prefix };
+      for (const object of page.Contents ?? []) yield object.Key === undefined ? {} : { key: object.Key };
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
   }
-  return types;
-}
 
-const firstDate = dateOf(new Date(from).toISOString()) ?? '';
-const lastDate = dateOf(new Date(to - 1).toISOString()) ?? '';
-const types = flags.type ?? (await archivedTypes());
-
-let objects = 0;
-let lines = 0;
-const byId = new Map<string, ArchivedMessage>();
-for (const type of types) {
-  // Keys sort by date within a type: start at the first day, stop after the last.
-  for await (const { key } of keys({ Prefix: `${ARCHIVE_PREFIX}type=${type}/`, StartAfter: partitionPrefix(type, firstDate).slice(0, -1) })) {
-    const partition = partitionOfKey(key ?? '');
-    if (key === undefined || partition === undefined) continue;
-    if (partition.date > lastDate) break;
-    if (partition.date < firstDate) continue;
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    if (object.Body === undefined) continue;
-    objects++;
-    for (const message of decodeObject(await object.Body.transformToByteArray())) {
-      lines++;
-      const time = Date.parse(message.time);
-      if (message.type === type && time >= from && time < to && !byId.has(message.id)) byId.set(message.id, message);
+  /** The types the archive holds: its `events/type=…/` prefixes. */
+  async types(): Promise<string[]> {
+    const types: string[] = [];
+    for await (const { prefix } of this.list({ Prefix: `${ARCHIVE_PREFIX}type=`, Delimiter: '/' })) {
+      const type = /^events\/type=([^/]+)\/$/.exec(prefix ?? '')?.[1];
+      if (type !== undefined) types.push(type);
     }
+    return types;
+  }
+
+  /** The events of these types whose time is in [from, to), once per id, in time order. */
+  async read(types: readonly string[], from: number, to: number): Promise<{ events: ArchivedMessage[]; objects: number; lines: number }> {
+    const firstDate = dateOf(new Date(from).toISOString()) ?? '';
+    const lastDate = dateOf(new Date(to - 1).toISOString()) ?? '';
+    let objects = 0;
+    let lines = 0;
+    const byId = new Map<string, ArchivedMessage>();
+    for (const type of types) {
+      // Keys sort by date within a type: start at the first day, stop after the last.
+      for await (const { key } of this.list({ Prefix: `${ARCHIVE_PREFIX}type=${type}/`, StartAfter: partitionPrefix(type, firstDate).slice(0, -1) })) {
+        const partition = partitionOfKey(key ?? '');
+        if (key === undefined || partition === undefined || partition.date < firstDate) continue;
+        if (partition.date > lastDate) break;
+        const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+        if (object.Body === undefined) continue;
+        objects++;
+        for (const message of decodeObject(await object.Body.transformToByteArray())) {
+          lines++;
+          const time = Date.parse(message.time);
+          if (message.type === type && time >= from && time < to && !byId.has(message.id)) byId.set(message.id, message);
+        }
+      }
+    }
+    const events = [...byId.values()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
+    return { events, objects, lines };
   }
 }
-const events = [...byId.values()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
-const destination = queueUrl !== undefined ? `queue ${queueUrl}` : `topic ${topicArn ?? ''}`;
-console.log(`${objects} archive object(s), ${lines} line(s): ${events.length} event(s) in range, ${lines - events.length} duplicate(s) or outside it`);
 
-if (dryRun) {
-  const counts = new Map<string, number>();
-  for (const event of events) counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
-  for (const [type, count] of [...counts].sort()) console.log(`  ${type}: ${count}`);
-  console.log(`dry run: nothing sent to ${destination}`);
-  process.exit(0);
+interface Sent {
+  readonly sent: number;
+  readonly failed: string[];
 }
+
+const attributesOf = (event: ArchivedMessage) =>
+  Object.fromEntries(Object.entries(event.attributes).map(([name, a]) => [name, { DataType: a.DataType, StringValue: a.StringValue }]));
 
 /** FIFO destinations group by the event's subject (else its type), as the relay does, and deduplicate by id. */
 function fifoIds(event: ArchivedMessage): { MessageGroupId: string; MessageDeduplicationId: string } {
@@ -144,14 +122,14 @@ function fifoIds(event: ArchivedMessage): { MessageGroupId: string; MessageDedup
   return { MessageGroupId: /^[\x21-\x7e]{1,128}$/.test(key) ? key : event.type, MessageDeduplicationId: event.id };
 }
 
-/** Batches of at most 10 entries and 256 KiB, the limit of both SQS and SNS batches. */
+/** Batches of at most 10 entries and 256 KiB, the limits of both SQS and SNS batches. */
 function batches(all: readonly ArchivedMessage[]): ArchivedMessage[][] {
   const result: ArchivedMessage[][] = [];
   let current: ArchivedMessage[] = [];
   let bytes = 0;
   for (const event of all) {
     const size =
-      Buffer.byteLength(event.message) + Object.entries(event.attributes).reduce((n, [k, a]) => n + k.length + a.DataType.length + a.StringValue.length, 0);
+      Buffer.byteLength(event.message) + Object.entries(event.attributes).reduce((n, [k, a]) => n + Buffer.byteLength(k + a.DataType + a.StringValue), 0);
     if (current.length === 10 || (current.length > 0 && bytes + size > 262_144)) {
       result.push(current);
       current = [];
@@ -164,12 +142,17 @@ function batches(all: readonly ArchivedMessage[]): ArchivedMessage[][] {
   return result;
 }
 
-const fifo = (queueUrl ?? topicArn ?? '').endsWith('.fifo');
-let sent = 0;
-const failed: string[] = [];
-if (queueUrl !== undefined) {
+function regionOf(fromDestination: string | undefined): { region?: string } {
+  const region = process.env.AWS_REGION ?? fromDestination;
+  return region === undefined ? {} : { region };
+}
+
+async function sendToQueue(queueUrl: string, events: readonly ArchivedMessage[]): Promise<Sent> {
   // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS), never from the queue URL's host.
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, ...regionOf(/^https?:\/\/sqs\.([a-z0-9-]+)\./.exec(queueUrl)?.[1]) });
+  const fifo = queueUrl.endsWith('.fifo');
+  let sent = 0;
+  const failed: string[] = [];
   for (const batch of batches(events)) {
     const result = await sqs.send(
       new SendMessageBatchCommand({
@@ -177,9 +160,7 @@ if (queueUrl !== undefined) {
         Entries: batch.map((event, i) => ({
           Id: String(i),
           MessageBody: event.message,
-          MessageAttributes: Object.fromEntries(
-            Object.entries(event.attributes).map(([name, a]) => [name, { DataType: a.DataType, StringValue: a.StringValue }]),
-          ),
+          MessageAttributes: attributesOf(event),
           ...(fifo ? fifoIds(event) : {}),
         })),
       }),
@@ -187,8 +168,14 @@ if (queueUrl !== undefined) {
     sent += result.Successful?.length ?? 0;
     for (const failure of result.Failed ?? []) failed.push(`${batch[Number(failure.Id)]?.id ?? '?'}: ${failure.Code ?? ''} ${failure.Message ?? ''}`);
   }
-} else if (topicArn !== undefined) {
+  return { sent, failed };
+}
+
+async function publishToTopic(topicArn: string, events: readonly ArchivedMessage[]): Promise<Sent> {
   const sns = new SNSClient(regionOf(/^arn:aws[\w-]*:sns:([a-z0-9-]+):/.exec(topicArn)?.[1]));
+  const fifo = topicArn.endsWith('.fifo');
+  let sent = 0;
+  const failed: string[] = [];
   for (const batch of batches(events)) {
     const result = await sns.send(
       new PublishBatchCommand({
@@ -196,9 +183,7 @@ if (queueUrl !== undefined) {
         PublishBatchRequestEntries: batch.map((event, i) => ({
           Id: String(i),
           Message: event.message,
-          MessageAttributes: Object.fromEntries(
-            Object.entries(event.attributes).map(([name, a]) => [name, { DataType: a.DataType, StringValue: a.StringValue }]),
-          ),
+          MessageAttributes: attributesOf(event),
           ...(fifo ? fifoIds(event) : {}),
         })),
       }),
@@ -206,13 +191,39 @@ if (queueUrl !== undefined) {
     sent += result.Successful?.length ?? 0;
     for (const failure of result.Failed ?? []) failed.push(`${batch[Number(failure.Id)]?.id ?? '?'}: ${failure.Code ?? ''} ${failure.Message ?? ''}`);
   }
+  return { sent, failed };
 }
 
-function regionOf(fromDestination: string | undefined): { region?: string } {
-  const region = process.env.AWS_REGION ?? fromDestination;
-  return region === undefined ? {} : { region };
-}
+await runCommand(spec, async ({ values: flags }) => {
+  const bucket = flags.bucket ?? process.env.ARCHIVE_BUCKET ?? '';
+  if (bucket === '') throw new UsageError('give the archive bucket with --bucket or ARCHIVE_BUCKET');
+  const from = parseTime('from', flags.from);
+  const to = parseTime('to', flags.to);
+  if (from >= to) throw new UsageError('--from must be before --to');
+  const queueUrl = flags['to-queue'];
+  const topicArn = flags['to-topic'];
+  if ((queueUrl === undefined) === (topicArn === undefined)) throw new UsageError('give exactly one of --to-queue and --to-topic');
+  const types = repeated('--type', process.argv.slice(2));
+  const destination = queueUrl !== undefined ? `queue ${queueUrl}` : `topic ${topicArn ?? ''}`;
+  const report = progress('history');
 
-console.log(`${sent} event(s) sent to ${destination}`);
-for (const failure of failed) console.error(`not sent: ${failure}`);
-process.exitCode = failed.length === 0 ? 0 : 1;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const archive = new Archive(bucket);
+  report.phase(`reading s3://${bucket}/${ARCHIVE_PREFIX} from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}`);
+  const { events, objects, lines } = await archive.read(types.length > 0 ? types : await archive.types(), from, to);
+  console.log(`${objects} archive object(s), ${lines} line(s): ${events.length} event(s) in range, ${lines - events.length} duplicate(s) or outside it`);
+
+  if (flags['dry-run'] === true) {
+    const counts = new Map<string, number>();
+    for (const event of events) counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
+    for (const [type, count] of [...counts].sort()) console.log(`  ${type}: ${count}`);
+    console.log(`dry run: nothing sent to ${destination}`);
+    return 0;
+  }
+
+  report.phase(`sending ${events.length} event(s) to ${destination}`);
+  const { sent, failed } = queueUrl !== undefined ? await sendToQueue(queueUrl, events) : await publishToTopic(topicArn ?? '', events);
+  console.log(`${sent} event(s) sent to ${destination}`);
+  for (const failure of failed) console.error(`not sent: ${failure}`);
+  return failed.length === 0 ? 0 : 1;
+});

@@ -25,6 +25,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   remove: 'scripts/remove.mts',
   info: 'scripts/info.mts',
   logs: 'scripts/logs.mts',
+  history: 'scripts/history.mts',
 };
 
 /** Other mistakes, each caught before any work starts. */
@@ -40,6 +41,7 @@ const MISTAKES: readonly { name: string; args: readonly string[]; error: RegExp 
     { name, args: ['--stage', 'local'], error: new RegExp(`^${name}: the "local" stage runs only on this machine`) },
   ]),
   { name: 'deploy', args: ['--stage', 'prod', '--param', 'no-equals-sign'], error: /^deploy: --param takes KEY=VALUE/ },
+  { name: 'history', args: ['--bucket', 'b', '--from', '2024-01-01', '--to', '2024-01-02'], error: /^history: give exactly one of --to-queue and --to-topic/ },
 ];
 
 /** A digest of every file the scripts could write: the samples, the generated contract and its document. */

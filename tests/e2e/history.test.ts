@@ -12,7 +12,7 @@ import { decodeObject } from '../../lib/archive/archive';
 import { CREDENTIALS, Emulator, plainAttributes, type Queue, REGION, uniqueName } from '../support/integration/aws';
 import { loadEvent, payloadOf, signed, withPayload } from '../support/integration/events';
 import { receiveRecords } from '../support/integration/lambda-records';
-import { childEnv, run, type Finished } from '../support/integration/processes';
+import { childEnv, runScript, type Finished } from '../support/integration/processes';
 import { deployedEnv, loadRelay, TEST_SECRET } from '../support/integration/relay';
 
 const emulator = new Emulator();
@@ -90,7 +90,7 @@ async function listKeys(): Promise<string[]> {
 }
 
 function history(args: readonly string[]): Promise<Finished> {
-  return run(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/history.mts', ...args], { env: childEnv(AWS_ENV), timeoutMs: 60_000 });
+  return runScript('scripts/history.mts', args, { env: childEnv(AWS_ENV), timeoutMs: 60_000 });
 }
 
 const bodyIds = (records: readonly { body: string }[]): string[] => records.map((record) => (JSON.parse(record.body) as { id: string }).id);
@@ -171,7 +171,9 @@ describe('npm run history', () => {
 
   it('replays a range into one queue: each event once, in time order, with its id and attributes; the end excluded', async () => {
     const result = await history(['--bucket', bucket, '--from', '2024-01-01', '--to', '2024-01-04', '--to-queue', subscriber.url]);
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.code).toBe(0);
+    // Progress on stderr, the result on stdout.
+    expect(result.stderr).toMatch(/^history: reading s3:\/\/.*\nhistory: sending 4 event\(s\) to queue /);
     expect(result.stdout).toContain('4 event(s) sent to queue');
     const received = await emulator.receiveAll(subscriber, { expect: 4 });
     expect(bodyIds(received)).toEqual([ids.poolJan1, ids.companyJan1, ids.poolJan2, ids.companyJan3]);
@@ -220,26 +222,27 @@ describe('npm run history', () => {
   it('--help prints the usage and exits 0 without reading or sending anything', async () => {
     const before = await listKeys();
     // No endpoint, no credentials: any AWS call would fail.
-    const result = await run(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/history.mts', '--help', '--to-queue', subscriber.url], {
+    const result = await runScript('scripts/history.mts', ['--help', '--to-queue', subscriber.url], {
       env: childEnv({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }),
       timeoutMs: 30_000,
     });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Usage: npm run history -- --bucket NAME --from TIME --to TIME/);
+    expect(result.stdout).toMatch(/^usage: npm run history -- --bucket NAME --from TIME --to TIME/);
     expect(await listKeys()).toEqual(before);
     expect(await emulator.receiveAll(subscriber)).toEqual([]);
   }, 60_000);
 
   it.each([
-    [['--bucket', bucket, '--from', '2024-01-01', '--to', '2024-01-02', '--to-queue', 'q', '--force'], /Unknown option '--force'/],
-    [['--bucket', bucket, '--from', '2024-01-02', '--to', '2024-01-01', '--to-queue', 'q'], /--from must be before --to/],
-    [['--bucket', bucket, '--from', '2024-01-01', '--to', '2024-01-02'], /exactly one of --to-queue and --to-topic/],
-    [['--bucket', bucket, '--from', 'yesterday', '--to', '2024-01-02', '--to-queue', 'q'], /--from yesterday is not a date/],
+    [['--from', '2024-01-02', '--to', '2024-01-01', '--to-queue', 'q'], /^history: --from must be before --to /],
+    [['--from', '2024-01-01', '--to', '2024-01-02'], /^history: give exactly one of --to-queue and --to-topic /],
+    [['--from', '2024-01-01', '--to', '2024-01-02', '--to-queue', 'q', '--to-topic', 't'], /^history: give exactly one of --to-queue and --to-topic /],
+    [['--from', 'yesterday', '--to', '2024-01-02', '--to-queue', 'q'], /^history: --from 'yesterday' is not a date or an RFC 3339 time /],
   ])(
-    'refuses bad usage with exit code 2: %j',
+    'refuses %j with one line and exit code 2, sending nothing',
     async (args, message) => {
-      const result = await history(args);
-      expect(result.code).toBe(2);
+      const result = await history(['--bucket', bucket, ...args]);
+      expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(message);
     },
     60_000,
