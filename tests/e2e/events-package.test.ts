@@ -189,7 +189,7 @@ describe('npm pack -w packages/events', () => {
       [
         'package/README.md',
         'package/package.json',
-        ...['index', 'reader', 'schemas', 'events.generated'].flatMap((name) => [`package/dist/${name}.d.cts`, `package/dist/${name}.d.mts`]),
+        ...['index', 'reader', 'schemas', 'events.generated', 'json-number'].flatMap((name) => [`package/dist/${name}.d.cts`, `package/dist/${name}.d.mts`]),
         'package/dist/index.cjs',
         'package/dist/index.mjs',
       ].sort(),

@@ -1,5 +1,5 @@
 import { parseJsonText } from '../../lib/contract/json';
-import { readSqsRecord } from '../../lib/subscriber';
+import { JsonNumber, readSqsRecord } from '@droam-webhook-relay/events';
 import {
   authHeaders,
   bodyBytes,
@@ -58,6 +58,7 @@ describe('nothing dRoam sends at the top level is dropped', () => {
     const envelope = parseJsonText(read.event.droamenvelope ?? '', 64);
     expect(envelope.ok && (envelope.value as { account_id: { source: string } }).account_id.source).toBe('12345678901234567890');
     expect((read.event.data.amount as { source: string }).source).toBe('35.20');
+    expect(read.event.data.amount).toBeInstanceOf(JsonNumber);
   });
 });
 

@@ -5,7 +5,7 @@ import { eventTypeName, model, nonEmptyString } from './common';
  * The published CloudEvent (CloudEvents 1.0, structured JSON, as
  * lib/cloudevent.ts builds it) as a valibot schema: the contract's JSON
  * Schemas are generated from it, and subscribers validate with it
- * (lib/subscriber.ts). Extension attributes are allowed, as CloudEvents allows them.
+ * (the events package, packages/events). Extension attributes are allowed, as CloudEvents allows them.
  */
 export interface CloudEventParts<TType extends v.GenericSchema<string>, TDataschema extends v.GenericSchema<string>, TData extends v.GenericSchema> {
   readonly type: TType;

@@ -74,6 +74,8 @@ export interface UndeclaredEvent {
   readonly dataschema?: string;
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data: a JSON object, unknown fields kept. */
   readonly data: {
     /** Fields the relay does not know are kept as sent. */
@@ -103,6 +105,8 @@ export interface RulePoolUsageTriggeredEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:rule.pool.usage.triggered';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly rule: Rule;
@@ -134,6 +138,8 @@ export interface CompanyAddedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:company.added';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly company: Account;
@@ -164,6 +170,8 @@ export interface CompanyDeletedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:company.deleted';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly company: Account;
@@ -194,6 +202,8 @@ export interface CompanyUpdatedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:company.updated';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly company: Account;
@@ -224,6 +234,8 @@ export interface CompanyStaffAddedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:company.staff.added';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly user: User;
@@ -254,6 +266,8 @@ export interface CompanyStaffDeletedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:company.staff.deleted';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly user: User;
@@ -284,6 +298,8 @@ export interface CompanyStaffUpdatedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:company.staff.updated';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly user: User;
@@ -314,6 +330,8 @@ export interface EndUserAddedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:end_user.added';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly end_user: EndUser;
@@ -344,6 +362,8 @@ export interface EndUserDeletedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:end_user.deleted';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly end_user: EndUser;
@@ -374,6 +394,8 @@ export interface EndUserUpdatedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:end_user.updated';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly end_user: EndUser;
@@ -404,6 +426,8 @@ export interface SimCardAssignedToEndUserEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:sim_card.assigned_to_end_user';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly sim_card: SimCard;
@@ -434,6 +458,8 @@ export interface SimCardFirstUsageEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:sim_card.first_usage';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly sim_card: SimCard;
@@ -464,6 +490,8 @@ export interface RuleSimCardCurrentUsageTriggeredEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:rule.sim_card.current_usage.triggered';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly rule: Rule;
@@ -495,6 +523,8 @@ export interface RuleSimCardStatusChangedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:rule.sim_card.status.changed';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly rule: Rule;
@@ -526,6 +556,8 @@ export interface RuleSimCardRemainingUsageTriggeredEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:rule.sim_card.remaining_usage.triggered';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly rule: Rule;
@@ -557,6 +589,8 @@ export interface RuleSimCardRemainingUsageTriggered2Event {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:rule.sim_card.remaining_usage_triggered';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly rule: Rule;
@@ -588,6 +622,8 @@ export interface RuleSimCardImeiChangedEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:rule.sim_card.imei.changed';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly rule: Rule;
@@ -619,6 +655,8 @@ export interface RuleSimCardDateTriggeredEvent {
   readonly dataschema?: 'urn:droam-webhook-relay:schema:event:rule.sim_card.date.triggered';
   /** Extension attribute: the id of the HTTP request that carried the event, as in the relay's log line. */
   readonly correlationid?: string;
+  /** Extension attribute: the JSON text of dRoam's payload without `type` and `data`: `created_at` in full (its human date and time fields as sent) and every other top-level field dRoam sends, kept as sent. A string because CloudEvents extension attributes are scalars; part of what the id is derived from. */
+  readonly droamenvelope?: string;
   /** dRoam's data after validation: numbers normalised, unknown fields kept. */
   readonly data: {
     readonly rule: Rule;

@@ -5,5 +5,6 @@
  * that turns an SQS or SNS record back into a validated, typed CloudEvent.
  */
 export * from './events.generated';
+export * from './json-number';
 export * from './reader';
 export * from './schemas';
