@@ -1,16 +1,8 @@
 /** The markdown report of a run, and the benchmark's targets judged on it. */
-import type { Distribution, Key, Results } from './run';
+import { type Distribution, type Key, KEYS, type Results, type Target } from './results';
 
-const KEYS: readonly Key[] = ['ours', 'middy', 'zod', 'floor'];
 export const HEAP_GROWTH_LIMIT_MIB = 1;
 export const RSS_GROWTH_LIMIT_MIB = 5;
-
-export interface Target {
-  what: string;
-  value: number;
-  limit: number;
-  met: boolean;
-}
 
 const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const fixed = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
@@ -40,6 +32,16 @@ export function targets(r: Results): Target[] {
   ];
 }
 
+/** What every bundle requires from the runtime instead of carrying it (the same build options for all). */
+function leftToRuntime(r: Results): string {
+  const common = r.contenders.ours.external.filter((name) => KEYS.every((key) => r.contenders[key].external.includes(name)));
+  const extra = KEYS.flatMap((key) => {
+    const own = r.contenders[key].external.filter((name) => !common.includes(name));
+    return own.length === 0 ? [] : [`${r.contenders[key].label} also ${own.join(', ')}`];
+  });
+  return `Left to the Lambda runtime's SDK, by every contender: ${common.join(', ') || 'nothing'}${extra.length === 0 ? '' : `; ${extra.join('; ')}`}.`;
+}
+
 export function report(r: Results): { text: string; targets: Target[] } {
   const row = (title: string, cell: (key: Key) => string) => `| ${title} | ${KEYS.map(cell).join(' | ')} |`;
   const invocations = r.plan.batch * r.plan.batches;
@@ -66,7 +68,7 @@ export function report(r: Results): { text: string; targets: Target[] } {
     row('heap after GC: after warm-up → growth, MiB', (key) => `${fixed(r.warm[key].memory.heapMiB[0] ?? NaN)} → ${signed(r.warm[key].heapGrowthMiB)}`),
     row('RSS: after warm-up → growth, MiB', (key) => `${fixed(r.warm[key].memory.rssMiB[0] ?? NaN)} → ${signed(r.warm[key].rssGrowthMiB, 1)}`),
     '',
-    `Left to the Lambda runtime (not in the zip): ${KEYS.map((key) => `${r.contenders[key].label}: ${r.contenders[key].external.join(', ') || 'nothing'}`).join('; ')}.`,
+    leftToRuntime(r),
     '',
     '### Targets',
     '',

@@ -19,49 +19,11 @@ import { parseArgs } from 'node:util';
 import { type Built, buildContender, buildHelper, readServerless } from './build';
 import { writePlots } from './plots';
 import { report } from './report';
+import { CONTENDERS, type ColdResult, type Distribution, type Key, KEYS, type Plan, type Results, type WarmResult } from './results';
 import { benchRequests, KINDS, type Kind } from './requests';
 import type { Command, Stats } from './worker';
 
-export const CONTENDERS = {
-  ours: { label: 'ours', entry: 'functions/webhook.ts' },
-  middy: { label: '(a) Middy + Powertools', entry: 'bench/peers/middy-valibot.ts' },
-  zod: { label: '(b) (a) with zod 4', entry: 'bench/peers/middy-zod.ts' },
-  floor: { label: '(f) floor', entry: 'bench/peers/floor.ts' },
-} as const;
-export type Key = keyof typeof CONTENDERS;
-const KEYS = Object.keys(CONTENDERS) as Key[];
-
-export interface Distribution {
-  median: number;
-  p25: number;
-  p75: number;
-}
-export interface ColdResult {
-  loadMs: Distribution;
-  firstMs: Distribution;
-  totalMs: Distribution;
-  cpuMs: Distribution;
-  statuses: Record<string, number>;
-}
-export interface WarmResult extends Stats {
-  cpuMicrosPerInvocation: number;
-  /** After two forced garbage collections, after warm-up and after every batch. */
-  memory: { invocations: number[]; heapMiB: number[]; rssMiB: number[] };
-  /** Last quarter of the batches against the first quarter. */
-  heapGrowthMiB: number;
-  rssGrowthMiB: number;
-}
-export interface Results {
-  date: string;
-  machine: { cpus: string; node: string; loadAverage: { start: number[]; end: number[] } };
-  plan: typeof PLANS.full;
-  durationSeconds: number;
-  contenders: Record<Key, { label: string; entry: string } & Omit<Built, 'file'>>;
-  cold: Record<Key, ColdResult>;
-  warm: Record<Key, WarmResult>;
-}
-
-const PLANS = {
+const PLANS: Record<'full' | 'quick' | 'smoke', Plan> = {
   full: { coldSamples: 20, warmup: 5_000, batch: 4_000, batches: 20 },
   quick: { coldSamples: 5, warmup: 1_000, batch: 1_000, batches: 6 },
   smoke: { coldSamples: 1, warmup: 20, batch: 50, batches: 2 },
@@ -99,28 +61,27 @@ async function main(): Promise<void> {
     // A fresh secret per run: the contenders are configured with it and the requests signed with it.
     const secret = randomBytes(16).toString('hex');
     const env = { ...functionEnvironment(secret), ...lambdaEnvironment(buildDir) };
-    const children = {
-      stub: await buildHelper(root, 'bench/aws-stub.ts', path.join(buildDir, 'aws-stub.cjs')),
-      cold: await buildHelper(root, 'bench/cold-start.ts', path.join(buildDir, 'cold-start.cjs')),
-      worker: await buildHelper(root, 'bench/worker.ts', path.join(buildDir, 'worker.cjs')),
-    };
-
     log('build (as serverless.yml builds)');
-    const built = {} as Record<Key, Built>;
-    for (const key of KEYS) built[key] = await buildContender(root, buildDir, key, CONTENDERS[key].entry);
+    const [stub, coldStart, workerScript, ...bundles] = await Promise.all([
+      buildHelper(root, 'bench/aws-stub.ts', path.join(buildDir, 'aws-stub.cjs')),
+      buildHelper(root, 'bench/cold-start.ts', path.join(buildDir, 'cold-start.cjs')),
+      buildHelper(root, 'bench/worker.ts', path.join(buildDir, 'worker.cjs')),
+      ...KEYS.map((key) => buildContender(root, buildDir, key, CONTENDERS[key].entry)),
+    ]);
+    const built = Object.fromEntries(KEYS.map((key, i) => [key, bundles[i] as Built])) as Record<Key, Built>;
     const contenders = {} as Results['contenders'];
     for (const key of KEYS) {
       const { bundleBytes, zipBytes, zipEntry, external } = built[key];
       contenders[key] = { ...CONTENDERS[key], bundleBytes, zipBytes, zipEntry, external };
     }
     const spawn = (script: string, args: string[], execArgv: string[] = []): ChildProcess =>
-      fork(script, args, { env, execArgv: ['--require', children.stub, ...execArgv], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+      fork(script, args, { env, execArgv: ['--require', stub, ...execArgv], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
 
     log(`cold start (${plan.coldSamples} fresh processes each)`);
-    const cold = await coldStarts(built, plan.coldSamples, secret, (args) => spawn(children.cold, args));
+    const cold = await coldStarts(built, plan.coldSamples, secret, (args) => spawn(coldStart, args));
 
     log(`warm and memory (${plan.warmup} to warm up, then ${plan.batches} × ${plan.batch}, interleaved)`);
-    const warm = await warmRuns(built, plan, (bundle, capacity) => spawn(children.worker, [bundle, root, secret, String(capacity)], ['--expose-gc']));
+    const warm = await warmRuns(built, plan, (bundle, capacity) => spawn(workerScript, [bundle, root, secret, String(capacity)], ['--expose-gc']));
 
     const results: Results = {
       date: new Date().toISOString(),
@@ -135,7 +96,8 @@ async function main(): Promise<void> {
       cold,
       warm,
     };
-    const { text } = report(results);
+    const { text, targets } = report(results);
+    results.targets = targets;
     const wrong = wrongAnswers(results);
     writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
     writePlots(results, flags.plots);
@@ -187,10 +149,14 @@ async function coldStarts(built: Record<Key, Built>, samples: number, secret: st
   return result;
 }
 
-async function warmRuns(built: Record<Key, Built>, plan: (typeof PLANS)['full'], start: (bundle: string, capacity: number) => ChildProcess) {
+async function warmRuns(built: Record<Key, Built>, plan: Plan, start: (bundle: string, capacity: number) => ChildProcess) {
   const workers = {} as Record<Key, Worker>;
   try {
-    for (const key of KEYS) workers[key] = await worker(start(built[key].file, plan.batch * plan.batches));
+    await Promise.all(
+      KEYS.map(async (key) => {
+        workers[key] = await worker(start(built[key].file, plan.batch * plan.batches));
+      }),
+    );
     const memory = Object.fromEntries(KEYS.map((key) => [key, { invocations: [] as number[], heapMiB: [] as number[], rssMiB: [] as number[] }]));
     const cpuMs = Object.fromEntries(KEYS.map((key) => [key, 0]));
     const sampleMemory = async (key: Key, invocations: number) => {
