@@ -315,6 +315,8 @@ function lambdaEnvironment(home: string): Record<string, string> {
     AWS_LAMBDA_FUNCTION_NAME: 'droam-webhook-relay-bench-webhook',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    // Powertools reports a cold start (log key, ColdStart metric) only in an environment initialised on demand.
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     // Lambda runs Node 22; the SDK's notice about this machine's Node 20 is not part of the work.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };

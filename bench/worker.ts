@@ -53,8 +53,9 @@ async function run(n: number, record: boolean): Promise<{ wallMs: number; cpuMs:
     const request = requests[sequence[position % sequence.length] ?? 0] as BenchRequest;
     // Handlers may rewrite the event (Middy replaces headers and body): each call gets its own copy.
     const event = { ...request.event, headers: { ...request.event.headers } };
+    const context = lambdaContext(`bench-${position}`);
     const t0 = performance.now();
-    const response = await handler(event, lambdaContext(`bench-${position}`));
+    const response = await handler(event, context);
     const t1 = performance.now();
     if (record && recorded < capacity) {
       durations[recorded] = (t1 - t0) * 1000;
