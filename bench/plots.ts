@@ -63,7 +63,8 @@ function memoryChart(r: Results): string {
   const xs = series.flatMap((s) => s.invocations);
   const ys = series.flatMap((s) => s.heapMiB);
   const [xMax, yMin, yMax] = [Math.max(...xs), Math.floor(Math.min(...ys) - 1), Math.ceil(Math.max(...ys) + 1)];
-  const x = (value: number) => LEFT + (value / (xMax || 1)) * (WIDTH - LEFT - RIGHT);
+  const right = WIDTH - 30;
+  const x = (value: number) => LEFT + (value / (xMax || 1)) * (right - LEFT);
   const y = (value: number) => bottom - ((value - yMin) / (yMax - yMin || 1)) * (bottom - top);
   const body = [
     text(10, 20, 'Heap after garbage collection, MiB, over the warm run', 'font-weight="bold"'),
@@ -73,8 +74,8 @@ function memoryChart(r: Results): string {
     ),
   ];
   for (const tick of [yMin, (yMin + yMax) / 2, yMax]) body.push(text(LEFT - 8, y(tick) + 4, tick.toFixed(1), 'text-anchor="end"'));
-  body.push(`<line x1="${LEFT}" y1="${bottom}" x2="${WIDTH - RIGHT}" y2="${bottom}" stroke="#888"/>`);
-  body.push(text(LEFT, bottom + 18, '0'), text(WIDTH - RIGHT, bottom + 18, `${xMax.toLocaleString('en-US')} invocations`, 'text-anchor="end"'));
+  body.push(`<line x1="${LEFT}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#888"/>`);
+  body.push(text(LEFT, bottom + 18, '0'), text(right, bottom + 18, `${xMax.toLocaleString('en-US')} invocations`, 'text-anchor="end"'));
   KEYS.forEach((key, i) => {
     const m = r.warm[key].memory;
     const points = m.invocations.map((n, j) => `${x(n).toFixed(1)},${y(m.heapMiB[j] ?? NaN).toFixed(1)}`).join(' ');
