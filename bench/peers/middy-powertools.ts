@@ -5,9 +5,10 @@
  * handler with the pool payload (and the envelope for every other type) in valibot or in zod.
  * Same job and same answers as ours: 413 and 415 first, echoes answered without authentication,
  * 401, 400, 422, the CloudEvent published with its attributes, 503 with Retry-After; one log line
- * and the same metrics per request. It reuses our configuration, authentication and CloudEvent so
- * that the framework and the validator are what differ. Not done here (ours does): quarantine of
- * 422s, the source allow-list, EVENT_TYPES, 405, FIFO topics.
+ * per request and its metrics (received, the outcome, publish latency; by type and reason). It
+ * reuses our configuration, authentication and CloudEvent, so that the framework and the validator
+ * are what differ. Not done here (ours does): quarantine of 422s, the source allow-list,
+ * EVENT_TYPES, 405, FIFO topics.
  */
 import { cleanupMiddlewares } from '@aws-lambda-powertools/commons';
 import { Logger } from '@aws-lambda-powertools/logger';
