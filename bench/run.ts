@@ -282,7 +282,10 @@ function functionEnvironment(secret: string): Record<string, string> {
     ...sls.params?.default,
     topicArn: 'arn:aws:sns:us-east-1:123456789012:droam-webhook-relay-bench',
     quarantineQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/droam-webhook-relay-bench-quarantine',
+    // The secrets in the environment, as the local stage has them: what reading them from SSM adds
+    // to a cold start is measured by bench/secrets-cold-start.mjs.
     apiSecrets: secret,
+    apiSecretsParameter: '',
   };
   const webhook = Object.values(sls.functions ?? {}).find((f) => f.handler === 'functions/webhook.handler');
   const env: Record<string, string> = {};
@@ -290,7 +293,9 @@ function functionEnvironment(secret: string): Record<string, string> {
     let value = String(raw);
     for (let pass = 0; pass < 3; pass++) {
       value = value
-        .replace(/\$\{param:(\w+)\}/g, (_, key: string) => String((params[key] as string | number | boolean | undefined) ?? ''))
+        .replace(/\$\{param:(\w+)(?:,\s*'([^']*)')?\}/g, (_, key: string, fallback?: string) =>
+          String((params[key] as string | number | boolean | undefined) ?? fallback ?? ''),
+        )
         .replace(/\$\{self:service\}/g, String(sls.service));
       value = value.replace(/\$\{sls:stage\}/g, 'bench');
     }
