@@ -1,7 +1,7 @@
 /**
  * What lossless JSON costs: cold start and warm p50 of a pool event through the webhook function
  * as deployed (bundled like serverless.yml bundles it, SNS answered in-process by
- * bench/lib/aws-stub.mjs), this tree against a baseline checkout, in alternating processes.
+ * bench/aws-stub.ts), this tree against a baseline checkout, in alternating processes.
  *
  *   git worktree add --detach /tmp/relay-baseline <commit>
  *   npx tsx bench/lossless.ts /tmp/relay-baseline [--node path/to/node] [--cold 20] [--warm 3]
@@ -106,7 +106,7 @@ function run(node: string, dir: string, bundlePath: string, mode: 'cold' | 'warm
     HOME: dir,
   };
   // The relay's log lines go to stdout (ignored); the measurement to stderr.
-  const child = spawnSync(node, ['--import', path.join(ROOT, 'bench', 'lib', 'aws-stub.mjs'), path.join(dir, 'child.cjs'), bundlePath, mode, String(count)], {
+  const child = spawnSync(node, ['--require', path.join(dir, 'aws-stub.cjs'), path.join(dir, 'child.cjs'), bundlePath, mode, String(count)], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
@@ -135,6 +135,7 @@ function main(): void {
   const dir = mkdtempSync(path.join(tmpdir(), 'relay-lossless-'));
   try {
     writeFileSync(path.join(dir, 'child.cjs'), CHILD);
+    buildSync({ entryPoints: [path.join(ROOT, 'bench', 'aws-stub.ts')], outfile: path.join(dir, 'aws-stub.cjs'), bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
     const trees = { baseline: path.resolve(baseline), lossless: ROOT } as const;
     const bundles = Object.fromEntries(
       Object.entries(trees).map(([name, tree]) => {
