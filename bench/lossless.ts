@@ -135,7 +135,14 @@ function main(): void {
   const dir = mkdtempSync(path.join(tmpdir(), 'relay-lossless-'));
   try {
     writeFileSync(path.join(dir, 'child.cjs'), CHILD);
-    buildSync({ entryPoints: [path.join(ROOT, 'bench', 'aws-stub.ts')], outfile: path.join(dir, 'aws-stub.cjs'), bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
+    buildSync({
+      entryPoints: [path.join(ROOT, 'bench', 'aws-stub.ts')],
+      outfile: path.join(dir, 'aws-stub.cjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'error',
+    });
     const trees = { baseline: path.resolve(baseline), lossless: ROOT } as const;
     const bundles = Object.fromEntries(
       Object.entries(trees).map(([name, tree]) => {

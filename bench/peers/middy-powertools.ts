@@ -25,7 +25,7 @@ import { createError } from '@middy/util';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { RELAY_ATTRIBUTES } from '../../lib/contract/attributes';
-import { toCloudEvent } from '../../lib/contract/cloudevent';
+import { toPublishedCloudEvent } from '../../lib/contract/cloudevent';
 import { authenticate } from '../../lib/relay/authenticate';
 import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../../lib/relay/clients';
 import { loadConfig } from '../../lib/relay/config';
@@ -39,6 +39,7 @@ export interface Payload {
   type: string;
   data: { pool?: { uuid: string; current_usage_kb?: number | null | undefined }; rule?: { uuid: string } } & Record<string, unknown>;
   created_at: { unix_timestamp: number };
+  [member: string]: unknown;
 }
 
 export interface Validator {
@@ -156,7 +157,7 @@ export function middyPowertoolsRelay(validator: Validator) {
     const payload = event.body;
     const { pool, rule } = payload.type === POOL_USAGE ? payload.data : {};
     const attributes = pool === undefined ? {} : { pool_uuid: pool.uuid, rule_uuid: rule?.uuid, current_usage_kb: pool.current_usage_kb };
-    const cloudEvent = toCloudEvent(
+    const { event: cloudEvent, json } = toPublishedCloudEvent(
       { type: payload.type, payload, subject: pool?.uuid, attributes, declared: pool !== undefined },
       config.eventSource,
       event.requestContext.requestId,
@@ -172,7 +173,7 @@ export function middyPowertoolsRelay(validator: Validator) {
     const started = Date.now();
     let messageId: string | undefined;
     try {
-      const command = new PublishCommand({ TopicArn: config.topicArn, Message: JSON.stringify(cloudEvent), MessageAttributes: messageAttributes });
+      const command = new PublishCommand({ TopicArn: config.topicArn, Message: json, MessageAttributes: messageAttributes });
       ({ MessageId: messageId } = await sns.send(command, { abortSignal: AbortSignal.timeout(PUBLISH_DEADLINE_MS) }));
     } catch (error) {
       logger.appendKeys({ detail: error instanceof Error ? error.name : 'UnknownError' });
