@@ -282,6 +282,7 @@ function functionEnvironment(secret: string): Record<string, string> {
     ...sls.params?.default,
     topicArn: 'arn:aws:sns:us-east-1:123456789012:droam-webhook-relay-bench',
     quarantineQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/droam-webhook-relay-bench-quarantine',
+    retryQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/droam-webhook-relay-bench-publish-retry',
     // The secrets in the environment, as the local stage has them: what reading them from SSM adds
     // to a cold start is measured by bench/secrets-cold-start.mjs.
     apiSecrets: secret,
