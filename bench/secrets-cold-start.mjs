@@ -198,7 +198,9 @@ function coldStart(name) {
 const results = { ssm: { loadMs: [], firstResponseMs: [], statuses: [] }, env: { loadMs: [], firstResponseMs: [], statuses: [] } };
 try {
   for (let i = 0; i < runs + 1; i++) {
-    for (const name of /** @type {const} */ (i % 2 === 0 ? ['ssm', 'env'] : ['env', 'ssm'])) {
+    /** @type {readonly ('ssm' | 'env')[]} */
+    const order = i % 2 === 0 ? ['ssm', 'env'] : ['env', 'ssm'];
+    for (const name of order) {
       const result = await coldStart(name);
       if (i === 0) continue; // the first pair warms the file cache
       results[name]?.loadMs.push(result.loadMs);
