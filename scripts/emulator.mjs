@@ -8,9 +8,6 @@
 import net from 'node:net';
 import { startFauxqs } from 'fauxqs';
 
-// Lambda runs Node 22; the SDK's notice about the Node 20 of a workstation is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export const REGION = 'us-east-1';
 export const ACCOUNT = '000000000000';
 export const LOCAL_TOPIC = 'droam-webhook-relay-local';

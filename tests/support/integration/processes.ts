@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './events';
 
-/** The environment children get: this one, minus the SDK's notice about Node 20. */
+/** The environment children get: this one, with the given variables added. */
 export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
+  return { ...process.env, ...extra };
 }
 
 export interface Finished {

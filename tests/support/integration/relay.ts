@@ -39,7 +39,6 @@ const ISOLATED: Env = {
   AWS_REGION: REGION,
   AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   // Powertools logs through the global console in dev mode, where the tests capture it.
   POWERTOOLS_DEV: 'true',
   POWERTOOLS_LOG_LEVEL: 'INFO',
