@@ -62,8 +62,11 @@ export function createPoolUsageSubscriber(deps: PoolUsageSubscriberDeps): (event
   };
 
   // A batch whose every record failed is reported like any other (every record retried alone), not thrown.
-  return (event, context) =>
-    processPartialResponse(event, handleRecord, processor, { ...(context === undefined ? {} : { context }), throwOnFullBatchFailure: false });
+  return (event, context) => {
+    // Every line of the invocation carries its request id, cold start and function.
+    if (context !== undefined) logger.addContext?.(context);
+    return processPartialResponse(event, handleRecord, processor, { ...(context === undefined ? {} : { context }), throwOnFullBatchFailure: false });
+  };
 }
 
 const logger = createLogger('droam-pool-usage-subscriber');

@@ -1,7 +1,8 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import type { Context } from 'aws-lambda';
 import { payloadTypes } from '../lib/contract';
-import { createLogger } from '../lib/observability/logger';
+import { createLogger, serviceName } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
 import { type ApiSecrets, fixedApiSecrets } from '../lib/relay/api-secrets';
 import {
@@ -23,13 +24,27 @@ import { sqsRetryQueue } from '../lib/relay/retry';
 const config = loadConfig(process.env);
 
 const sns = new SNSClient(AWS_CLIENT_OPTIONS);
+const ssm = config.apiSecretsParameter === undefined ? undefined : new SSMClient(AWS_CLIENT_OPTIONS);
+
+// X-Ray subsegments for the SNS, SQS and SSM calls when the stage's `tracing` param is on. The build
+// replaces this variable with the param (custom.esbuild.define in serverless.yml), so a stage without
+// tracing ships without Powertools Tracer and the X-Ray SDK; unbundled, the variable decides at cold start.
+const traceClient =
+  process.env.POWERTOOLS_TRACE_ENABLED === 'true'
+    ? import('../lib/observability/tracer').then(({ createClientTracer }) => createClientTracer(serviceName('droam-webhook-relay')))
+    : undefined;
+const tracing = traceClient?.then((trace) => {
+  trace(sns);
+  // The cold start's own secrets read may already be under way: the later ones are traced.
+  if (ssm !== undefined) trace(ssm);
+});
 
 // A deployed stage reads its api secrets from SSM: the read starts now, during the cold start,
 // so the first request usually finds them; later requests read again once the maximum age passes.
 const apiSecrets: ApiSecrets =
-  config.apiSecretsParameter === undefined
+  config.apiSecretsParameter === undefined || ssm === undefined
     ? fixedApiSecrets(config.apiSecrets)
-    : ssmApiSecrets(new SSMClient(AWS_CLIENT_OPTIONS), config.apiSecretsParameter, {
+    : ssmApiSecrets(ssm, config.apiSecretsParameter, {
         local: config.local,
         deadlineMs: SECRETS_DEADLINE_MS,
         retryAfterFailureMs: SECRETS_RETRY_AFTER_FAILURE_MS,
@@ -37,16 +52,26 @@ const apiSecrets: ApiSecrets =
       });
 if (config.auth === 'required' && config.apiSecretsParameter !== undefined) void apiSecrets();
 
-export const handler = createWebhookHandler({
+const relay = createWebhookHandler({
   config,
   registry: payloadTypes,
   publish: snsPublisher(sns, config.topicArn, PUBLISH_DEADLINE_MS),
   apiSecrets,
-  quarantine: config.quarantineQueueUrl === undefined ? undefined : sqsQuarantine(config.quarantineQueueUrl, QUARANTINE_DEADLINE_MS),
+  quarantine: config.quarantineQueueUrl === undefined ? undefined : sqsQuarantine(config.quarantineQueueUrl, QUARANTINE_DEADLINE_MS, traceClient),
   // With authentication off there is no secret to tag records with, and the drainer publishes only tagged ones.
-  retry: config.retryQueueUrl === undefined || config.auth === 'off' ? undefined : sqsRetryQueue(config.retryQueueUrl, RETRY_QUEUE_DEADLINE_MS),
+  retry:
+    config.retryQueueUrl === undefined || config.auth === 'off' ? undefined : sqsRetryQueue(config.retryQueueUrl, RETRY_QUEUE_DEADLINE_MS, traceClient),
   now: Date.now,
   logger: createLogger('droam-webhook-relay'),
   // EMF on the request's log line: `service` is both the log field and the metrics dimension.
   metrics: createMetrics('droam-webhook-relay'),
 });
+
+export const handler =
+  tracing === undefined
+    ? relay
+    : async (event: unknown, context?: Context) => {
+        // The SNS client is traced before its first call.
+        await tracing;
+        return relay(event, context);
+      };

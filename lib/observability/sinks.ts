@@ -1,3 +1,5 @@
+import type { Context } from 'aws-lambda';
+
 /**
  * The parts of Powertools' Logger and Metrics that the functions use. Code is
  * written against these, so tests can hand it a recorder instead.
@@ -10,6 +12,11 @@ export interface LogSink {
   error(message: string, attributes: Record<string, unknown>): void;
   /** The lowest level written (Powertools: DEBUG, INFO, WARN, ERROR, …); absent means everything is written. */
   getLevelName?(): string;
+  /**
+   * Puts the invocation's Lambda context on every following line: Powertools adds `function_request_id`,
+   * `cold_start`, `function_name`, `function_arn` and `function_memory_size`.
+   */
+  addContext?(context: Context): void;
 }
 
 /** The part of Powertools' Metrics the webhook uses. */

@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { decodeRequest } from './decode';
 import { type HttpResponse, toHttpResponse } from './respond';
 import type { Outcome, RequestFacts } from './outcome';
@@ -13,13 +14,16 @@ export interface HandlerDeps extends PipelineDeps {
 
 /**
  * The Lambda handler: decode, run the pipeline, answer, and write exactly one
- * log line. Nothing it is given can make it throw.
+ * log line. Nothing it is given can make it throw. Given the Lambda context,
+ * every log line carries the invocation's (request id, cold start, function
+ * name, ARN and memory).
  */
-export function createWebhookHandler(deps: HandlerDeps): (event: unknown) => Promise<HttpResponse> {
+export function createWebhookHandler(deps: HandlerDeps): (event: unknown, context?: Context) => Promise<HttpResponse> {
   // Types no declaration knows are published on their envelope alone; the log says so once per cold start each.
   const undeclaredTypesSeen = new Set<string>();
-  return async (event) => {
+  return async (event, context) => {
     const started = deps.now();
+    if (context !== undefined) deps.logger.addContext?.(context);
     deps.metrics?.captureColdStartMetric();
     const facts: RequestFacts = {};
     let outcome: Outcome;

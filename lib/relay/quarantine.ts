@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { integrityTag, verifyIntegrityTag } from './integrity';
 import { type SendRecord, sqsRecordQueue } from './sqs-records';
 import type { PayloadIssue } from '../contract';
+import type { TraceClient } from '../observability/sinks';
 
 /**
  * An authenticated payload the relay cannot publish is kept, not dropped:
@@ -71,9 +72,9 @@ export function nonSecretHeaders(headers: ReadonlyMap<string, string>, authHeade
   return kept;
 }
 
-/** Sends quarantine records to an SQS queue, tagged (message attribute `integrity_tag`). */
-export function sqsQuarantine(queueUrl: string, deadlineMs: number): Quarantine {
-  const send: SendRecord = sqsRecordQueue(queueUrl, { deadlineMs, purpose: 'quarantine-record' });
+/** Sends quarantine records to an SQS queue, tagged (message attribute `integrity_tag`); with a tracer, its calls are traced. */
+export function sqsQuarantine(queueUrl: string, deadlineMs: number, traceClient?: Promise<TraceClient>): Quarantine {
+  const send: SendRecord = sqsRecordQueue(queueUrl, { deadlineMs, purpose: 'quarantine-record', traceClient });
   return (record, signingSecret) => send(record, { reason: record.reason, request_id: record.request_id, attempt: record.attempt }, signingSecret);
 }
 

@@ -2,6 +2,7 @@ import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { verifyIntegrityTag } from './integrity';
 import type { SnsMessage } from './message';
 import { sqsRecordQueue } from './sqs-records';
+import type { TraceClient } from '../observability/sinks';
 
 /**
  * A valid, authenticated event SNS could not take for now (unreachable,
@@ -28,8 +29,8 @@ export type EnqueueRetry = (
 ) => Promise<{ readonly ok: true } | { readonly ok: false; readonly error: string }>;
 
 /** Sends retry records to an SQS queue, tagged (message attribute `integrity_tag`) so the drainer publishes only what the relay wrote. */
-export function sqsRetryQueue(queueUrl: string, deadlineMs: number): EnqueueRetry {
-  const send = sqsRecordQueue(queueUrl, { deadlineMs, purpose: 'retry-record' });
+export function sqsRetryQueue(queueUrl: string, deadlineMs: number, traceClient?: Promise<TraceClient>): EnqueueRetry {
+  const send = sqsRecordQueue(queueUrl, { deadlineMs, purpose: 'retry-record', traceClient });
   return (record, signingSecret) => send(record, { event_id: record.id, event_type: record.type }, signingSecret);
 }
 

@@ -1,6 +1,7 @@
 import { AWS_CLIENT_OPTIONS } from './clients';
 import { withDeadline } from './deadline';
 import { asciiJson, integrityTag, type TagPurpose } from './integrity';
+import type { TraceClient } from '../observability/sinks';
 
 /** The message attribute that carries a record's integrity tag (lib/relay/integrity.ts). */
 export const INTEGRITY_TAG_ATTRIBUTE = 'integrity_tag';
@@ -20,6 +21,8 @@ export type SendRecord = (
 export interface RecordQueueOptions {
   readonly deadlineMs: number;
   readonly purpose: TagPurpose;
+  /** Traces the queue's SQS calls (X-Ray), when the stage's tracing is on. */
+  readonly traceClient?: Promise<TraceClient> | undefined;
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]{1,256}$/;
@@ -34,6 +37,7 @@ export function sqsRecordQueue(queueUrl: string, options: RecordQueueOptions): S
     const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
     // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS locally), not from the queue URL's host.
     const sqs = new SQSClient({ ...AWS_CLIENT_OPTIONS, useQueueUrlAsEndpoint: false });
+    if (options.traceClient !== undefined) (await options.traceClient)(sqs);
     return async (body: string, attributes: Record<string, { DataType: string; StringValue: string }>) => {
       await withDeadline(options.deadlineMs, (abortSignal) =>
         sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes: attributes }), { abortSignal }),

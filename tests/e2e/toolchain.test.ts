@@ -40,6 +40,22 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
     expect(body).toEqual({ id: expect.stringMatching(UUID) as unknown, message_id: expect.any(String) as unknown });
   });
 
+  it("prints the request's log line with the Lambda invocation on it: function_request_id, cold_start, the function", () => {
+    const lines = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'event published',
+        function_request_id: expect.stringMatching(UUID) as unknown,
+        cold_start: true,
+        function_name: 'droam-webhook-relay-local-webhook',
+      }),
+    );
+  });
+
   it('prints the one CloudEvent published, with its attributes', () => {
     expect(stdout).toMatch(/Published on arn:aws:sns:us-east-1:\d{12}:[\w-]+: 1 message\(s\)/);
     expect(published).toHaveLength(1);
@@ -219,6 +235,7 @@ const PACKAGE_PARAMS = {
   certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/example',
   hostedZoneId: 'Z0EXAMPLE',
   replayPublisherArn: 'arn:aws:iam::123456789012:role/operators',
+  logLevel: 'WARN',
 };
 
 describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
@@ -473,7 +490,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
     it('the example subscriber has a role of its own: its log group, reading its queue, no secret, no publish right', () => {
       const fn = resource('PoolUsageSubscriberLambdaFunction') as { Role: unknown };
       expect(fn.Role).toEqual({ 'Fn::GetAtt': ['PoolUsageSubscriberRole', 'Arn'] });
-      expect(Object.keys(environmentOf('PoolUsageSubscriberLambdaFunction')).sort()).toEqual(['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+      expect(Object.keys(environmentOf('PoolUsageSubscriberLambdaFunction')).sort()).toEqual(['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
       expect(allRoleStatements().filter((s) => s.role === 'PoolUsageSubscriberRole')).toEqual([
         expect.objectContaining({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resource: { 'Fn::GetAtt': ['PoolUsageSubscriberLogGroup', 'Arn'] } }),
         expect.objectContaining({
@@ -522,6 +539,14 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
       });
+    });
+  });
+
+  describe('the Powertools settings', () => {
+    it('take the log level of both functions and the tracing of the webhook from the stage params', () => {
+      expect(environmentOf('WebhookLambdaFunction')).toMatchObject({ POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_TRACE_ENABLED: 'false' });
+      expect(environmentOf('PoolUsageSubscriberLambdaFunction')).toMatchObject({ POWERTOOLS_LOG_LEVEL: 'WARN' });
+      expect(resource('WebhookLambdaFunction').Runtime).toBe('nodejs24.x');
     });
   });
 

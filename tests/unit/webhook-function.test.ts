@@ -1,3 +1,5 @@
+import type { Context } from 'aws-lambda';
+import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { HttpResponse } from '../../lib/relay/respond';
 import { authHeaders, DOCUMENTED_SECRET, TEST_SECRET, TOPIC_ARN, v2Event, vendorExample } from '../support/unit/harness';
@@ -8,7 +10,7 @@ import { authHeaders, DOCUMENTED_SECRET, TEST_SECRET, TOPIC_ARN, v2Event, vendor
  * pointed by the SDK's own endpoint variables at a stand-in on 127.0.0.1.
  */
 
-type Handler = (event: unknown) => Promise<HttpResponse>;
+type Handler = (event: unknown, context?: Context) => Promise<HttpResponse>;
 
 const RELAY_VARIABLES = [
   'TOPIC_ARN',
@@ -28,7 +30,31 @@ const RELAY_VARIABLES = [
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_SNS',
   'AWS_PROFILE',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_TRACE_ENABLED',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'LAMBDA_TASK_ROOT',
+  '_X_AMZN_TRACE_ID',
+  'AWS_XRAY_DAEMON_ADDRESS',
 ];
+
+/** The context Lambda hands the handler of a deployed stage's function. */
+function lambdaContext(awsRequestId: string): Context {
+  const functionName = 'droam-webhook-relay-prod-webhook';
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/11/29/[$LATEST]0123456789abcdef0123456789abcdef',
+    getRemainingTimeInMillis: () => 10_000,
+    // The callback-era members (done, fail, succeed) are deprecated; nothing here calls them.
+  } as Context;
+}
 
 let saved: NodeJS.ProcessEnv;
 
@@ -38,7 +64,6 @@ beforeEach(() => {
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = 'unit';
   process.env.AWS_SECRET_ACCESS_KEY = 'unit';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 });
 
 afterEach(() => {
@@ -63,13 +88,13 @@ async function coldStartFailure(env: Record<string, string>): Promise<Error> {
     await coldStart(env);
   } catch (error) {
     if (error instanceof Error) return error;
-    throw new Error('the cold start threw something that is not an Error');
+    throw new Error('the cold start threw something that is not an Error', { cause: error });
   }
   throw new Error('the cold start succeeded');
 }
 
 /** Runs a request and returns the structured log lines (Powertools JSON with a level, on stdout or stderr) written meanwhile. */
-async function invoke(handler: Handler, event: unknown): Promise<{ response: HttpResponse; lines: Record<string, unknown>[] }> {
+async function invoke(handler: Handler, event: unknown, context?: Context): Promise<{ response: HttpResponse; lines: Record<string, unknown>[] }> {
   const written: string[] = [];
   const capture = (chunk: string | Uint8Array): boolean => {
     written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
@@ -79,7 +104,7 @@ async function invoke(handler: Handler, event: unknown): Promise<{ response: Htt
   const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
   let response: HttpResponse;
   try {
-    response = await handler(event);
+    response = await handler(event, context);
   } finally {
     stdout.mockRestore();
     stderr.mockRestore();
@@ -160,6 +185,35 @@ describe('cold start', () => {
   });
 });
 
+describe('Powertools conventions', () => {
+  test('with the Lambda context, every line carries the invocation: request id, cold start, function name, ARN and memory', async () => {
+    // Lambda sets the initialization type; Powertools reports a cold start for on-demand instances only.
+    const handler = await coldStart({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
+    const first = await invoke(handler, v2Event('{"type":"echo","echo_data":"one"}'), lambdaContext('c6af9ac6-7b61-11e6-9a41-93e8deadbee1'));
+    const second = await invoke(handler, v2Event(JSON.stringify(vendorExample())), lambdaContext('c6af9ac6-7b61-11e6-9a41-93e8deadbee2'));
+    const invocation = {
+      function_name: 'droam-webhook-relay-prod-webhook',
+      function_arn: 'arn:aws:lambda:us-east-1:123456789012:function:droam-webhook-relay-prod-webhook',
+      function_memory_size: '512',
+    };
+    expect(first.lines).toEqual([
+      expect.objectContaining({ ...invocation, outcome: 'echo', function_request_id: 'c6af9ac6-7b61-11e6-9a41-93e8deadbee1', cold_start: true }),
+    ]);
+    expect(second.lines).toEqual([
+      expect.objectContaining({ ...invocation, status: 401, function_request_id: 'c6af9ac6-7b61-11e6-9a41-93e8deadbee2', cold_start: false }),
+    ]);
+  });
+
+  test('POWERTOOLS_LOG_LEVEL (the logLevel param) sets the lowest level written', async () => {
+    const handler = await coldStart({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, POWERTOOLS_LOG_LEVEL: 'WARN' });
+    const echo = await invoke(handler, v2Event('{"type":"echo","echo_data":"quiet"}'), lambdaContext('c6af9ac6-7b61-11e6-9a41-93e8deadbee3'));
+    expect(echo.response.statusCode).toBe(200);
+    expect(echo.lines.filter((line) => line.level === 'INFO')).toEqual([]);
+    const unsigned = await invoke(handler, v2Event(JSON.stringify(vendorExample())), lambdaContext('c6af9ac6-7b61-11e6-9a41-93e8deadbee4'));
+    expect(unsigned.lines).toEqual([expect.objectContaining({ level: 'WARN', status: 401 })]);
+  });
+});
+
 describe('publishing through the SDK endpoint override (no home-made variable)', () => {
   interface Received {
     readonly form: URLSearchParams;
@@ -220,6 +274,75 @@ describe('publishing through the SDK endpoint override (no home-made variable)',
     expect(lines[0]).toMatchObject({ level: 'INFO', outcome: 'published', status: 200, type: 'rule.pool.usage.triggered', message_id: '7b1c2e4f-stand-in' });
   });
 
+  describe('X-Ray tracing (the tracing param, as POWERTOOLS_TRACE_ENABLED)', () => {
+    let daemon: Socket;
+    const datagrams: string[] = [];
+    let tracerLoads = 0;
+
+    beforeAll(async () => {
+      daemon = createSocket('udp4');
+      daemon.on('message', (message) => datagrams.push(message.toString('utf8')));
+      await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+    });
+
+    afterAll(() => {
+      daemon.close();
+    });
+
+    beforeEach(() => {
+      datagrams.length = 0;
+      tracerLoads = 0;
+      jest.doMock('../../lib/observability/tracer', () => {
+        tracerLoads += 1;
+        return jest.requireActual<typeof import('../../lib/observability/tracer')>('../../lib/observability/tracer');
+      });
+    });
+
+    afterEach(() => {
+      jest.dontMock('../../lib/observability/tracer');
+    });
+
+    /** What Lambda sets in a sandbox whose function has active tracing, the daemon being this test's socket. */
+    const tracedSandbox = (): Record<string, string> => ({
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+      LAMBDA_TASK_ROOT: '/var/task',
+      _X_AMZN_TRACE_ID: 'Root=1-674a1b2c-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1',
+      AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${String(daemon.address().port)}`,
+    });
+
+    test('on: the SNS Publish call is sent to the X-Ray daemon as a subsegment of the invocation', async () => {
+      const handler = await coldStart({
+        TOPIC_ARN,
+        DROAM_API_SECRETS: TEST_SECRET,
+        AWS_ENDPOINT_URL_SNS: endpoint,
+        POWERTOOLS_TRACE_ENABLED: 'true',
+        ...tracedSandbox(),
+      });
+      const { response } = await invoke(handler, signedPool(), lambdaContext('c6af9ac6-7b61-11e6-9a41-93e8deadbee5'));
+      expect(response.statusCode).toBe(200);
+      expect(tracerLoads).toBe(1);
+      await waitFor(() => datagrams.length > 0);
+      const subsegments = datagrams.map((datagram) => JSON.parse(datagram.split('\n')[1] ?? '{}') as Record<string, unknown>);
+      expect(subsegments).toContainEqual(
+        expect.objectContaining({
+          name: 'SNS',
+          namespace: 'aws',
+          trace_id: '1-674a1b2c-0123456789abcdef01234567',
+          parent_id: '53995c3f42cd8ad8',
+          aws: expect.objectContaining({ operation: 'Publish' }) as unknown,
+        }),
+      );
+    });
+
+    test('off: the tracer is never loaded and nothing reaches the daemon', async () => {
+      const handler = await coldStart({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, AWS_ENDPOINT_URL_SNS: endpoint, ...tracedSandbox() });
+      const { response } = await invoke(handler, signedPool(), lambdaContext('c6af9ac6-7b61-11e6-9a41-93e8deadbee6'));
+      expect(response.statusCode).toBe(200);
+      expect(tracerLoads).toBe(0);
+      expect(datagrams).toEqual([]);
+    });
+  });
+
   test('SNS answering 500 twice gives 503 publish_failed with Retry-After', async () => {
     answer = (response) => {
       response.writeHead(500, { 'content-type': 'text/xml' });
@@ -236,3 +359,8 @@ describe('publishing through the SDK endpoint override (no home-made variable)',
     expect(lines).toHaveLength(1);
   });
 });
+
+/** Polls a condition for up to two seconds. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition() && waited < 2_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+}
