@@ -33,6 +33,9 @@ export interface MetricsSink {
   captureColdStartMetric(): void;
 }
 
+/** Traces an AWS SDK v3 client's calls as X-Ray subsegments (Powertools Tracer), and returns the client. */
+export type TraceClient = <Client extends object>(client: Client) => Client;
+
 export type LineLevel = 'info' | 'warn' | 'error';
 
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
