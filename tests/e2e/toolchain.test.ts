@@ -1,9 +1,10 @@
 /**
  * Through the real toolchain, as a user runs it: `npm run invoke` (sls invoke
- * local, bundled by esbuild, against an emulator of its own) and
+ * local, bundled by esbuild, against an emulator of its own), plain
+ * `sls invoke local` with and without an emulator already running, and
  * serverless-offline serving HTTP in front of the function, publishing to a
- * topic of the test run's emulator. One file, so the two never bundle into
- * .esbuild/ at the same time.
+ * topic of the test run's emulator. One file, so that no two of them bundle
+ * into .esbuild/ at the same time.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Emulator, plainAttributes, type Queue } from '../support/integration/aws';
@@ -13,6 +14,7 @@ import { freePort } from '../support/integration/net';
 import { childEnv, jsonBlocks, run, runScript, startOffline, type Offline } from '../support/integration/processes';
 import { LOCAL_STAGE } from '../../tools/local-stage';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { checkTemplate, type Template } from '../support/template/spec-check';
 import { condition, resolve, type Template as ResolvableTemplate } from '../support/cloudformation';
 import os from 'node:os';
@@ -86,6 +88,86 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
         },
       },
     });
+  });
+});
+
+describe('npx sls invoke local -f webhook -p events/pool-usage.json, with no emulator running', () => {
+  let port: number;
+  let stdout: string;
+  let stderr: string;
+
+  beforeAll(async () => {
+    // The local stage's emulator address (.env.local) moved to a free port: 4566 may be a developer's `npm start`.
+    port = await freePort();
+    const endpoint = `http://127.0.0.1:${String(port)}`;
+    const result = await run('node_modules/.bin/sls', ['invoke', 'local', '-f', 'webhook', '-p', 'events/pool-usage.json'], {
+      env: childEnv({ AWS_ENDPOINT_URL_SNS: endpoint, AWS_ENDPOINT_URL_SQS: endpoint }),
+      timeoutMs: 60_000,
+    });
+    ({ stdout, stderr } = result);
+    if (result.code !== 0) throw new Error(`sls invoke local exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+  }, 90_000);
+
+  it('answers 200 and prints the CloudEvent it published on the local topic', () => {
+    const blocks = jsonBlocks(stdout);
+    const response = blocks.find((b) => typeof b === 'object' && b !== null && 'statusCode' in b) as { statusCode: number; body: string };
+    const published = blocks.filter((b) => typeof b === 'object' && b !== null && 'message' in b) as { message: Record<string, unknown> }[];
+    // The Framework writes its notices on stderr.
+    expect(stderr).toContain(`Started an SNS/SQS emulator on http://127.0.0.1:${String(port)}`);
+    expect(response.statusCode).toBe(200);
+    expect(stdout).toContain('Published on arn:aws:sns:us-east-1:000000000000:droam-webhook-relay-local: 1 message(s)');
+    const { id } = JSON.parse(response.body) as { id: string };
+    expect(published.map((p) => p.message)).toEqual([
+      expect.objectContaining({
+        id,
+        type: 'rule.pool.usage.triggered',
+        subject: '7d3e9b12-4a6f-4c8e-b1d2-9f0a3c5e7b14',
+        data: payloadOf(loadEvent('pool-usage.json')).data,
+      }),
+    ]);
+  });
+
+  it('stops the emulator it started', async () => {
+    expect(await accepts(port)).toBe(false);
+  });
+});
+
+describe('npx sls invoke local while an emulator listens at the local stage address (npm start)', () => {
+  const emulator = new Emulator();
+  let queue: Queue;
+  let stdout: string;
+  let stderr: string;
+
+  beforeAll(async () => {
+    const created = await emulator.topicWithQueue('invoke-running');
+    queue = created.queue;
+    const quarantine = await emulator.createQueue('invoke-running-quarantine');
+    const result = await run('node_modules/.bin/sls', ['invoke', 'local', '-f', 'webhook', '-p', 'events/pool-usage.json'], {
+      env: childEnv({
+        AWS_ENDPOINT_URL_SNS: emulator.endpoint,
+        AWS_ENDPOINT_URL_SQS: emulator.endpoint,
+        LOCAL_TOPIC_ARN: created.topicArn,
+        LOCAL_QUARANTINE_QUEUE_URL: quarantine.url,
+      }),
+      timeoutMs: 60_000,
+    });
+    ({ stdout, stderr } = result);
+    if (result.code !== 0) throw new Error(`sls invoke local exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+  }, 90_000);
+
+  afterAll(() => {
+    emulator.destroy();
+  });
+
+  it('publishes to that emulator and starts none of its own', async () => {
+    expect(stderr).toContain(`Using the SNS/SQS emulator already listening on ${emulator.endpoint}`);
+    expect(stderr).not.toContain('Started an SNS/SQS emulator');
+    expect(stdout).not.toContain('Published on');
+    const response = jsonBlocks(stdout).find((b) => typeof b === 'object' && b !== null && 'statusCode' in b) as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(200);
+    const { id } = JSON.parse(response.body) as { id: string };
+    const received = await emulator.receiveAll(queue, { expect: 1 });
+    expect(received.map((m) => (JSON.parse(m.body) as { id: string }).id)).toEqual([id]);
   });
 });
 
@@ -875,4 +957,18 @@ const PARAMETER_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId
 
 interface PolicyDocument {
   readonly Statement: { Sid?: string; Effect?: string; Principal?: unknown; Action?: unknown; Resource?: unknown; Condition?: unknown }[];
+}
+
+/** Whether anything accepts a connection on 127.0.0.1:port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      resolve(false);
+    });
+  });
 }
