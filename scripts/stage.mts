@@ -74,6 +74,8 @@ function slsArguments(name: StageCommand, values: Readonly<Record<string, string
     if (!/^[A-Za-z]\w*=/.test(param)) throw new UsageError(`--param takes KEY=VALUE, not '${param}'`);
     args.push(`--param=${param}`);
   }
+  // Without --verbose, sls info leaves out the stack's outputs.
+  if (name === 'info') args.push('--verbose');
   if (name === 'logs') {
     args.push('--function', typeof values.function === 'string' ? values.function : 'webhook');
     if (values.tail === true) args.push('--tail');
