@@ -29,6 +29,7 @@ const RELAY_VARIABLES = [
   'IS_OFFLINE',
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_SNS',
+  'AWS_ENDPOINT_URL_SQS',
   'AWS_PROFILE',
   'POWERTOOLS_LOG_LEVEL',
   'POWERTOOLS_TRACE_ENABLED',
@@ -332,6 +333,27 @@ describe('publishing through the SDK endpoint override (no home-made variable)',
           aws: expect.objectContaining({ operation: 'Publish' }) as unknown,
         }),
       );
+    });
+
+    test("on: the quarantine's SQS SendMessage call is traced too", async () => {
+      const handler = await coldStart({
+        TOPIC_ARN,
+        DROAM_API_SECRETS: TEST_SECRET,
+        QUARANTINE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/droam-webhook-relay-prod-quarantine',
+        AWS_ENDPOINT_URL_SQS: endpoint,
+        POWERTOOLS_TRACE_ENABLED: 'true',
+        ...tracedSandbox(),
+      });
+      const invalid = vendorExample();
+      invalid.data.pool.uuid = 'not-a-uuid';
+      await invoke(
+        handler,
+        v2Event(JSON.stringify(invalid), authHeaders(TEST_SECRET, Math.floor(Date.now() / 1000))),
+        lambdaContext('c6af9ac6-7b61-11e6-9a41-93e8deadbee7'),
+      );
+      await waitFor(() => datagrams.some((datagram) => datagram.includes('"SQS"')));
+      const subsegments = datagrams.map((datagram) => JSON.parse(datagram.split('\n')[1] ?? '{}') as Record<string, unknown>);
+      expect(subsegments).toContainEqual(expect.objectContaining({ name: 'SQS', aws: expect.objectContaining({ operation: 'SendMessage' }) as unknown }));
     });
 
     test('off: the tracer is never loaded and nothing reaches the daemon', async () => {
