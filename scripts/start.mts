@@ -29,7 +29,9 @@ await runCommand(spec, async () => {
   try {
     emulator = await startEmulator(EMULATOR_PORT);
   } catch (error) {
-    throw new Error(`could not start the SNS/SQS emulator on 127.0.0.1:${EMULATOR_PORT} (is another \`npm start\` running?): ${String(error)}`);
+    throw new Error(`could not start the SNS/SQS emulator on 127.0.0.1:${EMULATOR_PORT} (is another \`npm start\` running?): ${String(error)}`, {
+      cause: error,
+    });
   }
   const { topicArn, queueUrl } = createTopicWithTail(emulator, LOCAL_TOPIC);
   const quarantineQueueUrl = createQuarantineQueue(emulator);
