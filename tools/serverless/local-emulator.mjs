@@ -11,7 +11,7 @@
  */
 import net from 'node:net';
 
-/** @typedef {Awaited<ReturnType<typeof import('../scripts/emulator.mjs').startEmulator>>} Emulator */
+/** @typedef {Awaited<ReturnType<typeof import('../../scripts/emulator.mjs').startEmulator>>} Emulator */
 
 export default class LocalEmulator {
   /**
@@ -45,7 +45,7 @@ export default class LocalEmulator {
       this.log.notice(`Using the SNS/SQS emulator already listening on ${endpoint} (npm start prints what is published).`);
       return;
     }
-    const { startEmulator, createTopicWithTail } = await import('../scripts/emulator.mjs');
+    const { startEmulator, createTopicWithTail } = await import('../../scripts/emulator.mjs');
     const environment = this.functionEnvironment();
     const topicName = environment.TOPIC_ARN?.split(':').at(-1);
     if (topicName === undefined || topicName === '') return;
@@ -66,7 +66,7 @@ export default class LocalEmulator {
     this.started = undefined;
     const { emulator, topicArn, tailQueueUrl, quarantineQueueUrl } = started;
     try {
-      const { drainTail } = await import('../scripts/emulator.mjs');
+      const { drainTail } = await import('../../scripts/emulator.mjs');
       const published = await drainTail(emulator.endpoint, tailQueueUrl);
       process.stdout.write(`\nPublished on ${topicArn}: ${published.length} message(s)\n`);
       for (const record of published) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
