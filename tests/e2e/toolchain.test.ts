@@ -572,7 +572,11 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
     it('the example subscriber has a role of its own: its log group, reading its queue, no secret, no publish right', () => {
       const fn = resource('PoolUsageSubscriberLambdaFunction') as { Role: unknown };
       expect(fn.Role).toEqual({ 'Fn::GetAtt': ['PoolUsageSubscriberRole', 'Arn'] });
-      expect(Object.keys(environmentOf('PoolUsageSubscriberLambdaFunction')).sort()).toEqual(['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+      expect(Object.keys(environmentOf('PoolUsageSubscriberLambdaFunction')).sort()).toEqual([
+        'POWERTOOLS_LOG_LEVEL',
+        'POWERTOOLS_METRICS_NAMESPACE',
+        'POWERTOOLS_SERVICE_NAME',
+      ]);
       expect(allRoleStatements().filter((s) => s.role === 'PoolUsageSubscriberRole')).toEqual([
         expect.objectContaining({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resource: { 'Fn::GetAtt': ['PoolUsageSubscriberLogGroup', 'Arn'] } }),
         expect.objectContaining({
