@@ -40,7 +40,8 @@ describe('what the scripts run (--dry-run)', () => {
       'sls deploy --stage prod --param=alarmTopicArn=arn:aws:sns:us-east-1:123456789012:ops',
     ],
     [['remove', '--stage', 'staging', '--region', 'eu-west-1'], 'sls remove --stage staging --region eu-west-1'],
-    [['info', '--stage', 'prod'], 'sls info --stage prod'],
+    // Without --verbose, sls info leaves out the stack's outputs (WebhookUrl, TopicArn, QuarantineQueueUrl).
+    [['info', '--stage', 'prod'], 'sls info --stage prod --verbose'],
     [['package', '--stage', 'prod', '--package', 'dist'], 'sls package --stage prod --package dist'],
     [['logs', '--stage', 'prod', '--tail', '--start-time', '30m'], 'sls logs --stage prod --function webhook --tail --startTime 30m'],
   ])(
