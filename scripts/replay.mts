@@ -244,6 +244,5 @@ async function replay(settings: Settings): Promise<number> {
 
 await runCommand(spec, ({ values }) => {
   const settings = settingsFrom(values);
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return replay(settings);
 });

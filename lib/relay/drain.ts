@@ -1,4 +1,4 @@
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { LogSink } from '../observability/sinks';
 import type { ApiSecrets } from './api-secrets';
 import type { Publish } from './publish';
@@ -37,7 +37,7 @@ export function retryDelaySeconds(receiveCount: number): number {
   return Math.min(FIRST_RETRY_DELAY_SECONDS * 2 ** exponent, MAX_RETRY_DELAY_SECONDS);
 }
 
-export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
+export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> {
   const { logger } = deps;
 
   async function refuse(record: SQSRecord, why: string, fields: Record<string, unknown>): Promise<SQSBatchItemFailure | undefined> {
@@ -80,7 +80,9 @@ export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent) => Prom
     return { itemIdentifier: record.messageId };
   }
 
-  return async (event) => {
+  return async (event, context) => {
+    // Every line of the invocation carries its request id, cold start and function.
+    if (context !== undefined) logger.addContext?.(context);
     const secrets = await deps.apiSecrets();
     if (!secrets.ok) {
       // Without the secrets no tag can be checked: every record waits for the queue's visibility timeout, none is refused.
