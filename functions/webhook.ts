@@ -59,8 +59,7 @@ const relay = createWebhookHandler({
   apiSecrets,
   quarantine: config.quarantineQueueUrl === undefined ? undefined : sqsQuarantine(config.quarantineQueueUrl, QUARANTINE_DEADLINE_MS, traceClient),
   // With authentication off there is no secret to tag records with, and the drainer publishes only tagged ones.
-  retry:
-    config.retryQueueUrl === undefined || config.auth === 'off' ? undefined : sqsRetryQueue(config.retryQueueUrl, RETRY_QUEUE_DEADLINE_MS, traceClient),
+  retry: config.retryQueueUrl === undefined || config.auth === 'off' ? undefined : sqsRetryQueue(config.retryQueueUrl, RETRY_QUEUE_DEADLINE_MS, traceClient),
   now: Date.now,
   logger: createLogger('droam-webhook-relay'),
   // EMF on the request's log line: `service` is both the log field and the metrics dimension.
