@@ -207,7 +207,6 @@ await runCommand(spec, async ({ values: flags }) => {
   const destination = queueUrl !== undefined ? `queue ${queueUrl}` : `topic ${topicArn ?? ''}`;
   const report = progress('history');
 
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const archive = new Archive(bucket);
   report.phase(`reading s3://${bucket}/${ARCHIVE_PREFIX} from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}`);
   const { events, objects, lines } = await archive.read(types.length > 0 ? types : await archive.types(), from, to);
