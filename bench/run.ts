@@ -4,24 +4,21 @@
  * to bench/results.json and the charts to docs/. It never fails on a number, only when the harness
  * breaks (a contender that does not build, load, or give the expected answers).
  *
- *   --quick            a short run of every phase (too few samples to judge)
- *   --smoke            one sample or a handful of invocations per phase: only checks that it works
- *   --out <file>       results elsewhere than bench/results.json
- *   --plots <dir>      charts elsewhere than docs/
- *   --report <file>    print the report of an earlier run and draw its charts, measuring nothing
+ * `npm run bench -- --help` lists the options. A quick or smoke run has too few samples to judge,
+ * so it writes its results and charts to a temporary folder unless --out and --plots say where.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { type Built, buildContender, buildHelper, readServerless } from './build';
 import { writePlots } from './plots';
 import { report } from './report';
 import { CONTENDERS, type ColdResult, type Distribution, type Key, KEYS, type Plan, type Results, type WarmResult } from './results';
 import { benchRequests, KINDS, type Kind } from './requests';
 import type { Command, Stats } from './worker';
+import { command, parseCommandLine } from '../scripts/cli.mjs';
 
 const PLANS: Record<'full' | 'quick' | 'smoke', Plan> = {
   full: { coldSamples: 20, warmup: 5_000, batch: 4_000, batches: 20 },
@@ -30,15 +27,28 @@ const PLANS: Record<'full' | 'quick' | 'smoke', Plan> = {
 };
 
 const root = path.resolve(__dirname, '..');
-const { values: flags } = parseArgs({
+const spec = command({
+  name: 'bench',
+  summary:
+    'Measures the relay beside what a user would pick instead (Middy + Powertools with valibot or zod, and the floor), each phase interleaved; prints a markdown report, writes the figures and draws the charts. Never fails on a number, only when the harness breaks.',
   options: {
-    quick: { type: 'boolean', default: false },
-    smoke: { type: 'boolean', default: false },
-    out: { type: 'string', default: path.join(root, 'bench', 'results.json') },
-    plots: { type: 'string', default: path.join(root, 'docs') },
-    report: { type: 'string' },
+    quick: { type: 'boolean', description: 'a short run of every phase (too few samples to judge)' },
+    smoke: { type: 'boolean', description: 'one sample or a handful of invocations per phase: only checks that it works' },
+    out: { type: 'string', value: 'FILE', description: 'where the results go (default: bench/results.json; a temporary folder for --quick and --smoke)' },
+    plots: { type: 'string', value: 'DIR', description: 'where the charts go (default: docs/; a temporary folder for --quick and --smoke)' },
+    report: { type: 'string', value: 'FILE', description: 'print the report of an earlier run and draw its charts, measuring nothing' },
   },
 });
+const { values } = parseCommandLine(spec);
+const trial = values.smoke === true || values.quick === true;
+const scratch = trial && (values.out === undefined || values.plots === undefined) ? mkdtempSync(path.join(os.tmpdir(), 'droam-bench-')) : undefined;
+const flags = {
+  smoke: values.smoke === true,
+  quick: values.quick === true,
+  report: values.report,
+  out: values.out ?? (scratch === undefined ? path.join(root, 'bench', 'results.json') : path.join(scratch, 'results.json')),
+  plots: values.plots ?? scratch ?? path.join(root, 'docs'),
+};
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
@@ -101,6 +111,7 @@ async function main(): Promise<void> {
     const wrong = wrongAnswers(results);
     writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
     writePlots(results, flags.plots);
+    log(`results in ${flags.out}, charts in ${flags.plots}`);
     process.stdout.write(text);
     if (wrong.length > 0) throw new Error(`wrong answers, the harness or a contender is broken:\n  ${wrong.join('\n  ')}`);
   } finally {
@@ -317,14 +328,12 @@ function lambdaEnvironment(home: string): Record<string, string> {
     AWS_ACCESS_KEY_ID: 'ASIABENCHMARK0000000',
     AWS_SECRET_ACCESS_KEY: 'benchmark/secret/access/key/000000000000',
     AWS_SESSION_TOKEN: 'benchmark-session-token',
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     AWS_LAMBDA_FUNCTION_NAME: 'droam-webhook-relay-bench-webhook',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     // Powertools reports a cold start (log key, ColdStart metric) only in an environment initialised on demand.
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    // Lambda runs Node 22; the SDK's notice about this machine's Node 20 is not part of the work.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 

@@ -26,6 +26,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   info: 'scripts/info.mts',
   logs: 'scripts/logs.mts',
   history: 'scripts/history.mts',
+  bench: 'bench/run.ts',
 };
 
 /** Other mistakes, each caught before any work starts. */
@@ -44,13 +45,18 @@ const MISTAKES: readonly { name: string; args: readonly string[]; error: RegExp 
   { name: 'history', args: ['--bucket', 'b', '--from', '2024-01-01', '--to', '2024-01-02'], error: /^history: give exactly one of --to-queue and --to-topic/ },
 ];
 
-/** A digest of every file the scripts could write: the samples, the generated contract and its document. */
+/** A digest of every file the scripts could write: the samples, the generated contract and its document, the bench's results and charts. */
 function generatedFiles(): string {
   const hash = createHash('sha256');
   for (const dir of ['events', 'schemas']) {
     for (const name of readdirSync(path.join(ROOT, dir)).sort()) hash.update(name).update(readFileSync(path.join(ROOT, dir, name)));
   }
-  return hash.update(readFileSync(path.join(ROOT, 'docs', 'contract.md'))).digest('hex');
+  hash.update(readFileSync(path.join(ROOT, 'docs', 'contract.md'))).update(readFileSync(path.join(ROOT, 'bench', 'results.json')));
+  for (const name of readdirSync(path.join(ROOT, 'docs'))
+    .filter((file) => file.endsWith('.svg'))
+    .sort())
+    hash.update(readFileSync(path.join(ROOT, 'docs', name)));
+  return hash.digest('hex');
 }
 
 /** Runs the cases a few at a time: each is a Node process with tsx, and the machine may be busy. */
