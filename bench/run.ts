@@ -7,7 +7,7 @@
  * `npm run bench -- --help` lists the options. A quick or smoke run has too few samples to judge,
  * so it writes its results and charts to a temporary folder unless --out and --plots say where.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -114,6 +114,12 @@ async function main(): Promise<void> {
     log(`results in ${flags.out}, charts in ${flags.plots}`);
     process.stdout.write(text);
     if (wrong.length > 0) throw new Error(`wrong answers, the harness or a contender is broken:\n  ${wrong.join('\n  ')}`);
+    // The worst request per adversarial shape: its own script, so it can also run alone.
+    if (!flags.smoke) {
+      log('worst case per adversarial shape');
+      process.stdout.write('\n');
+      execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'worst-case.ts'), '--runs', flags.quick ? '2' : '5'], { stdio: 'inherit' });
+    }
   } finally {
     rmSync(buildDir, { recursive: true, force: true });
   }

@@ -1,13 +1,14 @@
 /**
  * The worst request of each adversarial shape (tests/support/cost/shapes.ts): CPU time and heap
  * of one request through the handler (SNS and the quarantine faked), bodies as large as the relay
- * accepts. Run: `npm run bench:worst-case [runs]`, optionally with `--node path/to/node`.
+ * accepts. `npm run bench` prints this table after its own; `npm run bench:worst-case -- --help` runs it alone.
  *
  * CPU and heap come from two processes: heap needs a young generation too small to hide anything
  * (`--max-semi-space-size=1`), which makes the collector, and so the CPU time, dearer.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { command, integerOption, runCommand } from '../scripts/cli.mjs';
 import type { Cost } from '../tests/support/cost/shapes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -21,11 +22,19 @@ function costs(node: string, flags: readonly string[], runs: number): Cost[] {
   return JSON.parse(output.trim().split('\n').at(-1) ?? '[]') as Cost[];
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const at = args.indexOf('--node');
-  const node = at === -1 ? process.execPath : (args[at + 1] ?? process.execPath);
-  const runs = Number(args.find((arg, i) => /^\d+$/.test(arg) && args[i - 1] !== '--node') ?? 5);
+const spec = command({
+  name: 'bench:worst-case',
+  summary:
+    "The worst request of each adversarial shape, at the relay's size limit: CPU time (least and most of the runs) and heap (most), the answer's and the log line's size.",
+  options: {
+    runs: { type: 'string', value: 'N', description: 'runs per shape after a warm-up (default 5)' },
+    node: { type: 'string', value: 'PATH', description: 'the Node binary to measure with (default: this one)' },
+  },
+});
+
+void runCommand(spec, ({ values }) => {
+  const node = values.node ?? process.execPath;
+  const runs = integerOption(values.runs, 'runs', 5, { min: 1, max: 100 });
   const cpu = costs(node, [], runs);
   const heap = costs(node, ['--max-semi-space-size=1'], Math.min(runs, 3));
   const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
@@ -46,6 +55,5 @@ function main(): void {
     ];
     console.log(`| ${row.join(' | ')} |`);
   });
-}
-
-main();
+  return 0;
+});

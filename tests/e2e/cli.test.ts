@@ -27,6 +27,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   logs: 'scripts/logs.mts',
   history: 'scripts/history.mts',
   bench: 'bench/run.ts',
+  'bench:worst-case': 'bench/worst-case.ts',
 };
 
 /** Other mistakes, each caught before any work starts. */
