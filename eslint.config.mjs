@@ -3,10 +3,11 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /**
- * Imports go one way: contract ← observability ← relay ← functions, and the
- * events package (packages/events, what subscribers install) reads the
- * contract only; the event archive (lib/archive) reads observability only. Tooling (tools/, scripts/, bench/, tests/) may import
- * anything; nothing that ships imports tooling.
+ * Imports go one way. Each folder of lib/ names the folders of lib/ it may
+ * read; anything else in lib/, the events package, the functions and the
+ * tooling (tools/, scripts/, bench/, tests/) are refused. The events package
+ * (packages/events, what subscribers install) reads the contract only.
+ * Tooling may import anything; nothing that ships imports tooling.
  */
 const folder = (name) => ({ regex: `(^|/)${name}(/|$)` });
 const forbid = (from, names, message) => ({
@@ -24,6 +25,17 @@ const forbid = (from, names, message) => ({
   },
 });
 const TOOLING = ['tools', 'scripts', 'bench', 'tests'];
+/** The folders of lib/, each with the folders of lib/ it may read. */
+const LIB_READS = {
+  contract: [],
+  observability: [],
+  lambda: [],
+  topic: ['contract', 'lambda'],
+  'api-secrets': ['lambda'],
+  queues: ['contract', 'observability', 'lambda', 'topic', 'api-secrets'],
+  relay: ['contract', 'observability', 'lambda', 'topic', 'api-secrets', 'queues'],
+  archive: ['observability'],
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'schemas/', 'bench/.build/', 'bench/results.json', 'packages/*/dist/'] },
@@ -40,25 +52,24 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: { globals: globals.node },
   },
-  forbid(
-    'lib/contract',
-    ['relay', 'observability', 'packages', 'functions', ...TOOLING, '@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'],
-    'lib/contract is the published contract: it depends on nothing else in lib/ and on no AWS SDK.',
-  ),
-  forbid(
-    'lib/observability',
-    ['contract', 'relay', 'packages', 'functions', ...TOOLING],
-    'lib/observability is shared instrumentation: it depends on nothing else in lib/.',
+  ...Object.entries(LIB_READS).map(([room, reads]) =>
+    forbid(
+      `lib/${room}`,
+      [
+        ...Object.keys(LIB_READS).filter((other) => other !== room && !reads.includes(other)),
+        'packages',
+        '@droam-webhook-relay/',
+        'functions',
+        ...TOOLING,
+        ...(room === 'contract' ? ['@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'] : []),
+      ],
+      `lib/${room} may import ${reads.length === 0 ? 'nothing else of lib/' : `only ${reads.map((read) => `lib/${read}`).join(', ')} of lib/`}${room === 'contract' ? ', and no AWS SDK: it is the published contract' : ''}.`,
+    ),
   ),
   forbid(
     'packages/events',
-    ['relay', 'observability', 'functions', ...TOOLING, '@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'],
+    [...Object.keys(LIB_READS).filter((room) => room !== 'contract'), 'functions', ...TOOLING, '@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'],
     'packages/events is what subscribers install: it reads the contract and valibot only (its one dependency).',
-  ),
-  forbid(
-    'lib/relay',
-    ['packages', '@droam-webhook-relay/', 'functions', ...TOOLING],
-    'lib/relay is the request path: it reads the contract and observability only.',
   ),
   forbid('functions', TOOLING, 'A function ships: it imports lib/ only.'),
 );

@@ -69,11 +69,11 @@ writeFileSync(
 import { payloadTypes } from '${root}/lib/contract';
 import { createLogger } from '${root}/lib/observability/logger';
 import { createMetrics } from '${root}/lib/observability/metrics';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS } from '${root}/lib/relay/clients';
+import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS } from '${root}/lib/lambda/clients';
 import { loadConfig } from '${root}/lib/relay/config';
-import { createWebhookHandler } from '${root}/lib/relay/handler';
-import { snsPublisher } from '${root}/lib/relay/publish';
-import { sqsQuarantine } from '${root}/lib/relay/quarantine';
+import { createWebhookHandler } from '${root}/lib/relay/webhook';
+import { snsPublisher } from '${root}/lib/topic/publish';
+import { sqsQuarantine } from '${root}/lib/queues/quarantine';
 const config = loadConfig(process.env);
 const sns = new SNSClient(AWS_CLIENT_OPTIONS);
 export const handler = createWebhookHandler({

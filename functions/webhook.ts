@@ -1,30 +1,21 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
+import { apiSecretsFrom } from '../lib/api-secrets/ssm';
 import { payloadTypes } from '../lib/contract';
+import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, RETRY_QUEUE_DEADLINE_MS } from '../lib/lambda/clients';
 import { createLogger, serviceName } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
-import { type ApiSecrets, fixedApiSecrets } from '../lib/relay/api-secrets';
-import {
-  AWS_CLIENT_OPTIONS,
-  PUBLISH_DEADLINE_MS,
-  QUARANTINE_DEADLINE_MS,
-  RETRY_QUEUE_DEADLINE_MS,
-  SECRETS_DEADLINE_MS,
-  SECRETS_RETRY_AFTER_FAILURE_MS,
-} from '../lib/relay/clients';
+import { sqsQuarantine } from '../lib/queues/quarantine';
+import { sqsRetryQueue } from '../lib/queues/retry';
 import { loadConfig } from '../lib/relay/config';
-import { createWebhookHandler } from '../lib/relay/handler';
-import { snsPublisher } from '../lib/relay/publish';
-import { sqsQuarantine } from '../lib/relay/quarantine';
-import { ssmApiSecrets } from '../lib/relay/ssm-secrets';
-import { sqsRetryQueue } from '../lib/relay/retry';
+import { createWebhookHandler } from '../lib/relay/webhook';
+import { snsPublisher } from '../lib/topic/publish';
 
 // Everything below runs once per cold start; a bad configuration throws here, listing every problem.
 const config = loadConfig(process.env);
 
 const sns = new SNSClient(AWS_CLIENT_OPTIONS);
-const ssm = config.apiSecretsParameter === undefined ? undefined : new SSMClient(AWS_CLIENT_OPTIONS);
+const { apiSecrets, ssm } = apiSecretsFrom(config, { readAtColdStart: config.auth === 'required' });
 
 // X-Ray subsegments for the SNS, SQS and SSM calls when the stage's `tracing` param is on. The build
 // replaces this variable with the param (custom.esbuild.define in serverless.yml), so a stage without
@@ -38,19 +29,6 @@ const tracing = traceClient?.then((trace) => {
   // The cold start's own secrets read may already be under way: the later ones are traced.
   if (ssm !== undefined) trace(ssm);
 });
-
-// A deployed stage reads its api secrets from SSM: the read starts now, during the cold start,
-// so the first request usually finds them; later requests read again once the maximum age passes.
-const apiSecrets: ApiSecrets =
-  config.apiSecretsParameter === undefined || ssm === undefined
-    ? fixedApiSecrets(config.apiSecrets)
-    : ssmApiSecrets(ssm, config.apiSecretsParameter, {
-        local: config.local,
-        deadlineMs: SECRETS_DEADLINE_MS,
-        retryAfterFailureMs: SECRETS_RETRY_AFTER_FAILURE_MS,
-        now: Date.now,
-      });
-if (config.auth === 'required' && config.apiSecretsParameter !== undefined) void apiSecrets();
 
 const relay = createWebhookHandler({
   config,

@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type QuarantineRecord, readQuarantineMessage, REPLAY_ORIGIN_HEADER, replayOriginHeader } from '../lib/relay/quarantine';
+import { type QuarantineRecord, readQuarantineMessage, REPLAY_ORIGIN_HEADER, replayOriginHeader } from '../lib/queues/quarantine';
 import { signedHeaders } from '../lib/relay/signature';
-import { INTEGRITY_TAG_ATTRIBUTE } from '../lib/relay/sqs-records';
+import { INTEGRITY_TAG_ATTRIBUTE } from '../lib/queues/records';
 import { LOCAL_STAGE } from '../tools/local-stage';
 import { command, integerOption, runCommand, UsageError, type Values } from './cli.mjs';
 import { LOCAL_URL } from './droam-client.mjs';

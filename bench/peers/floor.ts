@@ -6,7 +6,7 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { AWS_CLIENT_OPTIONS } from '../../lib/relay/clients';
+import { AWS_CLIENT_OPTIONS } from '../../lib/lambda/clients';
 
 const topicArn = process.env.TOPIC_ARN;
 

@@ -27,7 +27,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { RELAY_ATTRIBUTES } from '../../lib/contract/attributes';
 import { toPublishedCloudEvent } from '../../lib/contract/cloudevent';
 import { authenticate } from '../../lib/relay/authenticate';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../../lib/relay/clients';
+import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../../lib/lambda/clients';
 import { loadConfig } from '../../lib/relay/config';
 
 export const POOL_USAGE = 'rule.pool.usage.triggered';

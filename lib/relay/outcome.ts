@@ -1,5 +1,10 @@
-import type { AuthFailure } from './authenticate';
 import type { PayloadIssue } from '../contract';
+import type { AuthFailure } from './authenticate';
+
+/** How long dRoam is asked to wait before it retries a 503. */
+export const RETRY_AFTER_SECONDS = 30;
+/** dRoam's types are about 40 characters; an answer or log line quotes at most this much of one (an undeclared one may have 256). */
+export const MAX_QUOTED_TYPE = 64;
 
 /** Every way a request can end. Errors are values: the pipeline returns one of these, never throws. */
 export type ErrorCode =
@@ -62,30 +67,43 @@ export interface Rejected {
   readonly retryAfterSeconds?: number;
   readonly type?: string;
   readonly id?: string;
-  /** The payload was kept in the quarantine queue (authenticated 4xx only). */
+  /** Whether the payload was kept in the quarantine queue (authenticated refusals only); false when keeping it failed. */
   readonly quarantined?: boolean;
+  /** Whether an event SNS could not take was written to the publish-retry queue, when there is one. */
+  readonly queuedForRetry?: boolean;
+  /** Which part of authentication failed, for a 401. */
+  readonly authFailure?: AuthFailure;
   /** Why, for the log line only: never sent to the client. */
   readonly detail?: string;
 }
 
 export type Outcome = Echo | Published | Queued | Skipped | Rejected;
 
-/** Facts about the request worth one log field each; none of them secret. */
+/** Facts about the request worth one log field each, gathered along the path; none of them secret. */
 export interface RequestFacts {
-  authHeaders?: { readonly timestamp: string; readonly hash: string };
-  authFailure?: AuthFailure;
-  /** The event's type for metrics: a declared type, or `undeclared`. */
-  eventType?: string;
-  /** How long SNS took to answer the publish. */
-  publishLatencyMs?: number;
-  /** The first event of an undeclared type since this cold start. */
-  firstOfUndeclaredType?: boolean;
+  /** The headers that carried the timestamp and the hash (their names and values, never the secret). */
+  readonly authHeaders?: { readonly timestamp: string; readonly hash: string };
   /** The api secrets could not be read again; the last value read authenticated this request. */
-  secretsRefreshFailure?: string;
+  readonly secretsRefreshFailure?: string;
   /** How many `__proto__`, `constructor` and `prototype` keys the body had (dropped, at every depth). */
-  droppedKeys?: number;
-  /** Whether a rejected payload was written to the quarantine queue. */
-  quarantined?: boolean;
-  /** Whether an event SNS could not take was written to the publish-retry queue. */
-  queuedForRetry?: boolean;
+  readonly droppedKeys?: number;
+  /** The event's type for metrics: a declared type, or `undeclared`. */
+  readonly eventType?: string;
+  /** How long SNS took to answer the publish. */
+  readonly publishLatencyMs?: number;
+}
+
+/** What the request path returns: how the request ends, and what the log line reports about it. */
+export interface Processed {
+  readonly outcome: Outcome;
+  readonly facts: RequestFacts;
+}
+
+export function reject(
+  status: Rejected['status'],
+  code: Rejected['code'],
+  message: string,
+  extra: Omit<Rejected, 'outcome' | 'status' | 'code' | 'message'> = {},
+): Rejected {
+  return { outcome: 'rejected', status, code, message, ...extra };
 }

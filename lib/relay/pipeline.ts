@@ -1,29 +1,19 @@
-import { type ApiSecrets, fixedApiSecrets } from './api-secrets';
-import { authenticate } from './authenticate';
+import { type ApiSecrets, fixedApiSecrets } from '../api-secrets/store';
 import { excerpt, type PayloadRegistry, toPublishedCloudEvent } from '../contract';
+import { isEcho } from '../contract/schemas/echo';
+import type { Quarantine } from '../queues/quarantine';
+import type { EnqueueRetry } from '../queues/retry';
+import { SNS_MAX_MESSAGE_BYTES, type SnsMessage, snsMessageBytes, toSnsMessage } from '../topic/message';
+import type { Publish } from '../topic/publish';
+import { authenticate } from './authenticate';
 import type { Config } from './config';
 import type { WebhookRequest } from './decode';
+import { type Credentials, type Keeper, keeper } from './keep';
+import { MAX_QUOTED_TYPE, type Processed, type Rejected, reject, type RequestFacts, RETRY_AFTER_SECONDS } from './outcome';
 import { parseJsonBody } from './parse-json';
-import type { Outcome, Rejected, RequestFacts } from './outcome';
-import { isEcho } from '../contract/schemas/echo';
-import { SNS_MAX_MESSAGE_BYTES, snsMessageBytes, toSnsMessage } from './message';
-import type { Publish } from './publish';
-import {
-  nonSecretHeaders,
-  type Quarantine,
-  type QuarantineReason,
-  type QuarantineRecord,
-  readReplayOrigin,
-  REPLAY_ORIGIN_HEADER,
-  type ReplayOrigin,
-} from './quarantine';
-import type { EnqueueRetry } from './retry';
 
 /** dRoam bodies above this are refused before anything else is done with them (SNS's own limit). */
 export const MAX_BODY_BYTES = 262_144;
-export const RETRY_AFTER_SECONDS = 30;
-/** dRoam's types are about 40 characters; an answer or log line quotes at most this much of one. */
-export const MAX_QUOTED_TYPE = 64;
 
 export interface PipelineDeps {
   readonly config: Config;
@@ -40,209 +30,130 @@ export interface PipelineDeps {
 }
 
 /**
- * From a decoded request to an outcome. The order is part of the contract:
- * the source address (when restricted), size and media type first; then authentication for everything but an echo;
- * then JSON, validation and publishing, or the publish-retry queue when SNS cannot take the event for now.
- * Every refusal after authentication keeps the payload in the quarantine first.
+ * From a decoded request to how it ends and what its log line says. The order is part of the contract:
+ * the source address (when restricted), method, size and media type first; then authentication for
+ * everything but an echo; then JSON, validation and publishing, or the publish-retry queue when SNS cannot
+ * take the event for now. Every refusal after authentication keeps the payload in the quarantine first.
  */
-export async function processWebhook(request: WebhookRequest, deps: PipelineDeps, facts: RequestFacts = {}): Promise<Outcome> {
+export async function processWebhook(request: WebhookRequest, deps: PipelineDeps): Promise<Processed> {
   const { config } = deps;
+  const refused = (outcome: Rejected): Processed => ({ outcome, facts: {} });
   if (config.allowedSources !== undefined && !config.allowedSources.allows(request.sourceIp)) {
-    return reject(403, 'forbidden', 'The source address is not allowed', { detail: `source ${request.sourceIp ?? 'unknown'}` });
+    return refused(reject(403, 'forbidden', 'The source address is not allowed', { detail: `source ${request.sourceIp ?? 'unknown'}` }));
   }
-  if (request.method !== undefined && request.method !== 'POST') {
-    return reject(405, 'method_not_allowed', 'Only POST is accepted');
-  }
-  if (request.body.length > MAX_BODY_BYTES) {
-    return reject(413, 'payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`);
-  }
+  if (request.method !== undefined && request.method !== 'POST') return refused(reject(405, 'method_not_allowed', 'Only POST is accepted'));
+  if (request.body.length > MAX_BODY_BYTES) return refused(reject(413, 'payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`));
   const contentType = request.headers.get('content-type');
   if (contentType !== undefined && !isJsonMediaType(contentType)) {
-    return reject(415, 'unsupported_media_type', 'The body must be application/json (UTF-8)');
+    return refused(reject(415, 'unsupported_media_type', 'The body must be application/json (UTF-8)'));
   }
 
   const parsed = parseJsonBody(request.body);
   // dRoam validates the endpoint before it gives out a secret; its docs do not say echoes are signed.
-  if (parsed.ok && isEcho(parsed.value)) {
-    return { outcome: 'echo', status: 200, body: request.body.toString('utf8') };
-  }
+  if (parsed.ok && isEcho(parsed.value)) return { outcome: { outcome: 'echo', status: 200, body: request.body.toString('utf8') }, facts: {} };
 
-  // The secrets this request is authenticated with also tag what the relay keeps and check a replay's claims.
-  let acceptedSecrets: readonly string[] = [];
-  if (config.auth === 'required') {
-    const secrets = await (deps.apiSecrets ?? configuredApiSecrets(config))();
-    if (!secrets.ok) {
-      // Not the sender's fault: 503 so dRoam retries, never a 401 it would take as a wrong secret.
-      return reject(503, 'secrets_unavailable', 'The request cannot be authenticated now; retry later', {
-        retryAfterSeconds: RETRY_AFTER_SECONDS,
-        detail: secrets.reason,
-      });
-    }
-    if (secrets.refreshFailure !== undefined) facts.secretsRefreshFailure = secrets.refreshFailure;
-    const auth = authenticate(request.headers, Math.floor(deps.now() / 1000), { ...config, apiSecrets: secrets.secrets });
-    if (!auth.ok) {
-      facts.authFailure = auth.reason;
-      return reject(401, 'unauthorized', 'The request is not authenticated', { detail: auth.reason });
-    }
-    facts.authHeaders = { timestamp: auth.timestampHeader, hash: auth.hashHeader };
-    acceptedSecrets = secrets.secrets;
-  }
+  const auth = await authenticateRequest(request, deps);
+  if (!auth.ok) return auth.refused;
   // From here on the payload is authentic: every refusal keeps it in the quarantine.
-  // A replay of a quarantined payload carries its first delivery's metadata, trusted only under a valid tag.
-  const origin = readReplayOrigin(request.headers.get(REPLAY_ORIGIN_HEADER), request.body, acceptedSecrets);
-  // Tagged with the first accepted secret: the current one while a rotation keeps the old one accepted too.
-  const signingSecret = acceptedSecrets[0];
-  const kept: Keeping = { request, deps, facts, origin, signingSecret };
+  const keep = keeper(request, auth.credentials, deps);
+  const facts: RequestFacts = { ...auth.facts, ...(parsed.ok && parsed.droppedKeys > 0 ? { droppedKeys: parsed.droppedKeys } : {}) };
+  const kept = async (refusal: Rejected, issues = refusal.issues ?? []): Promise<Processed> => ({ outcome: await keep.refuse(refusal, issues), facts });
 
-  if (!parsed.ok) {
-    return keepAndReject(kept, [{ path: '', message: parsed.message }], reject(400, 'invalid_json', parsed.message));
-  }
-  if (parsed.droppedKeys > 0) facts.droppedKeys = parsed.droppedKeys;
-
+  if (!parsed.ok) return kept(reject(400, 'invalid_json', parsed.message), [{ path: '', message: parsed.message }]);
   const type = typeOf(parsed.value);
   // `echo` names the validation request, never an event: one that is not a valid echo is refused, never published.
   if (type === 'echo') {
     const issues = [{ path: 'echo_data', message: 'An echo carries echo_data as a string, at the top level or in data' }];
-    return keepAndReject(kept, issues, reject(422, 'invalid_echo', 'The body is an echo without a string echo_data', { issues, type: 'echo' }));
+    return kept(reject(422, 'invalid_echo', 'The body is an echo without a string echo_data', { issues, type }));
   }
   if (config.eventTypes !== undefined && type !== undefined && !config.eventTypes.has(type)) {
-    return { outcome: 'skipped', status: 200, type: excerpt(type, MAX_QUOTED_TYPE) };
+    return { outcome: { outcome: 'skipped', status: 200, type: excerpt(type, MAX_QUOTED_TYPE) }, facts };
   }
 
   const validation = deps.registry.validate(parsed.value);
   if (!validation.ok) {
-    return keepAndReject(
-      kept,
-      validation.issues,
-      reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', {
-        issues: validation.issues,
-        ...(type === undefined ? {} : { type: excerpt(type, MAX_QUOTED_TYPE) }),
-      }),
-    );
+    const quoted = type === undefined ? {} : { type: excerpt(type, MAX_QUOTED_TYPE) };
+    return kept(reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', { issues: validation.issues, ...quoted }));
   }
-
-  facts.eventType = validation.value.declared ? validation.value.type : 'undeclared';
+  const { declared } = validation.value;
   const { event, json } = toPublishedCloudEvent(validation.value, config.eventSource, request.requestId);
   const message = toSnsMessage(event, validation.value.attributes, config.fifo, json);
+  const ready: RequestFacts = { ...facts, eventType: declared ? event.type : 'undeclared' };
   const bytes = snsMessageBytes(message);
   if (bytes > SNS_MAX_MESSAGE_BYTES) {
     const tooLarge = `The event is ${bytes} bytes as a message, over SNS's ${SNS_MAX_MESSAGE_BYTES}`;
-    return keepAndReject(kept, [{ path: '', message: tooLarge }], reject(413, 'payload_too_large', tooLarge, { type: event.type, id: event.id }));
+    const refusal = reject(413, 'payload_too_large', tooLarge, { type: event.type, id: event.id });
+    return { outcome: await keep.refuse(refusal, [{ path: '', message: tooLarge }]), facts: ready };
   }
-
-  const publishStarted = deps.now();
-  const published = await deps.publish(message);
-  facts.publishLatencyMs = deps.now() - publishStarted;
-  if (published.ok) {
-    return { outcome: 'published', status: 200, type: event.type, id: event.id, messageId: published.messageId, declared: validation.value.declared };
-  }
-  const failure = `${published.error.name}: ${published.error.message}`;
-  if (!published.error.retryable) {
-    return keepAndReject(
-      kept,
-      [{ path: '', message: failure }],
-      reject(422, 'publish_rejected', 'SNS refused the event as a message; sending it again will not help', {
-        type: event.type,
-        id: event.id,
-        detail: failure,
-      }),
-    );
-  }
-
-  // SNS may come back, or an operator mend it: the event waits in the publish-retry queue, exactly as it would have been published.
-  const queued = await deps.retry?.(
-    { id: event.id, type: event.type, queued_at: new Date(deps.now()).toISOString(), request_id: request.requestId, publish_error: failure, message },
-    signingSecret,
-  );
-  if (queued !== undefined) facts.queuedForRetry = queued.ok;
-  if (queued?.ok === true) {
-    return { outcome: 'queued', status: 200, type: event.type, id: event.id, declared: validation.value.declared, detail: failure };
-  }
-  return reject(503, 'publish_failed', 'The event could not be published; retry later', {
-    retryAfterSeconds: RETRY_AFTER_SECONDS,
-    type: event.type,
-    id: event.id,
-    detail: queued === undefined ? failure : `${failure}; retry queue: ${queued.error}`,
-  });
+  return publish({ id: event.id, type: event.type, declared, message }, keep, deps, ready);
 }
 
-interface Keeping {
-  readonly request: WebhookRequest;
-  readonly deps: PipelineDeps;
-  readonly facts: RequestFacts;
-  readonly origin: ReplayOrigin | undefined;
-  readonly signingSecret: string | undefined;
+/** dRoam's signature checked against the api secrets; with authentication off, the request is taken as it is. */
+async function authenticateRequest(
+  request: WebhookRequest,
+  deps: PipelineDeps,
+): Promise<{ ok: true; credentials: Credentials; facts: RequestFacts } | { ok: false; refused: Processed }> {
+  const { config } = deps;
+  if (config.auth === 'off') return { ok: true, credentials: { secrets: [] }, facts: {} };
+  const secrets = await (deps.apiSecrets ?? configuredApiSecrets(config))();
+  if (!secrets.ok) {
+    // Not the sender's fault: 503 so dRoam retries, never a 401 it would take as a wrong secret.
+    const unavailable = reject(503, 'secrets_unavailable', 'The request cannot be authenticated now; retry later', {
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+      detail: secrets.reason,
+    });
+    return { ok: false, refused: { outcome: unavailable, facts: {} } };
+  }
+  const facts = secrets.refreshFailure === undefined ? {} : { secretsRefreshFailure: secrets.refreshFailure };
+  const auth = authenticate(request.headers, Math.floor(deps.now() / 1000), { ...config, apiSecrets: secrets.secrets });
+  if (!auth.ok) {
+    const unauthorized = reject(401, 'unauthorized', 'The request is not authenticated', { detail: auth.reason, authFailure: auth.reason });
+    return { ok: false, refused: { outcome: unauthorized, facts } };
+  }
+  const authHeaders = { timestamp: auth.timestampHeader, hash: auth.hashHeader };
+  return { ok: true, credentials: { secrets: secrets.secrets, authHeaders }, facts: { ...facts, authHeaders } };
 }
 
-// Total, so that a new refusal must say whether it keeps the payload; undefined for refusals before authentication or of the relay's own making.
-const REASONS: Readonly<Record<Rejected['code'], QuarantineReason | undefined>> = {
-  invalid_json: 'invalid_json',
-  invalid_echo: 'invalid_echo',
-  invalid_payload: 'invalid_payload',
-  payload_too_large: 'payload_too_large',
-  publish_rejected: 'publish_rejected',
-  unsupported_media_type: undefined,
-  method_not_allowed: undefined,
-  unauthorized: undefined,
-  forbidden: undefined,
-  publish_failed: undefined,
-  quarantine_failed: undefined,
-  secrets_unavailable: undefined,
-  internal_error: undefined,
-};
+interface ReadyEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly declared: boolean;
+  readonly message: SnsMessage;
+}
 
 /**
- * Keeps an authentic payload the relay refuses, byte for byte, and answers
- * the refusal saying so; answers 503 instead when it could not be kept, so
- * the sender retries. A replayed payload keeps its first delivery's metadata
- * and counts one more attempt.
+ * Publishes the event. When SNS cannot take it for now, it waits in the publish-retry queue, exactly as it
+ * would have been published (SNS may come back, or an operator mend it); when SNS refuses it as a message,
+ * no retry mends it, and it is kept in the quarantine.
  */
-async function keepAndReject(
-  { request, deps, facts, origin, signingSecret }: Keeping,
-  issues: QuarantineRecord['issues'],
-  refusal: Rejected,
-): Promise<Rejected> {
-  const reason = REASONS[refusal.code];
-  if (deps.quarantine === undefined || reason === undefined) return refusal;
-  const { config } = deps;
-  const now = new Date(deps.now()).toISOString();
-  const kept = await deps.quarantine(
-    {
-      received_at: origin?.received_at ?? now,
-      reason,
-      request_id: origin === undefined ? request.requestId : origin.request_id,
-      source_ip: origin === undefined ? request.sourceIp : origin.source_ip,
-      headers:
-        origin?.headers ??
-        nonSecretHeaders(request.headers, [facts.authHeaders?.timestamp, facts.authHeaders?.hash, config.timestampHeader, config.hashHeader]),
-      issues,
-      attempt: (origin?.attempt ?? 0) + 1,
-      ...(origin === undefined ? {} : { replayed_at: now, ...(request.requestId === undefined ? {} : { replay_request_id: request.requestId }) }),
-      body_base64: request.body.toString('base64'),
-    },
-    signingSecret,
-  );
-  facts.quarantined = kept.ok;
-  if (kept.ok) return { ...refusal, quarantined: true };
-  return reject(503, 'quarantine_failed', 'The payload was refused and could not be kept for an operator; retry later', {
+async function publish(event: ReadyEvent, keep: Keeper, deps: PipelineDeps, before: RequestFacts): Promise<Processed> {
+  const { id, type, declared } = event;
+  const started = deps.now();
+  const published = await deps.publish(event.message);
+  const facts = { ...before, publishLatencyMs: deps.now() - started };
+  if (published.ok) return { outcome: { outcome: 'published', status: 200, type, id, messageId: published.messageId, declared }, facts };
+
+  const failure = `${published.error.name}: ${published.error.message}`;
+  if (!published.error.retryable) {
+    const refusal = reject(422, 'publish_rejected', 'SNS refused the event as a message; sending it again will not help', { type, id, detail: failure });
+    return { outcome: await keep.refuse(refusal, [{ path: '', message: failure }]), facts };
+  }
+  const queued = await keep.queueForRetry(event, event.message, failure);
+  if (queued?.ok === true) return { outcome: { outcome: 'queued', status: 200, type, id, declared, detail: failure }, facts };
+  const unpublished = reject(503, 'publish_failed', 'The event could not be published; retry later', {
     retryAfterSeconds: RETRY_AFTER_SECONDS,
-    detail: kept.error,
+    type,
+    id,
+    detail: queued === undefined ? failure : `${failure}; retry queue: ${queued.error}`,
+    ...(queued === undefined ? {} : { queuedForRetry: false }),
   });
+  return { outcome: unpublished, facts };
 }
 
 /** The secrets given in the environment; none when the configuration names an SSM parameter and no reader was wired. */
 function configuredApiSecrets(config: Config): ApiSecrets {
   if (config.apiSecretsParameter === undefined) return fixedApiSecrets(config.apiSecrets);
   return () => Promise.resolve({ ok: false, reason: `no reader for SSM parameter ${config.apiSecretsParameter?.name ?? ''}` });
-}
-
-function reject(
-  status: Rejected['status'],
-  code: Rejected['code'],
-  message: string,
-  extra: Omit<Rejected, 'outcome' | 'status' | 'code' | 'message'> = {},
-): Rejected {
-  return { outcome: 'rejected', status, code, message, ...extra };
 }
 
 /** `application/json` or any `+json` type; a charset, if given, must be UTF-8. */

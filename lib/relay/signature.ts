@@ -40,20 +40,3 @@ export function signedHeaders(apiSecret: string, options: SignOptions = {}): Rec
     [options.hashHeader ?? DEFAULT_HASH_HEADER]: droamHash(apiSecret, timestamp),
   };
 }
-
-/** A request as dRoam sends one: a JSON body with its media type and the two signature headers. */
-export function signedRequest(body: string, apiSecret: string, options: SignOptions = {}): { headers: Record<string, string>; body: string } {
-  return { headers: { 'content-type': 'application/json', ...signedHeaders(apiSecret, options) }, body };
-}
-
-/**
- * SHA-256 of dRoam's public documentation example secret. The relay refuses
- * that secret outside a local run; only its digest is kept here, so the
- * secret's one place in code stays the local stage's settings in serverless.yml.
- */
-const DOCUMENTED_EXAMPLE_SECRET_SHA256 = 'b9f2dcc01cff80fcf53ebe5821f45ecfa01a24de1ec6d1df473940da80246d4e';
-
-/** Whether a secret is dRoam's public documentation example. */
-export function isDocumentedExampleSecret(apiSecret: string): boolean {
-  return createHash('sha256').update(apiSecret).digest('hex') === DOCUMENTED_EXAMPLE_SECRET_SHA256;
-}

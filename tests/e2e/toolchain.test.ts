@@ -8,7 +8,7 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Emulator, plainAttributes, type Queue } from '../support/integration/aws';
-import { asciiJson, integrityTag } from '../../lib/relay/integrity';
+import { asciiJson, integrityTag } from '../../lib/queues/integrity';
 import { bodyOf, DOCUMENTED_SECRET, loadEvent, payloadOf, ROOT } from '../support/integration/events';
 import { freePort } from '../support/integration/net';
 import { childEnv, jsonBlocks, run, runScript, startOffline, type Offline } from '../support/integration/processes';

@@ -6,10 +6,10 @@
  */
 import { droamHash } from '../../lib/relay/signature';
 import type { LogSink } from '../../lib/observability/sinks';
-import { createWebhookHandler } from '../../lib/relay/handler';
+import { createWebhookHandler } from '../../lib/relay/webhook';
 import { payloadTypes } from '../../lib/contract';
-import { sqsQuarantine } from '../../lib/relay/quarantine';
-import { readQuarantineMessage } from '../../lib/relay/quarantine';
+import { sqsQuarantine } from '../../lib/queues/quarantine';
+import { readQuarantineMessage } from '../../lib/queues/quarantine';
 import { Emulator, type Queue } from '../support/integration/aws';
 import { bodyOf, loadEvent } from '../support/integration/events';
 import { deployedConfig } from '../support/unit/harness';

@@ -102,7 +102,11 @@ describe.each([
     expect(answer.statusCode).toBe(200);
     expect(answer.json).toEqual({ id: expect.stringMatching(/\S/) as unknown, queued: true, message: expect.any(String) as unknown });
     const id = String(answer.json.id);
-    expect(answer.logs).toContainEqual(expect.objectContaining({ outcome: 'queued', id, queued_for_retry: true }));
+    const line = answer.logs.find((log) => log.outcome === 'queued' && log.id === id);
+    // Its EMF metrics are countable: every metric the line declares has a number, publish_failures among them (its alarm).
+    const declared = (line?._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } | undefined)?.CloudWatchMetrics[0]?.Metrics ?? [];
+    expect(declared.map((metric) => metric.Name)).toEqual(expect.arrayContaining(['queued_for_retry', 'publish_failures']));
+    for (const { Name } of declared) expect(typeof line?.[Name]).toBe('number');
 
     // SNS still down: the drainer reports the record failed and hides it for its first back-off.
     const down = await drainOnce(drainer, retryQueue);

@@ -6,8 +6,8 @@ import addFormats from 'ajv-formats';
 import { type CloudEvent, payloadTypes } from '../../lib/contract';
 import { loadConfig } from '../../lib/relay/config';
 import { LOCAL_STAGE } from '../../tools/local-stage';
-import { createWebhookHandler } from '../../lib/relay/handler';
-import type { SnsMessage } from '../../lib/relay/message';
+import { createWebhookHandler } from '../../lib/relay/webhook';
+import type { SnsMessage } from '../../lib/topic/message';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const SCHEMAS_DIR = path.join(ROOT, 'schemas');

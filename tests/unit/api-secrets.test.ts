@@ -1,13 +1,13 @@
 /**
  * A deployed stage's api secrets: an SSM SecureString read through Powertools
- * Parameters by the code the function runs (lib/relay/ssm-secrets.ts), with the
+ * Parameters by the code the function runs (lib/api-secrets/ssm.ts), with the
  * SSM client answered by aws-sdk-client-mock.
  */
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ApiSecrets } from '../../lib/relay/api-secrets';
+import type { ApiSecrets } from '../../lib/api-secrets/store';
 import { loadConfig } from '../../lib/relay/config';
-import { ssmApiSecrets } from '../../lib/relay/ssm-secrets';
+import { ssmApiSecrets } from '../../lib/api-secrets/ssm';
 import {
   authHeaders,
   bodyJson,

@@ -1,4 +1,5 @@
-import { type Config, ConfigError, loadConfig } from '../../lib/relay/config';
+import { ConfigError } from '../../lib/lambda/config';
+import { type Config, loadConfig } from '../../lib/relay/config';
 import { DOCUMENTED_SECRET, FIFO_TOPIC_ARN, TEST_SECRET, TOPIC_ARN } from '../support/unit/harness';
 
 /** The environment variables of the contract (docs/operating.md), read once at cold start. */
@@ -7,14 +8,21 @@ type Env = Record<string, string | undefined>;
 
 const minimal: Env = { TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET };
 
-function problemsOf(env: Env): { problems: readonly string[]; message: string } {
+/** The ConfigError that loadConfig throws for `env`; fails the test when it throws none, or another error. */
+function configErrorOf(env: Env): ConfigError {
+  let thrown: unknown;
   try {
     loadConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) return { problems: error.problems, message: error.message };
-    throw error;
+    thrown = error;
   }
-  throw new Error('expected a ConfigError');
+  if (!(thrown instanceof ConfigError)) throw new Error(`expected a ConfigError, got ${thrown instanceof Error ? thrown.name : 'none'}`);
+  return thrown;
+}
+
+function problemsOf(env: Env): { problems: readonly string[]; message: string } {
+  const error = configErrorOf(env);
+  return { problems: error.problems, message: error.message };
 }
 
 describe('defaults', () => {
@@ -316,12 +324,8 @@ describe('secret values never appear in an error', () => {
   });
 
   test('nor in the stack or the string form of the error', () => {
-    try {
-      loadConfig({ TOPIC_ARN, DROAM_API_SECRETS: secrets.join(',') });
-      throw new Error('expected a ConfigError');
-    } catch (error) {
-      const text = `${String(error)} ${error instanceof Error ? (error.stack ?? '') : ''} ${JSON.stringify(error)}`;
-      for (const secret of secrets) expect(text).not.toContain(secret);
-    }
+    const error = configErrorOf({ TOPIC_ARN, DROAM_API_SECRETS: secrets.join(',') });
+    const text = `${String(error)} ${error.stack ?? ''} ${JSON.stringify(error)}`;
+    for (const secret of secrets) expect(text).not.toContain(secret);
   });
 });

@@ -1,4 +1,4 @@
-import { DeadlineExceeded, withDeadline } from '../../lib/relay/deadline';
+import { DeadlineExceeded, withDeadline } from '../../lib/lambda/deadline';
 import { trackTimers } from '../support/unit/timers';
 
 const timers = trackTimers();

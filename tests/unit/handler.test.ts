@@ -1,7 +1,7 @@
 import { droamHash } from '../../lib/relay/signature';
 import type { HttpResponse } from '../../lib/relay/respond';
-import type { SnsMessage } from '../../lib/relay/message';
-import type { PublishResult } from '../../lib/relay/publish';
+import type { SnsMessage } from '../../lib/topic/message';
+import type { PublishResult } from '../../lib/topic/publish';
 import {
   authHeaders,
   bodyJson,

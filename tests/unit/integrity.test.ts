@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { fixedApiSecrets } from '../../lib/relay/api-secrets';
-import { asciiJson, integrityTag, verifyIntegrityTag } from '../../lib/relay/integrity';
-import { readQuarantineMessage, type QuarantineRecord, REPLAY_ORIGIN_HEADER, replayOriginHeader } from '../../lib/relay/quarantine';
-import { readRetryMessage } from '../../lib/relay/retry';
+import { fixedApiSecrets } from '../../lib/api-secrets/store';
+import { asciiJson, integrityTag, verifyIntegrityTag } from '../../lib/queues/integrity';
+import { readQuarantineMessage, type QuarantineRecord, REPLAY_ORIGIN_HEADER, replayOriginHeader } from '../../lib/queues/quarantine';
+import { readRetryMessage } from '../../lib/queues/retry';
 import { authHeaders, bodyJson, deployedConfig, harness, TEST_SECRET, v2Event } from '../support/unit/harness';
 
 const OLD_SECRET = 'an-older-secret-still-accepted-0001';

@@ -3,9 +3,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { droamHash } from '../../lib/relay/signature';
-import { createWebhookHandler } from '../../lib/relay/handler';
+import { createWebhookHandler } from '../../lib/relay/webhook';
 import { payloadTypes } from '../../lib/contract';
-import type { PublishResult } from '../../lib/relay/publish';
+import type { PublishResult } from '../../lib/topic/publish';
 import { deployedConfig } from '../support/unit/harness';
 
 /**

@@ -1,5 +1,5 @@
-import type { Quarantine } from '../../lib/relay/quarantine';
-import { nonSecretHeaders } from '../../lib/relay/quarantine';
+import type { Quarantine } from '../../lib/queues/quarantine';
+import { nonSecretHeaders } from '../../lib/queues/quarantine';
 import {
   authHeaders,
   bodyJson,

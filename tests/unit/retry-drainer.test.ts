@@ -1,9 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
-import { fixedApiSecrets } from '../../lib/relay/api-secrets';
-import { createRetryDrainer, retryDelaySeconds } from '../../lib/relay/drain';
-import { asciiJson, integrityTag } from '../../lib/relay/integrity';
-import type { PublishResult } from '../../lib/relay/publish';
-import type { SnsMessage } from '../../lib/relay/message';
+import { fixedApiSecrets } from '../../lib/api-secrets/store';
+import { createRetryDrainer, retryDelaySeconds } from '../../lib/queues/retry-drainer';
+import { asciiJson, integrityTag } from '../../lib/queues/integrity';
+import type { PublishResult } from '../../lib/topic/publish';
+import type { SnsMessage } from '../../lib/topic/message';
 import { TEST_SECRET } from '../support/unit/harness';
 
 const message: SnsMessage = {

@@ -1,5 +1,5 @@
 import { type AttributeValue, type CloudEvent, MAX_MESSAGE_ATTRIBUTES, payloadTypes, toCloudEvent, type ValidPayload } from '../../lib/contract';
-import { SNS_MAX_MESSAGE_BYTES, type SnsMessage, snsMessageBytes, toSnsMessage } from '../../lib/relay/message';
+import { SNS_MAX_MESSAGE_BYTES, type SnsMessage, snsMessageBytes, toSnsMessage } from '../../lib/topic/message';
 import { unknownTypePayload, vendorExample } from '../support/unit/harness';
 
 function valid(input: unknown): ValidPayload {

@@ -2,8 +2,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { payloadTypes, toCloudEvent, type ValidPayload } from '../../lib/contract';
-import { type SnsMessage, toSnsMessage } from '../../lib/relay/message';
-import { type PublishResult, snsPublisher } from '../../lib/relay/publish';
+import { type SnsMessage, toSnsMessage } from '../../lib/topic/message';
+import { type PublishResult, snsPublisher } from '../../lib/topic/publish';
 import { FIFO_TOPIC_ARN, TOPIC_ARN, vendorExample } from '../support/unit/harness';
 import { trackTimers } from '../support/unit/timers';
 

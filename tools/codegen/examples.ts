@@ -4,9 +4,9 @@ import { type CloudEvent, payloadTypes } from '../../lib/contract';
 import { loadConfig } from '../../lib/relay/config';
 import { LOCAL_STAGE } from '../local-stage';
 import type { LogSink } from '../../lib/observability/sinks';
-import { createWebhookHandler } from '../../lib/relay/handler';
+import { createWebhookHandler } from '../../lib/relay/webhook';
 import { decodeRequest } from '../../lib/relay/decode';
-import type { SnsMessage } from '../../lib/relay/message';
+import type { SnsMessage } from '../../lib/topic/message';
 
 /** What the relay publishes for one sample event of events/. */
 export interface PublishedSample {

@@ -5,13 +5,13 @@
  */
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../../../lib/relay/clients';
+import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../../../lib/lambda/clients';
 import { loadConfig } from '../../../lib/relay/config';
 import type { LogSink } from '../../../lib/observability/sinks';
-import { createWebhookHandler } from '../../../lib/relay/handler';
+import { createWebhookHandler } from '../../../lib/relay/webhook';
 import type { HttpResponse } from '../../../lib/relay/respond';
 import { payloadTypes } from '../../../lib/contract';
-import { snsPublisher } from '../../../lib/relay/publish';
+import { snsPublisher } from '../../../lib/topic/publish';
 import { CREDENTIALS, REGION } from '../integration/aws';
 import { parseObject, TEST_SECRET } from '../integration/relay';
 

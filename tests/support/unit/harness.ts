@@ -4,20 +4,20 @@
  * publish function that records what it was given, a fixed clock and a
  * logger that captures every line).
  */
-import type { ApiSecrets } from '../../../lib/relay/api-secrets';
+import type { ApiSecrets } from '../../../lib/api-secrets/store';
 import { droamHash } from '../../../lib/relay/signature';
 import { LOCAL_STAGE } from '../../../tools/local-stage';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config, loadConfig } from '../../../lib/relay/config';
 import type { LogSink } from '../../../lib/observability/sinks';
-import { createWebhookHandler } from '../../../lib/relay/handler';
+import { createWebhookHandler } from '../../../lib/relay/webhook';
 import type { HttpResponse } from '../../../lib/relay/respond';
 import { payloadTypes } from '../../../lib/contract';
-import type { Quarantine, QuarantineRecord } from '../../../lib/relay/quarantine';
-import type { EnqueueRetry, RetryRecord } from '../../../lib/relay/retry';
-import type { SnsMessage } from '../../../lib/relay/message';
-import type { PublishResult } from '../../../lib/relay/publish';
+import type { Quarantine, QuarantineRecord } from '../../../lib/queues/quarantine';
+import type { EnqueueRetry, RetryRecord } from '../../../lib/queues/retry';
+import type { SnsMessage } from '../../../lib/topic/message';
+import type { PublishResult } from '../../../lib/topic/publish';
 
 export const EVENTS_DIR = path.resolve(__dirname, '..', '..', '..', 'events');
 

@@ -6,7 +6,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { createPoolUsageSubscriber, type PoolUsageEvent } from '../../../functions/pool-usage-subscriber';
-import type { SnsMessage } from '../../../lib/relay/message';
+import type { SnsMessage } from '../../../lib/topic/message';
 import { readSnsRecord, readSqsRecord } from '@droam-webhook-relay/events';
 import { changed, ENVELOPE, type Published, publishSamples } from '../../support/contract';
 

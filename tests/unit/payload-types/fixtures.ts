@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { droamHash } from '../../../lib/relay/signature';
 import type { LogSink } from '../../../lib/observability/sinks';
-import { createWebhookHandler } from '../../../lib/relay/handler';
+import { createWebhookHandler } from '../../../lib/relay/webhook';
 import type { HttpResponse } from '../../../lib/relay/respond';
 import { type PayloadIssue, payloadTypes, type ValidPayload } from '../../../lib/contract';
-import type { SnsMessage } from '../../../lib/relay/message';
+import type { SnsMessage } from '../../../lib/topic/message';
 import { deployedConfig } from '../../support/unit/harness';
 
 export type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { MAX_MESSAGE_ATTRIBUTES, payloadTypes, toCloudEvent } from '../../../lib/contract';
 import { decimalLike } from '../../../lib/contract/schemas/common';
 import { WalletModel } from '../../../lib/contract/schemas/models';
-import { toSnsMessage } from '../../../lib/relay/message';
+import { toSnsMessage } from '../../../lib/topic/message';
 import * as v from 'valibot';
 import { accepted, example, relay, SAMPLE_FILES, samplePayload, VENDOR_EXAMPLES, WALLET } from './fixtures';
 

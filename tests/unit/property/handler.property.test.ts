@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { droamHash } from '../../../lib/relay/signature';
 import type { LogSink } from '../../../lib/observability/sinks';
-import { createWebhookHandler } from '../../../lib/relay/handler';
+import { createWebhookHandler } from '../../../lib/relay/webhook';
 import type { HttpResponse } from '../../../lib/relay/respond';
 import { payloadTypes } from '../../../lib/contract';
-import type { SnsMessage } from '../../../lib/relay/message';
-import type { PublishResult } from '../../../lib/relay/publish';
+import type { SnsMessage } from '../../../lib/topic/message';
+import type { PublishResult } from '../../../lib/topic/publish';
 import { deployedConfig } from '../../support/unit/harness';
 
 /**

@@ -28,3 +28,13 @@ export const SECRETS_RETRY_AFTER_FAILURE_MS = 10_000;
 
 /** Overall deadline of one publish-retry write: it follows a failed publish, so together they stay under 10 s. */
 export const RETRY_QUEUE_DEADLINE_MS = 2_000;
+
+/**
+ * `Name: message` of a failed call, for a log line. A wrapped error (Powertools Parameters wraps the SDK's)
+ * is described by its cause, which names the refusal; AWS error names and messages carry no secret value.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const cause = error.cause instanceof Error ? error.cause : error;
+  return `${cause.name}: ${cause.message.slice(0, 300)}`;
+}

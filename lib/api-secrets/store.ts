@@ -1,4 +1,5 @@
-import { apiSecretProblems, parseApiSecrets } from './config';
+import { describeError } from '../lambda/clients';
+import { apiSecretProblems, parseApiSecrets } from './rules';
 
 /**
  * The api secrets a request is authenticated with. They are given once (in the
@@ -65,7 +66,7 @@ export function storedApiSecrets(read: (request: { readonly fresh: boolean }) =>
     try {
       text = await read({ fresh: lastFailure !== '' });
     } catch (error) {
-      return failed(`${options.source} could not be read: ${describe(error)}`);
+      return failed(`${options.source} could not be read: ${describeError(error)}`);
     }
     // The cached value comes back until its maximum age: checked once per value, not per request.
     if (text === lastText && lastGood !== undefined) {
@@ -90,11 +91,4 @@ export function storedApiSecrets(read: (request: { readonly fresh: boolean }) =>
     });
     return inflight;
   };
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
-  // The SDK's error name and message name the parameter and the refusal, never its value.
-  const cause = error.cause instanceof Error ? error.cause : error;
-  return `${cause.name}: ${cause.message}`.slice(0, 300);
 }

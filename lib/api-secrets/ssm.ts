@@ -1,8 +1,9 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import type { SSMClient } from '@aws-sdk/client-ssm';
-import { type ApiSecrets, storedApiSecrets } from './api-secrets';
-import type { ApiSecretsParameter } from './config';
-import { withDeadline } from './deadline';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AWS_CLIENT_OPTIONS, SECRETS_DEADLINE_MS, SECRETS_RETRY_AFTER_FAILURE_MS } from '../lambda/clients';
+import { withDeadline } from '../lambda/deadline';
+import type { ApiSecretsParameter, ApiSecretsSettings } from './settings';
+import { type ApiSecrets, fixedApiSecrets, storedApiSecrets } from './store';
 
 export interface SsmApiSecretsOptions {
   readonly local: boolean;
@@ -33,4 +34,25 @@ export function ssmApiSecrets(client: SSMClient, parameter: ApiSecretsParameter,
     retryAfterFailureMs: options.retryAfterFailureMs,
     now: options.now,
   });
+}
+
+/**
+ * A function's api secrets, as its settings say: the environment's, or a deployed stage's SSM parameter,
+ * whose first read starts now, during the cold start, so the first request usually finds it (later reads
+ * happen once the maximum age passes). `ssm` is the client reading it, for the caller to trace.
+ */
+export function apiSecretsFrom(
+  settings: ApiSecretsSettings & { readonly local: boolean },
+  options: { readonly readAtColdStart: boolean },
+): { readonly apiSecrets: ApiSecrets; readonly ssm?: SSMClient } {
+  if (settings.apiSecretsParameter === undefined) return { apiSecrets: fixedApiSecrets(settings.apiSecrets) };
+  const ssm = new SSMClient(AWS_CLIENT_OPTIONS);
+  const apiSecrets = ssmApiSecrets(ssm, settings.apiSecretsParameter, {
+    local: settings.local,
+    deadlineMs: SECRETS_DEADLINE_MS,
+    retryAfterFailureMs: SECRETS_RETRY_AFTER_FAILURE_MS,
+    now: Date.now,
+  });
+  if (options.readAtColdStart) void apiSecrets();
+  return { apiSecrets, ssm };
 }

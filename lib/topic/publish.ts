@@ -1,5 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { DeadlineExceeded, withDeadline } from './deadline';
+import type { Env } from '../lambda/config';
+import { DeadlineExceeded, withDeadline } from '../lambda/deadline';
 import type { SnsMessage } from './message';
 
 export type PublishResult = { readonly ok: true; readonly messageId: string } | { readonly ok: false; readonly error: PublishFailure };
@@ -47,4 +48,14 @@ export function snsPublisher(client: SNSClient, topicArn: string, deadlineMs: nu
 function describe(error: unknown): PublishFailure {
   if (!(error instanceof Error)) return { name: 'UnknownError', message: 'SNS publish failed', retryable: true };
   return { name: error.name, message: error.message.slice(0, 300), retryable: !MESSAGE_ERRORS.has(error.name) };
+}
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+/** The destination topic (TOPIC_ARN), and what is wrong with it. */
+export function readTopicArn(env: Env): { readonly topicArn: string; readonly problems: string[] } {
+  const topicArn = env.TOPIC_ARN?.trim() ?? '';
+  if (topicArn === '') return { topicArn, problems: ['TOPIC_ARN is required (the ARN of the destination SNS topic)'] };
+  if (!TOPIC_ARN.test(topicArn)) return { topicArn, problems: [`TOPIC_ARN is not an SNS topic ARN: "${topicArn}"`] };
+  return { topicArn, problems: [] };
 }

@@ -1,9 +1,10 @@
-import { AWS_CLIENT_OPTIONS } from './clients';
-import { withDeadline } from './deadline';
-import { asciiJson, integrityTag, type TagPurpose } from './integrity';
+import * as v from 'valibot';
+import { AWS_CLIENT_OPTIONS, describeError } from '../lambda/clients';
+import { withDeadline } from '../lambda/deadline';
 import type { TraceClient } from '../observability/sinks';
+import { asciiJson, integrityTag, type TagPurpose, verifyIntegrityTag } from './integrity';
 
-/** The message attribute that carries a record's integrity tag (lib/relay/integrity.ts). */
+/** The message attribute that carries a record's integrity tag (integrity.ts). */
 export const INTEGRITY_TAG_ATTRIBUTE = 'integrity_tag';
 
 export type SendResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
@@ -61,7 +62,39 @@ export function sqsRecordQueue(queueUrl: string, options: RecordQueueOptions): S
       )(body, messageAttributes);
       return { ok: true };
     } catch (error) {
-      return { ok: false, error: error instanceof Error ? `${error.name}: ${error.message.slice(0, 300)}` : 'the queue refused the record' };
+      return { ok: false, error: error instanceof Error ? describeError(error) : 'the queue refused the record' };
     }
   };
+}
+
+/** A kind of record the relay keeps: the purpose its tag is made for, and its shape. */
+export interface RecordKind<R> {
+  readonly purpose: TagPurpose;
+  /** Named in the detail of a malformed message, e.g. `a retry record (id, type, message)`. */
+  readonly description: string;
+  readonly schema: v.GenericSchema<unknown, R>;
+}
+
+export type ReadRecord<R> =
+  { readonly ok: true; readonly record: R } | { readonly ok: false; readonly problem: 'untagged' | 'altered' | 'malformed'; readonly detail: string };
+
+/**
+ * A record read back from its queue: refused when it is not a record of its kind, when it carries no tag,
+ * and when its tag does not verify under any of the secrets (so nobody who can only write to the queue can
+ * add one).
+ */
+export function readTaggedRecord<R>(messageBody: string, tag: string | undefined, secrets: readonly string[], kind: RecordKind<R>): ReadRecord<R> {
+  let value: unknown;
+  try {
+    value = JSON.parse(messageBody);
+  } catch {
+    return { ok: false, problem: 'malformed', detail: 'the message is not JSON' };
+  }
+  const parsed = v.safeParse(kind.schema, value);
+  if (!parsed.success) return { ok: false, problem: 'malformed', detail: `the message is not ${kind.description}` };
+  if (tag === undefined) return { ok: false, problem: 'untagged', detail: 'the message carries no integrity tag' };
+  if (!verifyIntegrityTag(secrets, kind.purpose, messageBody, tag)) {
+    return { ok: false, problem: 'altered', detail: 'the integrity tag does not match the message under any accepted secret' };
+  }
+  return { ok: true, record: parsed.output };
 }

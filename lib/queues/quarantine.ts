@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { integrityTag, verifyIntegrityTag } from './integrity';
-import { type SendRecord, sqsRecordQueue } from './sqs-records';
+import * as v from 'valibot';
 import type { PayloadIssue } from '../contract';
 import type { TraceClient } from '../observability/sinks';
+import { integrityTag, verifyIntegrityTag } from './integrity';
+import { readTaggedRecord, type RecordKind, type SendRecord, sqsRecordQueue } from './records';
 
 /**
  * An authenticated payload the relay cannot publish is kept, not dropped:
@@ -124,38 +125,27 @@ export function readReplayOrigin(header: string | undefined, body: Buffer, secre
   };
 }
 
+/** What a quarantine record must hold to be replayed; its other fields are metadata for the operator. */
+const QUARANTINE_RECORD: RecordKind<QuarantineRecord> = {
+  purpose: 'quarantine-record',
+  description: 'a quarantine record (body_base64, received_at, reason, attempt, headers, issues)',
+  schema: v.looseObject({
+    body_base64: v.string(),
+    received_at: v.string(),
+    reason: v.string(),
+    attempt: v.pipe(v.number(), v.safeInteger()),
+    headers: v.looseObject({}),
+    issues: v.array(v.unknown()),
+    // The fields a replay relies on are checked; the rest is the relay's own metadata, under the same tag.
+  }) as unknown as v.GenericSchema<unknown, QuarantineRecord>,
+};
+
 export type ParsedRecord =
   | { readonly ok: true; readonly record: QuarantineRecord; readonly body: Buffer }
   | { readonly ok: false; readonly problem: 'untagged' | 'altered' | 'malformed'; readonly detail: string };
 
-/**
- * A quarantine message read back: refused when it carries no tag or a tag
- * that does not verify under any of the secrets, and when it is not a record.
- */
+/** A quarantine message read back, with the payload's bytes (lib/queues/records.ts says what is refused). */
 export function readQuarantineMessage(messageBody: string, tag: string | undefined, secrets: readonly string[]): ParsedRecord {
-  let value: unknown;
-  try {
-    value = JSON.parse(messageBody);
-  } catch {
-    return { ok: false, problem: 'malformed', detail: 'the message is not JSON' };
-  }
-  const record = value as Partial<Record<keyof QuarantineRecord, unknown>> | null;
-  if (
-    typeof record !== 'object' ||
-    record === null ||
-    typeof record.body_base64 !== 'string' ||
-    typeof record.received_at !== 'string' ||
-    typeof record.reason !== 'string' ||
-    !Number.isSafeInteger(record.attempt) ||
-    typeof record.headers !== 'object' ||
-    record.headers === null ||
-    !Array.isArray(record.issues)
-  ) {
-    return { ok: false, problem: 'malformed', detail: 'the message is not a quarantine record (body_base64, received_at, reason, attempt, headers, issues)' };
-  }
-  if (tag === undefined) return { ok: false, problem: 'untagged', detail: 'the message carries no integrity tag' };
-  if (!verifyIntegrityTag(secrets, 'quarantine-record', messageBody, tag)) {
-    return { ok: false, problem: 'altered', detail: 'the integrity tag does not match the message under any given secret' };
-  }
-  return { ok: true, record: record as QuarantineRecord, body: Buffer.from(record.body_base64, 'base64') };
+  const read = readTaggedRecord(messageBody, tag, secrets, QUARANTINE_RECORD);
+  return read.ok ? { ...read, body: Buffer.from(read.record.body_base64, 'base64') } : read;
 }

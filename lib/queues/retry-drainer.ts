@@ -1,9 +1,13 @@
+import { ChangeMessageVisibilityCommand, type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type ApiSecretsSettings, readApiSecretsSettings } from '../api-secrets/settings';
+import type { ApiSecrets } from '../api-secrets/store';
+import { AWS_CLIENT_OPTIONS, describeError } from '../lambda/clients';
+import { ConfigError, type Env, isLocalRun } from '../lambda/config';
 import type { LogSink } from '../observability/sinks';
-import type { ApiSecrets } from './api-secrets';
-import type { Publish } from './publish';
+import { type Publish, readTopicArn } from '../topic/publish';
+import { INTEGRITY_TAG_ATTRIBUTE } from './records';
 import { readRetryMessage } from './retry';
-import { INTEGRITY_TAG_ATTRIBUTE } from './sqs-records';
 
 /**
  * The publish-retry drainer: publishes each event the webhook could not
@@ -15,6 +19,30 @@ import { INTEGRITY_TAG_ATTRIBUTE } from './sqs-records';
  * integrity tag, not a retry record, or a message SNS refuses as such — goes
  * to the dead-letter queue at once, where an alarm calls an operator.
  */
+
+export interface DrainerConfig extends ApiSecretsSettings {
+  readonly topicArn: string;
+  /** The webhook's api secrets check each record's tag: the documented example one only locally. */
+  readonly local: boolean;
+  readonly retryQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+}
+
+/** The drainer's configuration, read once at cold start: the webhook's topic and api secrets, and its two queues. */
+export function loadDrainerConfig(env: Env): DrainerConfig {
+  const local = isLocalRun(env);
+  const { topicArn, problems: topicProblems } = readTopicArn(env);
+  const { problems: secretProblems, ...apiSecrets } = readApiSecretsSettings(env, { local, required: true });
+  const retryQueueUrl = env.RETRY_QUEUE_URL?.trim() ?? '';
+  const deadLetterQueueUrl = env.RETRY_DEAD_LETTER_QUEUE_URL?.trim() ?? '';
+  const problems = [
+    ...topicProblems,
+    ...secretProblems,
+    ...(retryQueueUrl === '' || deadLetterQueueUrl === '' ? ['RETRY_QUEUE_URL and RETRY_DEAD_LETTER_QUEUE_URL are required'] : []),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { topicArn, local, ...apiSecrets, retryQueueUrl, deadLetterQueueUrl };
+}
 
 export interface DrainerDeps {
   readonly publish: Publish;
@@ -50,7 +78,7 @@ export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent, context
         ...fields,
         message_id: record.messageId,
         why,
-        error: describe(error),
+        error: describeError(error),
       });
       return { itemIdentifier: record.messageId };
     }
@@ -74,7 +102,7 @@ export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent, context
       await deps.delay(record.receiptHandle, delaySeconds);
     } catch (error) {
       // The queue's own visibility timeout then paces the next attempt.
-      logger.warn('could not delay the next attempt', { id, error: describe(error) });
+      logger.warn('could not delay the next attempt', { id, error: describeError(error) });
     }
     logger.warn('queued event not published yet; retrying later', { id, type, receive_count: receiveCount, retry_in_seconds: delaySeconds, detail: failure });
     return { itemIdentifier: record.messageId };
@@ -94,6 +122,21 @@ export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent, context
   };
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message.slice(0, 300)}` : 'unknown error';
+/** The drainer's SQS side: delaying a record's next receive, and moving a refused record to the dead-letter queue. */
+export function sqsRetryActions(config: Pick<DrainerConfig, 'retryQueueUrl' | 'deadLetterQueueUrl'>): Pick<DrainerDeps, 'delay' | 'deadLetter'> {
+  // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS locally), not from the queue URL's host.
+  const sqs = new SQSClient({ ...AWS_CLIENT_OPTIONS, useQueueUrlAsEndpoint: false });
+  return {
+    delay: async (receiptHandle, seconds) => {
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: config.retryQueueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+    },
+    deadLetter: async (record, why) => {
+      const attributes: Record<string, MessageAttributeValue> = {};
+      for (const [name, value] of Object.entries(record.messageAttributes)) {
+        if (value.stringValue !== undefined) attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
+      }
+      attributes.refused = { DataType: 'String', StringValue: why.replace(/[^\x20-\x7e]/g, '?').slice(0, 256) };
+      await sqs.send(new SendMessageCommand({ QueueUrl: config.deadLetterQueueUrl, MessageBody: record.body, MessageAttributes: attributes }));
+    },
+  };
 }
