@@ -115,7 +115,7 @@ export function declarePayloadType<const TType extends string, TSchema extends E
 }
 
 /**
- * The `data` entry of an envelope schema (lib/schemas/common.ts `envelope`:
+ * The `data` entry of an envelope schema (lib/contract/schemas/common.ts `envelope`:
  * a pipe ending in an object schema with `type`, `data` and `created_at`).
  */
 function dataSchemaOf<TSchema extends EnvelopeSchema>(schema: TSchema): v.GenericSchema<unknown, v.InferOutput<TSchema>['data']> {
@@ -124,7 +124,7 @@ function dataSchemaOf<TSchema extends EnvelopeSchema>(schema: TSchema): v.Generi
     (item): item is { entries: { data: v.GenericSchema } } =>
       typeof item === 'object' && item !== null && 'entries' in item && typeof item.entries === 'object' && item.entries !== null && 'data' in item.entries,
   );
-  if (object === undefined) throw new Error('a payload schema must be an envelope (lib/schemas/common.ts) with a `data` entry');
+  if (object === undefined) throw new Error('a payload schema must be an envelope (lib/contract/schemas/common.ts) with a `data` entry');
   return object.entries.data as v.GenericSchema<unknown, v.InferOutput<TSchema>['data']>;
 }
 

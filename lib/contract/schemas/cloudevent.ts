@@ -3,7 +3,7 @@ import { eventTypeName, model, nonEmptyString } from './common';
 
 /**
  * The published CloudEvent (CloudEvents 1.0, structured JSON, as
- * lib/cloudevent.ts builds it) as a valibot schema: the contract's JSON
+ * lib/contract/cloudevent.ts builds it) as a valibot schema: the contract's JSON
  * Schemas are generated from it, and subscribers validate with it
  * (the events package, packages/events). Extension attributes are allowed, as CloudEvents allows them.
  */

@@ -74,12 +74,6 @@ export const PrepaidRefillModel = model({
   currency_code: v.string(),
 });
 
-/** Wallet Model: `remaining_balance` documented float, shown as "52.99". No payload documents it yet. */
-export const WalletModel = model({
-  remaining_balance: decimalLike(),
-  currency_code: v.string(),
-});
-
 /** Plan Model: only "prepaid" is documented as a wire value of `type`, so any string. */
 export const PlanModel = model({
   uuid: uuidShaped,

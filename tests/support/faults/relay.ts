@@ -1,6 +1,6 @@
 /**
  * The real handler (createWebhookHandler, snsPublisher) with an SNS client
- * configured as functions/webhook.ts configures its own (lib/clients.ts),
+ * configured as functions/webhook.ts configures its own (lib/lambda/clients.ts),
  * pointed at a given endpoint, and a LogSink that keeps every line.
  */
 import type { SNSClientConfig } from '@aws-sdk/client-sns';

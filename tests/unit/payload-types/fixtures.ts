@@ -42,8 +42,6 @@ export const ACCOUNT = {
 };
 /** The End User Model is undocumented; this one is shaped like the Account Model the SIM Card table names. */
 export const END_USER = { uuid: '0b6f1c9e-5d2a-4e8b-9c3f-7a1d2e4b6c80', name: 'Example End User', status: { id: '3', title: 'Active' } };
-/** Listing 4.4. */
-export const WALLET = { remaining_balance: '52.99', currency_code: 'EUR' };
 /** Listing 4.10: the four-group "uuid", "315" and "90.95". */
 export const REFILL = { uuid: 'b528bcb9-86cf-2d72834d02ab', amount_mb: '315', price: '90.95', currency_code: 'USD' };
 /** Listing 4.5 (made valid JSON: the missing comma added, the placeholder refills filled in). */

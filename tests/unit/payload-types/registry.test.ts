@@ -1,9 +1,8 @@
 import { MAX_MESSAGE_ATTRIBUTES, payloadTypes, toCloudEvent } from '../../../lib/contract';
 import { decimalLike } from '../../../lib/contract/schemas/common';
-import { WalletModel } from '../../../lib/contract/schemas/models';
 import { toSnsMessage } from '../../../lib/topic/message';
 import * as v from 'valibot';
-import { accepted, example, relay, SAMPLE_FILES, samplePayload, VENDOR_EXAMPLES, WALLET } from './fixtures';
+import { accepted, example, relay, SAMPLE_FILES, samplePayload, VENDOR_EXAMPLES } from './fixtures';
 
 /** Every event and rule type dRoam's Webhook payload types pages document (Payment and Wallet payloads are not retrievable). */
 const DOCUMENTED = [
@@ -96,10 +95,5 @@ describe('decimalLike (floats such as money)', () => {
 
   it.each([['52,99'], ['1e3'], [' 52.99'], ['.5'], ['52.'], [''], [Number.NaN], [Number.POSITIVE_INFINITY], [true], [null]])('refuses %p', (input) => {
     expect(v.safeParse(decimalLike(), input).success).toBe(false);
-  });
-
-  it('accepts the Wallet Model example (no payload carries a wallet yet), the balance kept as sent', () => {
-    expect(v.parse(WalletModel, WALLET)).toEqual({ remaining_balance: '52.99', currency_code: 'EUR' });
-    expect(v.safeParse(WalletModel, { currency_code: 'EUR' }).success).toBe(false);
   });
 });
