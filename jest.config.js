@@ -3,7 +3,12 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser
 // Every line the code under test writes is captured; the global teardown fails the run on a secret or a hash.
 const setupFiles = ['<rootDir>/tests/support/log-capture.ts'];
 // The events package from its source, as tsconfig.json's `paths` maps it (its dist/ is built only when packed).
-const moduleNameMapper = { '^@droam-webhook-relay/events$': '<rootDir>/packages/events/src/index.ts' };
+// Prettier's CommonJS entry imports its ES module as it loads, which jest's module runtime refuses; json-schema-to-typescript
+// (tools/codegen) requires it but, run with `format: false`, never formats: Prettier's standalone build, which imports nothing, stands in.
+const moduleNameMapper = {
+  '^@droam-webhook-relay/events$': '<rootDir>/packages/events/src/index.ts',
+  '^prettier$': 'prettier/standalone',
+};
 
 /** @type {import('jest').Config} */
 module.exports = {

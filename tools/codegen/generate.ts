@@ -44,7 +44,7 @@ export async function generateContract(root: string): Promise<ContractFile[]> {
   const contractDoc = readFileSync(path.join(root, CONTRACT_DOC), 'utf8');
   files.push({ path: CONTRACT_DOC, content: withTypesBlock(contractDoc, typesBlock(declarations)) });
 
-  files.push({ path: EVENT_TYPES_FILE, content: eventTypesSource(declarations, version, COMMENT) });
+  files.push({ path: EVENT_TYPES_FILE, content: await eventTypesSource(root, declarations, version, COMMENT) });
   return files;
 }
 

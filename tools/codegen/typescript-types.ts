@@ -1,32 +1,34 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { JsonSchema } from '@valibot/to-json-schema';
+import { compile, type JSONSchema, type Options } from 'json-schema-to-typescript';
+import type { Options as PrettierOptions } from 'prettier';
+import { format } from 'prettier/standalone';
+import * as estree from 'prettier/plugins/estree';
+import * as typescript from 'prettier/plugins/typescript';
+import ts from 'typescript';
 import type { DescribedPayloadType } from '../../lib/contract';
 import { envelopeJsonSchema, eventJsonSchema } from './json-schemas';
 
 /**
  * TypeScript types of the published CloudEvents for the events package
- * (packages/events), written from the same JSON Schemas as schemas/, so the
- * types, the schemas and the relay's validation cannot disagree. dRoam's
- * models become named interfaces; objects keep an index signature because
- * the relay keeps fields it does not know.
+ * (packages/events), compiled by json-schema-to-typescript from the same JSON
+ * Schemas as schemas/, so the types, the schemas and the relay's validation
+ * cannot disagree. All events go into one schema whose `$defs` hold dRoam's
+ * models once and whose properties are the `DroamEvents` map; objects keep an
+ * index signature because the relay keeps fields it does not know.
  */
 
 /** The file, relative to the repository root. */
 export const EVENT_TYPES_FILE = 'packages/events/src/events.generated.ts';
 
-interface Node {
-  readonly type?: string | readonly string[];
-  readonly const?: unknown;
-  readonly enum?: readonly unknown[];
-  readonly $ref?: string;
-  readonly description?: string;
-  readonly anyOf?: readonly Node[];
-  readonly oneOf?: readonly Node[];
-  readonly items?: Node;
-  readonly required?: readonly string[];
-  readonly properties?: Readonly<Record<string, Node>>;
-}
-
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const OPTIONS: Partial<Options> = {
+  bannerComment: '',
+  // Prettier runs once on the whole file, below, with the repository's settings.
+  format: false,
+  // A field the relay does not know may hold a JsonNumber (see json-number.ts): `unknown`, not `any`.
+  unknownAny: true,
+};
 
 /** `rule.pool.usage.triggered` → `RulePoolUsageTriggeredEvent`; a name two types would share gets a number. */
 export function eventTypeNames(types: readonly string[]): Map<string, string> {
@@ -46,110 +48,86 @@ export function eventTypeNames(types: readonly string[]): Map<string, string> {
   return names;
 }
 
-export function eventTypesSource(declarations: readonly DescribedPayloadType[], version: string, header: string): string {
+export async function eventTypesSource(root: string, declarations: readonly DescribedPayloadType[], version: string, header: string): Promise<string> {
   const names = eventTypeNames(declarations.map((d) => d.type));
-  const defs = new Map<string, Node>();
-  const events: string[] = [];
+  const name = (type: string): string => names.get(type) ?? '';
+  const models: Record<string, unknown> = {};
+  const events = declarations.map(
+    (d) => [name(d.type), { ...definition(eventJsonSchema(d), models), description: `\`${d.type}\`: ${d.description}` }] as const,
+  );
+  const envelope = { ...definition(envelopeJsonSchema(), models), title: 'UndeclaredEvent' };
+  const droamEvents = {
+    title: 'DroamEvents',
+    description: 'The CloudEvent of each declared dRoam type, by its `type`.',
+    type: 'object',
+    required: declarations.map((d) => d.type),
+    properties: Object.fromEntries(declarations.map((d) => [d.type, { $ref: `#/$defs/${name(d.type)}` }])),
+    additionalProperties: false,
+    $defs: { ...Object.fromEntries(events), ...models },
+  };
 
-  for (const declaration of declarations) {
-    const schema = eventJsonSchema(declaration) as JsonSchema & { $defs?: Record<string, Node> };
-    collectDefs(defs, schema.$defs ?? {});
-    const name = names.get(declaration.type) ?? '';
-    events.push(`${doc(`\`${declaration.type}\`: ${declaration.description}`, '')}export interface ${name} ${objectType(schema as Node, '')}\n`);
-  }
-  const envelope = envelopeJsonSchema() as JsonSchema & { $defs?: Record<string, Node> };
-  collectDefs(defs, envelope.$defs ?? {});
-
-  const typeMap = declarations.map((d) => `  readonly ${quote(d.type)}: ${names.get(d.type) ?? ''};`).join('\n');
-  const models = [...defs.keys()]
-    .sort()
-    .map((name) => `${doc(defs.get(name)?.description, '')}export interface ${name} ${objectType(defs.get(name) ?? {}, '')}\n`);
-
-  return [
-    `// ${header}`,
-    '// Checked by tests/unit/contract/generated-files.test.ts; Prettier leaves it as written (.prettierignore).',
-    '',
+  const glue = [
     "/** The version of the published contract: this package's version. A breaking change to a type gives it a new `dataschema` URN and a new major version. */",
-    `export const CONTRACT_VERSION = ${quote(version)};`,
+    `export const CONTRACT_VERSION = ${JSON.stringify(version)};`,
     '',
     '/** Every declared dRoam type, in declaration order. */',
-    `export const DECLARED_EVENT_TYPES = [\n${declarations.map((d) => `  ${quote(d.type)},\n`).join('')}] as const;`,
-    '',
-    '/** The CloudEvent of each declared dRoam type, by its `type`. */',
-    `export interface DroamEvents {\n${typeMap}\n}`,
+    `export const DECLARED_EVENT_TYPES = ${JSON.stringify(declarations.map((d) => d.type))} as const;`,
     '',
     '/** A declared dRoam type. */',
     'export type DroamEventType = keyof DroamEvents;',
     '',
     "/** The CloudEvent of one declared type (`DroamEvent<'rule.pool.usage.triggered'>`), or of any declared type: a union discriminated by `type`. */",
     'export type DroamEvent<TType extends DroamEventType = DroamEventType> = DroamEvents[TType];',
-    '',
-    `${doc(envelope.description, '')}export interface UndeclaredEvent ${objectType(envelope as Node, '')}`,
-    '',
-    ...events,
-    ...models,
-  ].join('\n');
+  ];
+  // The envelope refers to no model, so it compiles on its own (a `$ref` it gained would fail here, unresolved).
+  const compiled = (await compile(envelope as JSONSchema, 'UndeclaredEvent', OPTIONS)) + (await compile(droamEvents as JSONSchema, 'DroamEvents', OPTIONS));
+  const source = [`// ${header}\n// Checked by tests/unit/contract/generated-files.test.ts.`, glue.join('\n'), readonlyMembers(compiled)].join('\n\n');
+  const prettier = JSON.parse(readFileSync(path.join(root, '.prettierrc.json'), 'utf8')) as PrettierOptions;
+  return format(source, { ...prettier, parser: 'typescript', plugins: [estree, typescript] });
 }
 
-function collectDefs(into: Map<string, Node>, defs: Readonly<Record<string, Node>>): void {
-  for (const [name, def] of Object.entries(defs)) {
-    const known = into.get(name);
-    if (known !== undefined && JSON.stringify(known) !== JSON.stringify(def)) throw new Error(`$defs/${name} differs between schemas`);
-    into.set(name, def);
+/** A schema as a `$defs` entry: without its root identification, its own `$defs` moved into `models` (which must agree). */
+function definition(schema: JsonSchema, models: Record<string, unknown>): JsonSchema {
+  for (const [model, def] of Object.entries(schema.$defs ?? {})) {
+    const known = models[model];
+    if (known !== undefined && JSON.stringify(known) !== JSON.stringify(def)) throw new Error(`$defs/${model} differs between schemas`);
+    models[model] = def;
   }
+  return Object.fromEntries(Object.entries(schema).filter(([keyword]) => !ROOT_KEYWORDS.has(keyword)));
 }
 
-function typeOf(node: Node, indent: string): string {
-  if (node.$ref !== undefined) return node.$ref.replace('#/$defs/', '');
-  if (node.const !== undefined) return typeof node.const === 'string' ? quote(node.const) : JSON.stringify(node.const);
-  if (node.enum !== undefined) return node.enum.map((value) => (typeof value === 'string' ? quote(value) : JSON.stringify(value))).join(' | ');
-  const alternatives = node.anyOf ?? node.oneOf;
-  if (alternatives !== undefined) return alternatives.map((alternative) => typeOf(alternative, indent)).join(' | ');
-  const types = node.type === undefined ? [] : typeof node.type === 'string' ? [node.type] : node.type;
-  if (types.length === 0) return 'unknown';
-  return types
-    .map((type) => {
-      switch (type) {
-        case 'string':
-          return 'string';
-        case 'number':
-        case 'integer':
-          return 'number';
-        case 'boolean':
-          return 'boolean';
-        case 'null':
-          return 'null';
-        case 'array':
-          return `readonly ${wrap(node.items === undefined ? 'unknown' : typeOf(node.items, indent))}[]`;
-        case 'object':
-          return objectType(node, indent);
-        default:
-          throw new Error(`JSON Schema type ${type} has no TypeScript type here`);
+const ROOT_KEYWORDS = new Set(['$schema', '$id', 'title', '$defs']);
+
+/**
+ * Every member `readonly`, arrays `readonly T[]`, and index signatures named
+ * and documented: subscribers read events, they do not build them, and
+ * json-schema-to-typescript has no option for either.
+ */
+function readonlyMembers(source: string): string {
+  const file = ts.createSourceFile('events.generated.ts', source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const { factory } = ts;
+  const readonly = (): ts.Modifier[] => [factory.createModifier(ts.SyntaxKind.ReadonlyKeyword)];
+  const unknownFields = '* Fields the relay does not know, kept as sent; a number there that a double cannot hold exactly is read as a `JsonNumber`. ';
+  const transformer: ts.TransformerFactory<ts.SourceFile> = (context) => {
+    const visit = (node: ts.Node): ts.Node => {
+      const visited = ts.visitEachChild(node, visit, context);
+      if (ts.isPropertySignature(visited)) {
+        return factory.updatePropertySignature(visited, readonly(), visited.name, visited.questionToken, visited.type);
       }
-    })
-    .join(' | ');
-}
-
-function wrap(type: string): string {
-  return /[|&]/.test(type) && !type.startsWith('{') ? `(${type})` : type;
-}
-
-function objectType(node: Node, indent: string): string {
-  const inner = `${indent}  `;
-  const required = new Set(node.required ?? []);
-  const members = Object.entries(node.properties ?? {}).map(([key, property]) => {
-    const name = IDENTIFIER.test(key) ? key : quote(key);
-    return `${doc(property.description, inner)}${inner}readonly ${name}${required.has(key) ? '' : '?'}: ${typeOf(property, inner)};`;
-  });
-  members.push(`${inner}/** Fields the relay does not know are kept as sent. */\n${inner}readonly [field: string]: unknown;`);
-  return `{\n${members.join('\n')}\n${indent}}`;
-}
-
-/** A string literal as Prettier writes it here (single quotes). */
-function quote(value: unknown): string {
-  return `'${JSON.stringify(value).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
-}
-
-function doc(text: string | undefined, indent: string): string {
-  return text === undefined ? '' : `${indent}/** ${text.replace(/\*\//g, '*\\/')} */\n`;
+      if (ts.isIndexSignatureDeclaration(visited)) {
+        const field = factory.createParameterDeclaration(undefined, undefined, 'field', undefined, factory.createKeywordTypeNode(ts.SyntaxKind.StringKeyword));
+        const signature = factory.createIndexSignature(readonly(), [field], visited.type);
+        return ts.addSyntheticLeadingComment(signature, ts.SyntaxKind.MultiLineCommentTrivia, unknownFields, true);
+      }
+      if (ts.isArrayTypeNode(visited)) {
+        return factory.createTypeOperatorNode(ts.SyntaxKind.ReadonlyKeyword, visited);
+      }
+      return visited;
+    };
+    return (root) => ts.visitEachChild(root, visit, context);
+  };
+  const [transformed = file] = ts.transform(file, [transformer]).transformed;
+  const printer = ts.createPrinter();
+  // One statement at a time, so declarations stay apart by a blank line (the printer drops blank lines).
+  return transformed.statements.map((statement) => printer.printNode(ts.EmitHint.Unspecified, statement, transformed)).join('\n\n');
 }
