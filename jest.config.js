@@ -2,7 +2,7 @@
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] };
 // Every line the code under test writes is captured; the global teardown fails the run on a secret or a hash.
 const setupFiles = ['<rootDir>/tests/support/log-capture.ts'];
-// The events package from its source, as tsconfig.json's `paths` maps it (its dist/ is built only when packed).
+// The events package from its source, as tsconfig.json's `paths` maps it (a change to the contract is tested without rebuilding dist/).
 const moduleNameMapper = { '^@droam-webhook-relay/events$': '<rootDir>/packages/events/src/index.ts' };
 
 /** @type {import('jest').Config} */
