@@ -6,7 +6,8 @@ import tseslint from 'typescript-eslint';
  * Imports go one way: contract ← observability ← relay ← functions, and the
  * events package (packages/events, what subscribers install) reads the
  * contract only; the event archive (lib/archive) reads observability only. Tooling (tools/, scripts/, bench/, tests/) may import
- * anything; nothing that ships imports tooling.
+ * anything; nothing that ships imports tooling. An example subscriber (examples/) is written as another team's service: it
+ * imports the events package by its name, never the relay's folders.
  */
 const folder = (name) => ({ regex: `(^|/)${name}(/|$)` });
 const forbid = (from, names, message) => ({
@@ -26,7 +27,7 @@ const forbid = (from, names, message) => ({
 const TOOLING = ['tools', 'scripts', 'bench', 'tests'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'schemas/', 'bench/.build/', 'bench/results.json', 'packages/*/dist/'] },
+  { ignores: ['node_modules/', '**/.serverless/', '**/.esbuild/', 'coverage/', 'schemas/', 'bench/.build/', 'bench/results.json', 'packages/*/dist/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mts'],
@@ -61,4 +62,14 @@ export default tseslint.config(
     'lib/relay is the request path: it reads the contract and observability only.',
   ),
   forbid('functions', TOOLING, 'A function ships: it imports lib/ only.'),
+  forbid(
+    'examples/*/src',
+    ['lib', 'functions', 'packages', ...TOOLING],
+    "An example subscriber is another team's code: it imports its own files and its dependencies (@droam-webhook-relay/events by name), never the relay's folders.",
+  ),
+  forbid(
+    'examples/*/tests',
+    ['lib', 'functions', 'packages', 'tools', 'scripts', 'bench'],
+    "An example subscriber's tests import its own code and the repository's tests/support, nothing else of the relay.",
+  ),
 );

@@ -13,5 +13,7 @@ module.exports = {
     { displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
     { displayName: 'integration', testMatch: ['<rootDir>/tests/integration/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
     { displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
+    // The example subscribers' own tests (unit, against the emulator, and their packaging).
+    { displayName: 'examples', testMatch: ['<rootDir>/examples/*/tests/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
   ],
 };
