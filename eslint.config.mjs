@@ -8,6 +8,8 @@ import tseslint from 'typescript-eslint';
  * tooling (tools/, scripts/, bench/, tests/) are refused. The events package
  * (packages/events, what subscribers install) reads the contract only.
  * Tooling may import anything; nothing that ships imports tooling.
+ * An example subscriber (examples/) is written as another team's service: it
+ * imports the events package by its name, never the relay's folders.
  */
 const folder = (name) => ({ regex: `(^|/)${name}(/|$)` });
 const forbid = (from, names, message) => ({
@@ -38,7 +40,7 @@ const LIB_READS = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'schemas/', 'bench/.build/', 'bench/results.json', 'packages/*/dist/'] },
+  { ignores: ['node_modules/', '**/.serverless/', '**/.esbuild/', 'coverage/', 'schemas/', 'bench/.build/', 'bench/results.json', 'packages/*/dist/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mts'],
@@ -72,4 +74,14 @@ export default tseslint.config(
     'packages/events is what subscribers install: it reads the contract and valibot only (its one dependency).',
   ),
   forbid('functions', TOOLING, 'A function ships: it imports lib/ only.'),
+  forbid(
+    'examples/*/src',
+    ['lib', 'functions', 'packages', ...TOOLING],
+    "An example subscriber is another team's code: it imports its own files and its dependencies (@droam-webhook-relay/events by name), never the relay's folders.",
+  ),
+  forbid(
+    'examples/*/tests',
+    ['lib', 'functions', 'packages', 'tools', 'scripts', 'bench'],
+    "An example subscriber's tests import its own code and the repository's tests/support, nothing else of the relay.",
+  ),
 );

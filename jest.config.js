@@ -2,7 +2,7 @@
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] };
 // Every line the code under test writes is captured; the global teardown fails the run on a secret or a hash.
 const setupFiles = ['<rootDir>/tests/support/log-capture.ts'];
-// The events package from its source, as tsconfig.json's `paths` maps it (its dist/ is built only when packed).
+// The events package from its source, as tsconfig.json's `paths` maps it (a change to the contract is tested without rebuilding dist/).
 // Prettier's CommonJS entry imports its ES module as it loads, which jest's module runtime refuses; json-schema-to-typescript
 // (tools/codegen) requires it but, run with `format: false`, never formats: Prettier's standalone build, which imports nothing, stands in.
 const moduleNameMapper = {
@@ -18,5 +18,7 @@ module.exports = {
     { displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
     { displayName: 'integration', testMatch: ['<rootDir>/tests/integration/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
     { displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
+    // The example subscribers' own tests (unit, against the emulator, and their packaging).
+    { displayName: 'examples', testMatch: ['<rootDir>/examples/*/tests/**/*.test.ts'], transform, setupFiles, moduleNameMapper, testEnvironment: 'node' },
   ],
 };

@@ -46,7 +46,7 @@ const SPECS = {
   }),
   logs: command({
     name: 'logs',
-    synopsis: ['--stage NAME [--function webhook|poolUsageSubscriber] [--tail] [--start-time 30m] [--filter TEXT]'],
+    synopsis: ['--stage NAME [--function webhook|retryDrainer|archiver] [--tail] [--start-time 30m] [--filter TEXT]'],
     summary: "Prints a function's logs (sls logs).",
     options: {
       ...COMMON,

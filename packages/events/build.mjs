@@ -1,11 +1,13 @@
 // @ts-check
 /**
- * Builds dist/ for `npm pack` (run by `prepack`): one bundle per module system
- * (index.mjs for `import`, index.cjs for `require`), each with the contract
- * from lib/contract/ inlined and valibot left as the package's one
- * dependency, and declaration files for each (.d.mts, .d.cts), emitted by the
- * TypeScript compiler from src/. The public types are spelled out in src/
- * (most of them generated), so no declaration file reaches outside the package.
+ * Builds dist/ (run by `prepare`: on `npm install`/`npm ci` in the repository,
+ * so a workspace that bundles the package finds it built, and on `npm pack`):
+ * one bundle per module system (index.mjs for `import`, index.cjs for
+ * `require`), each with the contract from lib/contract/ inlined and valibot
+ * left as the package's one dependency, and declaration files for each
+ * (.d.mts, .d.cts), emitted by the TypeScript compiler from src/. The public
+ * types are spelled out in src/ (most of them generated), so no declaration
+ * file reaches outside the package.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -1,5 +1,6 @@
 /**
- * The folders of lib/ import one way (eslint.config.mjs). Each case takes a
+ * The folders of lib/ import one way, and an example subscriber imports
+ * nothing of the relay's folders (eslint.config.mjs). Each case takes a
  * real file of a folder, adds one import against the direction, and expects
  * lint to refuse it; the file as it is lints clean.
  */
@@ -25,6 +26,12 @@ const cases: [file: string, forbidden: string][] = [
   ['lib/relay/webhook.ts', "import '../archive/archive';"],
   ['lib/relay/pipeline.ts', "import '../../tools/codegen/generate';"],
   ['functions/webhook.ts', "import '../tests/support/unit/harness';"],
+  ['examples/pool-usage-subscriber/src/handler.ts', "import '../../../lib/observability/logger';"],
+  ['examples/pool-usage-subscriber/src/handler.ts', "import '../../../packages/events/src/reader';"],
+  ['examples/pool-usage-subscriber/src/handler.ts', "import '../../../functions/webhook';"],
+  ['examples/pool-usage-subscriber/src/handler.ts', "import '../../../tests/support/contract';"],
+  ['examples/pool-usage-subscriber/src/handler.ts', "import '../../../tools/local-stage';"],
+  ['examples/pool-usage-subscriber/tests/handler.test.ts', "import '../../../lib/relay/webhook';"],
 ];
 const asIs: [file: string, forbidden: string][] = [...new Set(cases.map(([file]) => file))].map((file) => [file, '']);
 

@@ -1,29 +1,34 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { type DroamEvent, readSqsRecord } from '@droam-webhook-relay/events';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createLogger } from '../lib/observability/logger';
-import type { LogSink } from '../lib/observability/sinks';
 
 /**
- * Example subscriber (serverless.yml `poolUsageSubscriber`), written as a
- * service in another repository would write it: the events package
- * (`@droam-webhook-relay/events`) reads each record, and Powertools Batch
- * reports the records that failed. Its queue, PoolUsageQueue, is subscribed
- * to the topic with a filter policy that lets through only
- * `rule.pool.usage.triggered` events whose `current_usage_kb` is above the
- * stage's `poolUsageAlertKb`. A record that cannot be read, is not a pool
+ * A subscriber of the dRoam webhook relay, as a service of its own writes one:
+ * the events package (`@droam-webhook-relay/events`) reads each record, and
+ * Powertools Batch reports the records that failed. Its queue is subscribed to
+ * the relay's topic with a filter policy (serverless.yml) that lets through
+ * only `rule.pool.usage.triggered` events whose `current_usage_kb` is above
+ * the stage's `poolUsageAlertKb`. A record that cannot be read, is not a pool
  * usage event (the filter policy and this code disagree) or fails to be
  * handled throws in its record handler; Powertools reports it in
- * `batchItemFailures`, so SQS retries it alone and, after 5 receives, moves
- * it to PoolUsageDeadLetterQueue. The queue is a standard one (SNS FIFO
- * topics deliver to those too), so one failure does not hold back the rest of
- * the batch. Events can arrive twice: act idempotently on the CloudEvent `id`.
+ * `batchItemFailures`, so SQS retries it alone and, after 5 receives, moves it
+ * to the dead-letter queue. The queue is a standard one (SNS FIFO topics
+ * deliver to those too), so one failure does not hold back the rest of the
+ * batch. Events can arrive twice: act idempotently on the CloudEvent `id`.
  */
 
 export type PoolUsageEvent = DroamEvent<'rule.pool.usage.triggered'>;
 
+/** The part of a logger the subscriber uses; Powertools' Logger fits it, and a test can hand it a recorder. */
+export interface SubscriberLogger {
+  error(message: string, attributes: Record<string, unknown>): void;
+  /** Puts the invocation's Lambda context (request id, cold start, function) on every following line. */
+  addContext?(context: Context): void;
+}
+
 export interface PoolUsageSubscriberDeps {
-  readonly logger: LogSink;
+  readonly logger: SubscriberLogger;
   /** What to do with one event: alert, top the pool up… A throw has the record retried. */
   readonly onPoolUsage: (event: PoolUsageEvent) => Promise<void> | void;
 }
@@ -63,13 +68,13 @@ export function createPoolUsageSubscriber(deps: PoolUsageSubscriberDeps): (event
 
   // A batch whose every record failed is reported like any other (every record retried alone), not thrown.
   return (event, context) => {
-    // Every line of the invocation carries its request id, cold start and function.
     if (context !== undefined) logger.addContext?.(context);
     return processPartialResponse(event, handleRecord, processor, { ...(context === undefined ? {} : { context }), throwOnFullBatchFailure: false });
   };
 }
 
-const logger = createLogger('droam-pool-usage-subscriber');
+// The service name and level come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL (serverless.yml).
+const logger = new Logger();
 
 export const handler = createPoolUsageSubscriber({
   logger,

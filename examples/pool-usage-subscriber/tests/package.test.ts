@@ -1,0 +1,153 @@
+/**
+ * `npx sls package --stage prod` in this folder, as its team runs it before a
+ * deploy (no AWS credentials): the compiled template subscribes the queue to
+ * the topic the relay's stack exports, with the filter policy, raw delivery
+ * and a dead-letter queue for what SNS cannot deliver; the queue hands a
+ * record to its dead-letter queue after 5 receives; every queue is encrypted
+ * with SQS-managed keys; the function reports partial batch failures, and its
+ * role reads its own queue and writes its own logs, nothing else.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { childEnv, run } from '../../../tests/support/integration/processes';
+import { checkTemplate, type Template } from '../../../tests/support/template/spec-check';
+
+const SERVICE = path.join(__dirname, '..');
+const TOPIC_ARN = { 'Fn::ImportValue': 'droam-webhook-relay-prod-TopicArn' };
+const getAtt = (logicalId: string, attribute = 'Arn'): unknown => ({ 'Fn::GetAtt': [logicalId, attribute] });
+
+interface Statement {
+  readonly Sid?: string;
+  readonly Effect: string;
+  readonly Principal?: unknown;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: unknown;
+}
+
+describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS credentials)', () => {
+  let dir: string;
+  let template: Template;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'pool-usage-subscriber-package-'));
+    const env = childEnv();
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
+    // --no: the repository's osls (a dependency of this workspace), never one fetched from the registry.
+    const result = await run('npx', ['--no', '--', 'sls', 'package', '--stage', 'prod', '--package', dir], { cwd: SERVICE, env, timeoutMs: 90_000 });
+    if (result.code !== 0) throw new Error(`sls package exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+    template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  }, 120_000);
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const properties = (logicalId: string): Record<string, unknown> => {
+    const found = template.Resources[logicalId];
+    if (found === undefined) throw new Error(`the template has no ${logicalId}`);
+    return found.Properties ?? {};
+  };
+  const ofType = (type: string): [string, Record<string, unknown>][] =>
+    Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === type)
+      .map(([id, r]) => [id, r.Properties ?? {}]);
+
+  it("passes AWS's CloudFormation specification: resource types, property names, types and required properties, references", () => {
+    expect(checkTemplate(template).problems).toEqual([]);
+  });
+
+  it('subscribes the queue to the topic the relay stack exports: raw, pool usage events above poolUsageAlertKb, undeliverable ones kept', () => {
+    expect(ofType('AWS::SNS::Subscription')).toEqual([
+      [
+        'PoolUsageSubscription',
+        {
+          TopicArn: TOPIC_ARN,
+          Protocol: 'sqs',
+          Endpoint: getAtt('PoolUsageQueue'),
+          RawMessageDelivery: true,
+          RedrivePolicy: { deadLetterTargetArn: getAtt('PoolUsageDeliveryDeadLetterQueue') },
+          FilterPolicyScope: 'MessageAttributes',
+          // A number: SNS refuses a string in a numeric filter.
+          FilterPolicy: { event_type: ['rule.pool.usage.triggered'], current_usage_kb: [{ numeric: ['>', 52_428_800] }] },
+        },
+      ],
+    ]);
+  });
+
+  it('the queue hands a record to its dead-letter queue after 5 receives, and hides it for 6 times the function timeout', () => {
+    const queue = properties('PoolUsageQueue');
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt('PoolUsageDeadLetterQueue'), maxReceiveCount: 5 });
+    expect(queue.VisibilityTimeout).toBe(6 * (properties('SubscriberLambdaFunction').Timeout as number));
+  });
+
+  it('encrypts every queue with SQS-managed keys (SNS delivers to them without a key policy)', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    expect(queues.map(([id]) => id).sort()).toEqual(['PoolUsageDeadLetterQueue', 'PoolUsageDeliveryDeadLetterQueue', 'PoolUsageQueue']);
+    for (const [id, queue] of queues) expect([id, queue.SqsManagedSseEnabled, queue.KmsMasterKeyId]).toEqual([id, true, undefined]);
+  });
+
+  it("lets only the relay's topic send to the queues SNS delivers to, and nothing reach any queue without TLS", () => {
+    const policies = new Map(
+      ofType('AWS::SQS::QueuePolicy').map(([, p]) => [JSON.stringify(p.Queues), (p.PolicyDocument as { Statement: Statement[] }).Statement]),
+    );
+    for (const queue of ['PoolUsageQueue', 'PoolUsageDeliveryDeadLetterQueue', 'PoolUsageDeadLetterQueue']) {
+      const statements = policies.get(JSON.stringify([{ Ref: queue }]));
+      const allowed = statements?.filter((s) => s.Effect === 'Allow');
+      expect([queue, allowed]).toEqual([
+        queue,
+        queue === 'PoolUsageDeadLetterQueue'
+          ? []
+          : [
+              expect.objectContaining({
+                Principal: { Service: 'sns.amazonaws.com' },
+                Action: 'sqs:SendMessage',
+                Resource: getAtt(queue),
+                Condition: { ArnEquals: { 'aws:SourceArn': TOPIC_ARN } },
+              }),
+            ],
+      ]);
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('runs the function on the queue, nodejs24.x on arm64, reporting partial batch failures', () => {
+    const fn = properties('SubscriberLambdaFunction');
+    expect(fn).toMatchObject({ Handler: 'src/handler.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    expect(ofType('AWS::Lambda::EventSourceMapping').map(([, p]) => p)).toEqual([
+      expect.objectContaining({
+        EventSourceArn: getAtt('PoolUsageQueue'),
+        FunctionName: getAtt('SubscriberLambdaFunction'),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+    ]);
+  });
+
+  it('gives the function a role that reads its own queue and writes its own logs, nothing else', () => {
+    expect(ofType('AWS::IAM::Role').map(([id]) => id)).toEqual(['IamRoleLambdaExecution']);
+    expect(properties('SubscriberLambdaFunction').Role).toEqual(getAtt('IamRoleLambdaExecution'));
+    const role = properties('IamRoleLambdaExecution') as { Policies: { PolicyDocument: { Statement: Statement[] } }[]; ManagedPolicyArns?: unknown };
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    const logGroups = 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/droam-pool-usage-subscriber-prod*';
+    expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:TagResource'], Resource: [{ 'Fn::Sub': `${logGroups}:*` }] },
+      { Effect: 'Allow', Action: ['logs:PutLogEvents'], Resource: [{ 'Fn::Sub': `${logGroups}:*:*` }] },
+      { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: [getAtt('PoolUsageQueue')] },
+    ]);
+  });
+
+  it('alarms when a record waits in either dead-letter queue', () => {
+    const watched = ofType('AWS::CloudWatch::Alarm').map(([id, p]) => [id, p.MetricName, p.Dimensions]);
+    expect(watched).toEqual([
+      ['PoolUsageDeadLetterAlarm', 'ApproximateNumberOfMessagesVisible', [{ Name: 'QueueName', Value: getAtt('PoolUsageDeadLetterQueue', 'QueueName') }]],
+      [
+        'PoolUsageDeliveryFailuresAlarm',
+        'ApproximateNumberOfMessagesVisible',
+        [{ Name: 'QueueName', Value: getAtt('PoolUsageDeliveryDeadLetterQueue', 'QueueName') }],
+      ],
+    ]);
+  });
+});
