@@ -1,100 +1,22 @@
 /**
  * The example subscriber end to end, against the emulator: webhooks POSTed
- * through the real handler → the topic → a queue subscribed with the SAME
- * filter policy as serverless.yml (read from it, the stage parameter
- * substituted, so a drift breaks this test) → received → the real
- * functions/pool-usage-subscriber handler on those SQS records. It receives
- * exactly what the filter selects, and a corrupted record is reported in
- * batchItemFailures while the others succeed.
+ * through the real handler → the topic → a queue subscribed with the example's
+ * filter policy (pool usage events above 52428800 KB, 50 GB) → received → the
+ * real functions/pool-usage-subscriber handler on those SQS records. It
+ * receives exactly what the filter selects, and a corrupted record is reported
+ * in batchItemFailures while the others succeed.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import YAML, { type Tags } from 'yaml';
 import { readSqsRecord } from '@droam-webhook-relay/events';
 import { Emulator, type Queue } from '../../support/integration/aws';
 import { receiveRecords } from '../../support/integration/lambda-records';
-import { editPayload, loadEvent, payloadOf, ROOT, signed, withPayload, type SampleEvent } from '../../support/integration/events';
+import { editPayload, loadEvent, payloadOf, signed, withPayload, type SampleEvent } from '../../support/integration/events';
 import { TEST_SECRET, deployedEnv, loadRelay } from '../../support/integration/relay';
 
-/** CloudFormation's short-form intrinsic functions, as plain objects. */
-const CFN_TAGS: Tags = [
-  'Ref',
-  'GetAtt',
-  'If',
-  'Not',
-  'Equals',
-  'Join',
-  'Sub',
-  'Select',
-  'Split',
-  'FindInMap',
-  'ImportValue',
-  'And',
-  'Or',
-  'Condition',
-  'Base64',
-  'GetAZs',
-  'Cidr',
-].flatMap((name) => {
-  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
-  return [
-    { tag: `!${name}`, resolve: (value: string) => ({ [key]: name === 'GetAtt' ? value.split('.') : value }) },
-    { tag: `!${name}`, collection: 'seq' as const, resolve: (value: YAML.YAMLSeq) => ({ [key]: value.toJSON() as unknown }) },
-  ];
-});
-
-interface ServerlessYml {
-  params: { default: Record<string, unknown> };
-  functions: Record<string, { handler: string; events: { sqs?: Record<string, unknown> }[] }>;
-  resources: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-}
-
-const serverless = YAML.parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { customTags: CFN_TAGS }) as ServerlessYml;
-const THRESHOLD_KB = serverless.params.default.poolUsageAlertKb;
-const subscription = serverless.resources.Resources.PoolUsageSubscription;
-
-/** The filter policy as CloudFormation receives it for a stage with the default parameters. */
-function withParams(value: unknown): unknown {
-  if (typeof value === 'string') {
-    const whole = /^\$\{param:(\w+)\}$/.exec(value);
-    if (whole?.[1] !== undefined) return serverless.params.default[whole[1]];
-    if (value.includes('${')) throw new Error(`unresolved variable in the filter policy: ${value}`);
-    return value;
-  }
-  if (Array.isArray(value)) return value.map(withParams);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withParams(v)]));
-  return value;
-}
-const FILTER_POLICY = withParams(subscription?.Properties.FilterPolicy) as Record<string, unknown>;
-
-describe('serverless.yml declares the example subscriber as this test runs it', () => {
-  it('subscribes PoolUsageQueue to the topic, raw, filtering pool usage events above poolUsageAlertKb', () => {
-    expect(typeof THRESHOLD_KB).toBe('number');
-    expect(subscription?.Type).toBe('AWS::SNS::Subscription');
-    expect(subscription?.Properties).toMatchObject({
-      TopicArn: { Ref: 'Topic' },
-      Protocol: 'sqs',
-      Endpoint: { 'Fn::GetAtt': ['PoolUsageQueue', 'Arn'] },
-      RawMessageDelivery: true,
-      FilterPolicyScope: 'MessageAttributes',
-    });
-    expect(FILTER_POLICY).toEqual({ event_type: ['rule.pool.usage.triggered'], current_usage_kb: [{ numeric: ['>', THRESHOLD_KB] }] });
-  });
-
-  it('runs functions/pool-usage-subscriber.handler on that queue, reporting partial batch failures; 5 receives before the dead-letter queue', () => {
-    const fn = serverless.functions.poolUsageSubscriber;
-    expect(fn?.handler).toBe('functions/pool-usage-subscriber.handler');
-    expect(fn?.events).toEqual([
-      { sqs: expect.objectContaining({ arn: { 'Fn::GetAtt': ['PoolUsageQueue', 'Arn'] }, functionResponseType: 'ReportBatchItemFailures' }) as unknown },
-    ]);
-    const queue = serverless.resources.Resources.PoolUsageQueue;
-    expect(queue?.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['PoolUsageDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
-    expect(serverless.resources.Resources.PoolUsageDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
-    expect(serverless.resources.Resources.PoolUsageQueuePolicy?.Properties).toMatchObject({ Queues: [{ Ref: 'PoolUsageQueue' }] });
-  });
-});
+/** The example subscriber's threshold and filter policy: pool usage events above 50 GB. */
+const THRESHOLD_KB = 52_428_800;
+const FILTER_POLICY = { event_type: ['rule.pool.usage.triggered'], current_usage_kb: [{ numeric: ['>', THRESHOLD_KB] }] };
 
 const emulator = new Emulator();
 afterAll(() => {
@@ -151,7 +73,7 @@ async function runSubscriber(event: SQSEvent): Promise<{ response: SQSBatchRespo
 }
 
 describe('POST → relay → topic → filtered queue → example subscriber', () => {
-  const above = THRESHOLD_KB as number;
+  const above = THRESHOLD_KB;
   const events = {
     far_above: sample('pool-usage.json'), // 83886080 KB
     just_above_as_digits: poolUsage('just above, sent as digits', String(above + 1)),
