@@ -665,13 +665,15 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         ],
       },
     ]);
-    // Its own mapping: an `sqs` event would grant the framework's shared role the retry queue too.
-    expect(resource('RetryDrainerEventSourceMapping')).toEqual({
+    // The framework's mapping of its `sqs` event; with a role for every function it makes no shared role to grant the queue to.
+    expect(resource('RetryDrainerEventSourceMappingSQSRetryQueue')).toEqual({
       EventSourceArn: { 'Fn::GetAtt': ['RetryQueue', 'Arn'] },
       FunctionName: { 'Fn::GetAtt': ['RetryDrainerLambdaFunction', 'Arn'] },
       BatchSize: 10,
+      Enabled: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     expect(resource('RetryQueue').RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['RetryDeadLetterQueue', 'Arn'] }, maxReceiveCount: 50 });
   });
 
@@ -897,7 +899,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         'ArchiveQueuePolicy',
         'ArchiveSubscription',
         'ArchiverDurationAlarm',
-        'ArchiverEventSourceMapping',
+        'ArchiverEventSourceMappingSQSArchiveQueue',
         'ArchiverLambdaFunction',
         'ArchiverLogGroup',
         'ArchiverRole',
@@ -931,7 +933,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         },
         { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ArchiveBucket', 'Arn'] }, '/events/*']] } },
       ]);
-      expect(cfn.Resources.ArchiverEventSourceMapping?.Properties).toMatchObject({
+      expect(cfn.Resources.ArchiverEventSourceMappingSQSArchiveQueue?.Properties).toMatchObject({
         EventSourceArn: { 'Fn::GetAtt': ['ArchiveQueue', 'Arn'] },
         FunctionName: { 'Fn::GetAtt': ['ArchiverLambdaFunction', 'Arn'] },
         BatchSize: 1000,
