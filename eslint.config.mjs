@@ -40,6 +40,11 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: { globals: globals.node },
   },
+  // The stack's resources (serverless.yml `resources:`), CommonJS modules that the Framework requires.
+  {
+    files: ['infra/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+  },
   forbid(
     'lib/contract',
     ['relay', 'observability', 'packages', 'functions', ...TOOLING, '@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'],
