@@ -358,6 +358,15 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
     expect(check.checkedValues).toBeGreaterThan(150);
   });
 
+  it('compiles to the template in the snapshot, key for key (any change to what a deploy would do shows here as a difference)', () => {
+    // What changes from one packaging to the next: the code's hashes, the version ids derived from them, the upload's timestamp.
+    const stable = text
+      .replace(/(\w+LambdaVersion)\w+/g, '$1<hash>')
+      .replace(/"CodeSha256": "[^"]+"/g, '"CodeSha256": "<CodeSha256>"')
+      .replace(/\/\d+-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z\//g, '/<timestamp>/');
+    expect(JSON.parse(stable)).toMatchSnapshot();
+  });
+
   it('declares the alarms an operator needs', () => {
     const metricOf = (properties: Record<string, unknown>): string => {
       const metrics = properties.Metrics as { MetricStat?: { Metric: { MetricName: string } }; Expression?: string }[] | undefined;
