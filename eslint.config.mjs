@@ -54,6 +54,11 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: { globals: globals.node },
   },
+  // The stack's resources (serverless.yml `resources:`), CommonJS modules that the Framework requires.
+  {
+    files: ['infra/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+  },
   ...Object.entries(LIB_READS).map(([room, reads]) =>
     forbid(
       `lib/${room}`,

@@ -20,11 +20,6 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   events: 'scripts/make-events.mts',
   schemas: 'scripts/generate-schemas.mts',
   audit: 'scripts/audit.mts',
-  package: 'scripts/package.mts',
-  deploy: 'scripts/deploy.mts',
-  remove: 'scripts/remove.mts',
-  info: 'scripts/info.mts',
-  logs: 'scripts/logs.mts',
   history: 'scripts/history.mts',
   bench: 'bench/run.ts',
   'bench:worst-case': 'bench/worst-case.ts',
@@ -38,11 +33,6 @@ const MISTAKES: readonly { name: string; args: readonly string[]; error: RegExp 
   { name: 'send', args: ['--url'], error: /^send: option '--url <value>' argument missing/ },
   { name: 'load', args: ['--requests', 'many'], error: /^load: --requests takes a whole number from 1 to \d+, not 'many'/ },
   { name: 'events', args: ['events/pool-usage.json'], error: /^events: unexpected argument/ },
-  ...(['package', 'deploy', 'remove', 'info', 'logs'] as const).flatMap((name) => [
-    { name, args: [], error: new RegExp(`^${name}: --stage NAME is required`) },
-    { name, args: ['--stage', 'local'], error: new RegExp(`^${name}: the "local" stage runs only on this machine`) },
-  ]),
-  { name: 'deploy', args: ['--stage', 'prod', '--param', 'no-equals-sign'], error: /^deploy: --param takes KEY=VALUE/ },
   { name: 'history', args: ['--bucket', 'b', '--from', '2024-01-01', '--to', '2024-01-02'], error: /^history: give exactly one of --to-queue and --to-topic/ },
 ];
 

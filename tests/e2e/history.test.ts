@@ -1,7 +1,7 @@
 /**
  * The event archive and `npm run history` end to end, against the emulator
  * (SNS, SQS and S3): the relay publishes events of several types and days →
- * the archive queue, subscribed to the topic as serverless.yml subscribes it
+ * the archive queue, subscribed to the topic as infra/archive.js subscribes it
  * → the real functions/archiver.ts writes gzip JSON Lines to a bucket,
  * partitioned by type and date → `npm run history` replays a range into a
  * subscriber's queue and into a topic, each event once, exactly as published.

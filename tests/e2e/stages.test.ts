@@ -1,14 +1,13 @@
 /**
  * The local stage stays on this machine: it is the default stage and carries
- * dRoam's public example secret, so packaging, deploying or removing it is
- * refused before anything is built or sent to AWS (tools/serverless/local-stage-guard.cjs).
- * The deploy scripts need a named stage (their usage errors: tests/e2e/cli.test.ts);
- * here, what they run. `npm run invoke` and serverless-offline keep the local
- * stage (tests/e2e/toolchain.test.ts).
+ * dRoam's public example secret, so packaging, deploying, removing it, or
+ * asking AWS about it (`info`, `logs`: AWS has no stack of it) is refused
+ * before anything is built or sent to AWS (tools/serverless/local-stage-guard.cjs).
+ * `npm run package|deploy|remove|info|logs` run plain sls commands, so a
+ * forgotten `--stage` lands on that guard. `npm run invoke` and
+ * serverless-offline keep the local stage (tests/e2e/toolchain.test.ts).
  */
-import { childEnv, run, runScript } from '../support/integration/processes';
-
-const SLS = 'node_modules/.bin/sls';
+import { childEnv, run, type Finished } from '../support/integration/processes';
 
 /** No credentials at all: a refusal must come before any call to AWS. */
 function withoutCredentials(): NodeJS.ProcessEnv {
@@ -17,40 +16,37 @@ function withoutCredentials(): NodeJS.ProcessEnv {
   return env;
 }
 
-describe('a bare sls command cannot put the local stage on AWS', () => {
-  test.each([
-    ['deploy', ['deploy']],
-    ['package', ['package']],
-  ])(
-    'sls %s (the default stage, local) is refused, naming the command to type instead',
-    async (_, args) => {
-      const result = await run(SLS, args, { env: withoutCredentials(), timeoutMs: 60_000 });
-      expect(result.code).not.toBe(0);
-      expect(`${result.stdout}${result.stderr}`).toMatch(/The "local" stage runs only on this machine[\s\S]*npm run deploy -- --stage prod/);
-      expect(`${result.stdout}${result.stderr}`).not.toMatch(/credentials/i);
-    },
-    70_000,
-  );
-});
+/** Each npm script as a user forgets `--stage` on it, and the command line the refusal tells them to type. */
+const COMMANDS: readonly { script: string; args: readonly string[]; instead: string }[] = [
+  { script: 'package', args: [], instead: 'npm run package -- --stage prod' },
+  { script: 'deploy', args: [], instead: 'npm run deploy -- --stage prod' },
+  { script: 'remove', args: [], instead: 'npm run remove -- --stage prod' },
+  { script: 'info', args: [], instead: 'npm run info -- --stage prod' },
+  // sls logs needs a function before anything else runs.
+  { script: 'logs', args: ['--function', 'webhook'], instead: 'npm run logs -- --stage prod --function webhook' },
+];
 
-describe('what the scripts run (--dry-run)', () => {
-  test.each([
-    [
-      ['deploy', '--stage', 'prod', '--param', 'alarmTopicArn=arn:aws:sns:us-east-1:123456789012:ops'],
-      'sls deploy --stage prod --param=alarmTopicArn=arn:aws:sns:us-east-1:123456789012:ops',
-    ],
-    [['remove', '--stage', 'staging', '--region', 'eu-west-1'], 'sls remove --stage staging --region eu-west-1'],
-    // Without --verbose, sls info leaves out the stack's outputs (WebhookUrl, TopicArn, QuarantineQueueUrl).
-    [['info', '--stage', 'prod'], 'sls info --stage prod --verbose'],
-    [['package', '--stage', 'prod', '--package', 'dist'], 'sls package --stage prod --package dist'],
-    [['logs', '--stage', 'prod', '--tail', '--start-time', '30m'], 'sls logs --stage prod --function webhook --tail --startTime 30m'],
-  ])(
-    '%j → %s',
-    async (args, expected) => {
-      const [name = '', ...rest] = args;
-      const result = await runScript(`scripts/${name}.mts`, [...rest, '--dry-run'], { env: withoutCredentials(), timeoutMs: 30_000 });
-      expect([result.code, result.stdout.trim()]).toEqual([0, expected]);
-    },
-    40_000,
-  );
+describe('npm run package|deploy|remove|info|logs without --stage (the default stage, local)', () => {
+  const results = new Map<string, Finished>();
+
+  beforeAll(async () => {
+    // Two at a time: each is an npm and a Framework start of a few seconds.
+    const queue = [...COMMANDS];
+    const worker = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const args = next.args.length === 0 ? [] : ['--', ...next.args];
+        results.set(next.script, await run('npm', ['run', next.script, ...args], { env: withoutCredentials(), timeoutMs: 60_000 }));
+      }
+    };
+    await Promise.all([worker(), worker()]);
+  }, 120_000);
+
+  it.each(COMMANDS)('npm run $script is refused by the local stage guard, naming `$instead`, before any call to AWS', ({ script, instead }) => {
+    const result = results.get(script);
+    const output = `${result?.stdout ?? ''}${result?.stderr ?? ''}`;
+    expect(result?.code).not.toBe(0);
+    expect(output).toMatch(/The "local" stage runs only on this machine/);
+    expect(output).toContain(`Name a deployed stage, e.g. ${instead}`);
+    expect(output).not.toMatch(/credentials/i);
+  });
 });

@@ -358,6 +358,15 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
     expect(check.checkedValues).toBeGreaterThan(150);
   });
 
+  it('compiles to the template in the snapshot, key for key (any change to what a deploy would do shows here as a difference)', () => {
+    // What changes from one packaging to the next: the code's hashes, the version ids derived from them, the upload's timestamp.
+    const stable = text
+      .replace(/(\w+LambdaVersion)\w+/g, '$1<hash>')
+      .replace(/"CodeSha256": "[^"]+"/g, '"CodeSha256": "<CodeSha256>"')
+      .replace(/\/\d+-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z\//g, '/<timestamp>/');
+    expect(JSON.parse(stable)).toMatchSnapshot();
+  });
+
   it('declares the alarms an operator needs', () => {
     const metricOf = (properties: Record<string, unknown>): string => {
       const metrics = properties.Metrics as { MetricStat?: { Metric: { MetricName: string } }; Expression?: string }[] | undefined;
@@ -372,10 +381,6 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       'ArchiverDurationAlarm:Duration (100 * duration / (60 * 1000))',
       'FunctionErrorsAlarm:Errors',
       'Http5xxAlarm:5xx',
-      'PoolUsageDeadLetterAlarm:ApproximateNumberOfMessagesVisible',
-      'PoolUsageDeliveryFailuresAlarm:ApproximateNumberOfMessagesVisible',
-      'PoolUsageSubscriberDurationAlarm:Duration (100 * duration / (10 * 1000))',
-      'PoolUsageSubscriberThrottlesAlarm:Throttles',
       'PublishFailuresAlarm:publish_failures',
       'QuarantineDepthAlarm:ApproximateNumberOfMessagesVisible',
       'RetryDeadLetterAlarm:ApproximateNumberOfMessagesVisible',
@@ -442,6 +447,14 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
   describe('the topic', () => {
     it('is encrypted with the stage key (SSE-KMS)', () => {
       expect(resource('Topic').KmsMasterKeyId).toEqual({ Ref: 'MessagesKey' });
+    });
+
+    it('is exported as droam-webhook-relay-<stage>-TopicArn, for subscriber stacks to import', () => {
+      expect(template.Outputs?.TopicArn).toEqual({
+        Description: 'The topic dRoam events are published to; subscribe to it with a filter policy',
+        Value: { Ref: 'Topic' },
+        Export: { Name: 'droam-webhook-relay-prod-TopicArn' },
+      });
     });
 
     it('takes Publish from the webhook role and the publish-retry drainer only, and nothing without TLS', () => {
@@ -569,30 +582,13 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       ]);
     });
 
-    it('the example subscriber has a role of its own: its log group, reading its queue, no secret, no publish right', () => {
-      const fn = resource('PoolUsageSubscriberLambdaFunction') as { Role: unknown };
-      expect(fn.Role).toEqual({ 'Fn::GetAtt': ['PoolUsageSubscriberRole', 'Arn'] });
-      expect(Object.keys(environmentOf('PoolUsageSubscriberLambdaFunction')).sort()).toEqual([
-        'POWERTOOLS_LOG_LEVEL',
-        'POWERTOOLS_METRICS_NAMESPACE',
-        'POWERTOOLS_SERVICE_NAME',
-      ]);
-      expect(allRoleStatements().filter((s) => s.role === 'PoolUsageSubscriberRole')).toEqual([
-        expect.objectContaining({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resource: { 'Fn::GetAtt': ['PoolUsageSubscriberLogGroup', 'Arn'] } }),
-        expect.objectContaining({
-          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-          resource: { 'Fn::GetAtt': ['PoolUsageQueue', 'Arn'] },
-        }),
-        expect.objectContaining({ actions: ['kms:Decrypt'], resource: { 'Fn::GetAtt': ['MessagesKey', 'Arn'] } }),
-      ]);
-    });
-
     it("no role but the webhook's may write to the webhook's log group (no shared role, no wildcard log permission)", () => {
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
       const logWriters = allRoleStatements().filter((s) => s.actions.some((a) => a.startsWith('logs:') || a === '*'));
       for (const statement of logWriters) {
         const reaches =
-          statement.resource === '*' || /WebhookLogGroup|\/aws\/lambda\/droam-webhook-relay-prod(?!-pool)/.test(JSON.stringify(statement.resource));
+          statement.resource === '*' ||
+          /WebhookLogGroup|\/aws\/lambda\/droam-webhook-relay-prod(?!-(?:retryDrainer|archiver))/.test(JSON.stringify(statement.resource));
         expect([statement.role, reaches]).toEqual([statement.role, statement.role === 'WebhookRole']);
       }
     });
@@ -629,9 +625,11 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
   });
 
   describe('the Powertools settings', () => {
-    it('take the log level of both functions and the tracing of the webhook from the stage params', () => {
+    it('take the log level of every function and the tracing of the webhook from the stage params', () => {
       expect(environmentOf('WebhookLambdaFunction')).toMatchObject({ POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_TRACE_ENABLED: 'false' });
-      expect(environmentOf('PoolUsageSubscriberLambdaFunction')).toMatchObject({ POWERTOOLS_LOG_LEVEL: 'WARN' });
+      const functions = ofType('AWS::Lambda::Function').map(([id]) => id);
+      expect(functions.sort()).toEqual(['ArchiverLambdaFunction', 'RetryDrainerLambdaFunction', 'WebhookLambdaFunction']);
+      for (const id of functions) expect([id, environmentOf(id).POWERTOOLS_LOG_LEVEL]).toEqual([id, 'WARN']);
       expect(resource('WebhookLambdaFunction').Runtime).toBe('nodejs24.x');
     });
   });
@@ -676,13 +674,15 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         ],
       },
     ]);
-    // Its own mapping: an `sqs` event would grant the framework's shared role the retry queue too.
-    expect(resource('RetryDrainerEventSourceMapping')).toEqual({
+    // The framework's mapping of its `sqs` event; with a role for every function it makes no shared role to grant the queue to.
+    expect(resource('RetryDrainerEventSourceMappingSQSRetryQueue')).toEqual({
       EventSourceArn: { 'Fn::GetAtt': ['RetryQueue', 'Arn'] },
       FunctionName: { 'Fn::GetAtt': ['RetryDrainerLambdaFunction', 'Arn'] },
       BatchSize: 10,
+      Enabled: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     expect(resource('RetryQueue').RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['RetryDeadLetterQueue', 'Arn'] }, maxReceiveCount: 50 });
   });
 
@@ -772,7 +772,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         'Publish and quarantine failures',
         'API responses 4xx, 5xx, 429',
         'Cold starts',
-        'Queue depth: quarantine, publish retries, subscriber dead letters',
+        'Queue depth: quarantine, publish retries',
         'Lambda throttles and errors',
         'Longest invocation (ms); timeout 10 s',
         'Event archive: queue, oldest message (s), dead letters',
@@ -800,7 +800,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       );
       expect(widget(/Cold/)).toContain('MetricName=\\"ColdStart\\"');
       expect(widget(/Queue depth/)).toContain('"QueueName","<QuarantineQueue.QueueName>"');
-      expect(widget(/Queue depth/)).toContain('"<PoolUsageDeadLetterQueue.QueueName>"');
+      expect(widget(/Queue depth/)).toContain('"<RetryDeadLetterQueue.QueueName>",{"label":"publish-retry DLQ"}');
       expect(widget(/Queue depth/)).toContain('"<RetryQueue.QueueName>",{"label":"publish-retry queue"}');
       expect(widget(/archive/)).toContain('"<ArchiveDeadLetterQueue.QueueName>"');
     });
@@ -908,7 +908,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         'ArchiveQueuePolicy',
         'ArchiveSubscription',
         'ArchiverDurationAlarm',
-        'ArchiverEventSourceMapping',
+        'ArchiverEventSourceMappingSQSArchiveQueue',
         'ArchiverLambdaFunction',
         'ArchiverLogGroup',
         'ArchiverRole',
@@ -942,7 +942,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         },
         { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ArchiveBucket', 'Arn'] }, '/events/*']] } },
       ]);
-      expect(cfn.Resources.ArchiverEventSourceMapping?.Properties).toMatchObject({
+      expect(cfn.Resources.ArchiverEventSourceMappingSQSArchiveQueue?.Properties).toMatchObject({
         EventSourceArn: { 'Fn::GetAtt': ['ArchiveQueue', 'Arn'] },
         FunctionName: { 'Fn::GetAtt': ['ArchiverLambdaFunction', 'Arn'] },
         BatchSize: 1000,

@@ -1,4 +1,0 @@
-/** `npm run package -- --stage NAME`: see scripts/stage.mts. */
-import { runStageCommand } from './stage.mjs';
-
-await runStageCommand('package');
