@@ -40,12 +40,12 @@ export function snsPublisher(client: SNSClient, topicArn: string, deadlineMs: nu
       if (error instanceof DeadlineExceeded) {
         return { ok: false, error: { name: 'Timeout', message: `SNS did not answer within ${String(deadlineMs)} ms`, retryable: true } };
       }
-      return { ok: false, error: describe(error) };
+      return { ok: false, error: toPublishFailure(error) };
     }
   };
 }
 
-function describe(error: unknown): PublishFailure {
+function toPublishFailure(error: unknown): PublishFailure {
   if (!(error instanceof Error)) return { name: 'UnknownError', message: 'SNS publish failed', retryable: true };
   return { name: error.name, message: error.message.slice(0, 300), retryable: !MESSAGE_ERRORS.has(error.name) };
 }
