@@ -53,8 +53,9 @@ export function toPublishedCloudEvent(valid: ValidPayload, source: string, corre
     ...(valid.subject === undefined ? {} : { subject: valid.subject }),
     datacontenttype: 'application/json',
     dataschema: dataschemaFor(valid.type, valid.declared),
-    // Written straight from the payload: copying tens of thousands of top-level members would cost more than writing them.
-    droamenvelope: canonicalJsonWithout(valid.payload, ENVELOPE_OMITS),
+    // Written straight from the payload as sent, its declared members as validated: copying tens of thousands of
+    // top-level members would cost more than writing them.
+    droamenvelope: canonicalJsonWithout(valid.sent ?? valid.payload, ENVELOPE_OMITS, valid.payload),
     data,
   };
   const dataJson = canonicalJson(perEvent.data);

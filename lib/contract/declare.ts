@@ -57,13 +57,18 @@ export interface PayloadType<TType extends string = string, TSchema extends Enve
 
 export interface ValidPayload {
   readonly type: string;
-  /** The whole payload after validation: declared normalisations applied, unknown fields kept as sent. */
+  /**
+   * The members the schema declares at the top level (`type`, `data`, `created_at`), after validation:
+   * declared normalisations applied, unknown fields inside them kept as sent.
+   */
   readonly payload: {
     readonly type: string;
     readonly data: Record<string, unknown>;
     readonly created_at: { readonly unix_timestamp: number };
     readonly [member: string]: unknown;
   };
+  /** The payload as parsed, whose other top-level members are published as sent; `payload` alone when absent. */
+  readonly sent?: Readonly<Record<string, unknown>>;
   readonly subject: string | undefined;
   readonly attributes: Readonly<Record<string, AttributeValue>>;
   /** False for a type no declaration knows; it was checked against the envelope only. */
@@ -103,29 +108,41 @@ export function declarePayloadType<const TType extends string, TSchema extends E
       `${declaration.type}: ${attributes.length} attributes, more than the ${MAX_MESSAGE_ATTRIBUTES - RESERVED_ATTRIBUTES.length} a message has room for`,
     );
   }
+  const entries = envelopeEntries(declaration.schema);
   return {
     type: declaration.type,
     description: declaration.description,
     schema: declaration.schema,
-    dataSchema: dataSchemaOf(declaration.schema),
+    dataSchema: entries.data as v.GenericSchema<unknown, v.InferOutput<TSchema>['data']>,
     subject: declaration.subject === undefined ? undefined : { description: declaration.subject.description },
     attributes,
-    validate: (input) => validateWith(declaration, input, true),
+    validate: (input) => validateWith(declaration, Object.keys(entries), input, true),
   };
 }
 
 /**
- * The `data` entry of an envelope schema (lib/contract/schemas/common.ts `envelope`:
+ * The entries of an envelope schema's object (lib/contract/schemas/common.ts `envelope`:
  * a pipe ending in an object schema with `type`, `data` and `created_at`).
  */
-function dataSchemaOf<TSchema extends EnvelopeSchema>(schema: TSchema): v.GenericSchema<unknown, v.InferOutput<TSchema>['data']> {
+function envelopeEntries(schema: EnvelopeSchema): { readonly data: v.GenericSchema } & Readonly<Record<string, v.GenericSchema>> {
   const items: readonly unknown[] = 'pipe' in schema && Array.isArray(schema.pipe) ? (schema.pipe as unknown[]) : [schema];
   const object = items.findLast(
-    (item): item is { entries: { data: v.GenericSchema } } =>
+    (item): item is { entries: { data: v.GenericSchema } & Record<string, v.GenericSchema> } =>
       typeof item === 'object' && item !== null && 'entries' in item && typeof item.entries === 'object' && item.entries !== null && 'data' in item.entries,
   );
   if (object === undefined) throw new Error('a payload schema must be an envelope (lib/contract/schemas/common.ts) with a `data` entry');
-  return object.entries.data as v.GenericSchema<unknown, v.InferOutput<TSchema>['data']>;
+  return object.entries;
+}
+
+/**
+ * The members of a parsed payload that its schema declares at the top level, in an object of their own;
+ * anything but a plain object as it is, for the schema to refuse.
+ */
+function declaredMembers(input: unknown, members: readonly string[]): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || input instanceof JsonNumber) return input;
+  const declared: Record<string, unknown> = {};
+  for (const member of members) if (Object.hasOwn(input, member)) declared[member] = (input as Record<string, unknown>)[member];
+  return declared;
 }
 
 /** What a type no declaration knows is checked against, and published with: the envelope, no subject, no attributes. */
@@ -137,16 +154,18 @@ function declareUndeclared(): PayloadType<string, typeof AnyEnvelope> {
     description: 'Any other type with a valid envelope: dRoam says new types may appear.',
     schema: AnyEnvelope,
   };
-  return { ...declarePayloadType(declaration), validate: (input) => validateWith(declaration, input, false) };
+  return { ...declarePayloadType(declaration), validate: (input) => validateWith(declaration, Object.keys(envelopeEntries(AnyEnvelope)), input, false) };
 }
 
 function validateWith<TType extends string, TSchema extends EnvelopeSchema>(
   declaration: PayloadTypeDeclaration<TType, TSchema>,
+  members: readonly string[],
   input: unknown,
   declared: boolean,
 ): Validation {
-  // A valid payload is checked once; an invalid one again for its issues, the first MAX_ISSUES of them.
-  const result = v.safeParse(declaration.schema, input);
+  // Only the declared top-level members go through the schema: the others are published as sent
+  // (`droamenvelope`, written from `sent`), and copying tens of thousands of them would cost the most of all.
+  const result = v.safeParse(declaration.schema, declaredMembers(input, members));
   if (!result.success) return { ok: false, issues: toPayloadIssues(result.issues) };
   const payload: v.InferOutput<TSchema> = result.output;
   const attributes: Record<string, AttributeValue> = {};
@@ -156,6 +175,7 @@ function validateWith<TType extends string, TSchema extends EnvelopeSchema>(
     value: {
       type: payload.type,
       payload,
+      sent: input as Readonly<Record<string, unknown>>,
       subject: declaration.subject?.value(payload) ?? undefined,
       attributes,
       declared,

@@ -256,9 +256,16 @@ export function canonicalJson(value: unknown): string {
   return write(value) ?? 'null';
 }
 
-/** {@link canonicalJson} of an object without the members named in `omit` (no copy of the object is made). */
-export function canonicalJsonWithout(object: Readonly<Record<string, unknown>>, omit: ReadonlySet<string>): string {
-  return writeObject(object, omit);
+/**
+ * {@link canonicalJson} of an object without the members named in `omit`, and with the members of `replaced`
+ * written in place of its own of the same name (no copy of the object is made).
+ */
+export function canonicalJsonWithout(
+  object: Readonly<Record<string, unknown>>,
+  omit: ReadonlySet<string>,
+  replaced?: Readonly<Record<string, unknown>>,
+): string {
+  return writeObject(object, omit, replaced);
 }
 
 function write(value: unknown): string | undefined {
@@ -285,12 +292,12 @@ function write(value: unknown): string | undefined {
   }
 }
 
-function writeObject(object: Readonly<Record<string, unknown>>, omit?: ReadonlySet<string>): string {
+function writeObject(object: Readonly<Record<string, unknown>>, omit?: ReadonlySet<string>, replaced?: Readonly<Record<string, unknown>>): string {
   const keys = Object.keys(object).sort();
   let out = '{';
   for (const key of keys) {
     if (omit?.has(key) === true) continue;
-    const member = write(object[key]);
+    const member = write(replaced !== undefined && Object.hasOwn(replaced, key) ? replaced[key] : object[key]);
     if (member !== undefined) out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + member;
   }
   return out + '}';

@@ -1,4 +1,4 @@
-import { type PayloadIssue, payloadTypes, type Validation } from '../../lib/contract';
+import { type PayloadIssue, payloadTypes, toCloudEvent, type Validation } from '../../lib/contract';
 import { isEcho } from '../../lib/contract/schemas/echo';
 import { type Json, loadEvent, payloadOf, UNKNOWN_TYPE, unknownTypePayload, vendorExample } from '../support/unit/harness';
 
@@ -308,7 +308,7 @@ describe('objects and arrays', () => {
 });
 
 describe('unknown fields are kept at every level', () => {
-  test('extra fields at the top, in data, rule, pool and created_at survive validation', () => {
+  test('extra fields at the top, in data, rule, pool and created_at survive validation and are published', () => {
     const payload: Json & { data: Json & { rule: Json; pool: Json }; created_at: Json } = vendorExample();
     payload.delivery = { attempt: 2 };
     payload.data.organization = { uuid: 'ff472de7-59b2-425d-96ec-9d1ff4bab684' };
@@ -316,8 +316,10 @@ describe('unknown fields are kept at every level', () => {
     payload.data.pool.static = true;
     payload.data.pool.limits = { monthly_kb: 104857600, tags: ['eu', 'trackers'] };
     payload.created_at.iso = '2024-04-01T00:00:00Z';
-    const kept = view(accepted(payload).payload) as PoolView & Json & { data: Json };
-    expect(kept.delivery).toEqual({ attempt: 2 });
+    const valid = accepted(payload);
+    const kept = view(valid.payload) as PoolView & Json & { data: Json };
+    // A top-level field no schema declares is published as sent, in droamenvelope.
+    expect((JSON.parse(toCloudEvent(valid, 'droam').droamenvelope) as Json).delivery).toEqual({ attempt: 2 });
     expect(kept.data.organization).toEqual({ uuid: 'ff472de7-59b2-425d-96ec-9d1ff4bab684' });
     expect(kept.data.rule.threshold_mb).toBe(100);
     expect(kept.data.pool.static).toBe(true);
