@@ -1,12 +1,15 @@
 /**
- * Child process of tests/unit/bounded-cost.test.ts: measures every adversarial
- * shape and prints the costs as one JSON line. Run with `--expose-gc` (and
- * `--max-semi-space-size=1` for the heap figures, see measure).
+ * Child process of tests/unit/bounded-cost.test.ts and bench/worst-case.ts:
+ * measures the adversarial shapes and prints the costs as one JSON line.
+ * Arguments: runs per shape, then `bounded` (the shapes picked by hand and the
+ * search a test run affords) or `all` (the whole search). Run with
+ * `--expose-gc` (and `--max-semi-space-size=1` for the heap figures, see measure).
  */
-import { measure, shapes } from './shapes';
+import { measure, searchedShapes, shapes } from './shapes';
 
 async function main(): Promise<void> {
-  const costs = await measure(shapes(), Number(process.argv[2] ?? 3));
+  const bounded = process.argv[3] !== 'all';
+  const costs = await measure([...shapes(), ...searchedShapes({ bounded })], Number(process.argv[2] ?? 3));
   process.stdout.write(`${JSON.stringify(costs)}\n`);
 }
 
