@@ -14,6 +14,7 @@ import { snsPublisher } from '../lib/topic/publish';
 const config = loadDrainerConfig(process.env);
 
 export const handler = createRetryDrainer({
+  stage: config.stage,
   publish: snsPublisher(new SNSClient(AWS_CLIENT_OPTIONS), config.topicArn, PUBLISH_DEADLINE_MS),
   apiSecrets: apiSecretsFrom(config, { readAtColdStart: true }).apiSecrets,
   ...sqsRetryActions(config),

@@ -39,6 +39,22 @@ export const RELAY_ATTRIBUTES: readonly RelayAttribute[] = [
   { name: 'event_id', type: 'String', description: 'The CloudEvent `id`.', value: (event) => event.id },
 ];
 
+/**
+ * The relay's integrity tag of the message (an HMAC of its body and its other attributes, under a key
+ * derived from the api secret, naming the stage and the second it was made), on every message of a stage
+ * that authenticates. `npm run history` replays an archived event only when its tag verifies; a
+ * subscriber, which holds no secret, has no use for it.
+ */
+export const INTEGRITY_TAG_ATTRIBUTE: DescribedAttribute = {
+  name: 'integrity_tag',
+  type: 'String',
+  description:
+    "The relay's integrity tag of the message (none when the stage authenticates nothing), which `npm run history` checks before it replays an archived event; subscribers ignore it.",
+};
+
+/** Names no declaration may give an attribute of its own: the relay sets them. */
+export const RESERVED_ATTRIBUTE_NAMES: readonly string[] = [...RELAY_ATTRIBUTES.map(({ name }) => name), INTEGRITY_TAG_ATTRIBUTE.name];
+
 /** A String attribute. */
 export const string = <TPayload>(description: string, value: (payload: TPayload) => string | null | undefined): AttributeDeclaration<TPayload> => ({
   type: 'String',

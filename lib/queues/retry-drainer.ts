@@ -3,24 +3,29 @@ import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecor
 import { type ApiSecretsSettings, readApiSecretsSettings } from '../api-secrets/settings';
 import type { ApiSecrets } from '../api-secrets/store';
 import { AWS_CLIENT_OPTIONS, describeError } from '../lambda/clients';
-import { ConfigError, type Env, isLocalRun } from '../lambda/config';
+import { ConfigError, type Env, isLocalRun, readStage } from '../lambda/config';
 import type { LogSink } from '../observability/sinks';
 import { type Publish, readTopicArn } from '../topic/publish';
-import { INTEGRITY_TAG_ATTRIBUTE } from './records';
+import { INTEGRITY_TAG } from './records';
 import { readRetryMessage } from './retry';
 
 /**
  * The publish-retry drainer: publishes each event the webhook could not
  * publish, exactly as the webhook would have (same message, attributes, id,
- * FIFO group and de-duplication ids). A record that fails for a reason time
- * can mend waits longer after each receive (exponential back-off through its
- * visibility timeout) and, after the queue's maxReceiveCount, moves to the
- * dead-letter queue. A record that must never be published — no valid
- * integrity tag, not a retry record, or a message SNS refuses as such — goes
- * to the dead-letter queue at once, where an alarm calls an operator.
+ * FIFO group and de-duplication ids). A record that fails for a reason that
+ * is not its own — SNS, its key or IAM unavailable, or the api secrets that
+ * check its tag unreadable (SSM or KMS) — waits longer after each receive
+ * (exponential back-off through its visibility timeout, one schedule for all
+ * of them) and, after the queue's maxReceiveCount, moves to the dead-letter
+ * queue. A record that must never be published — no valid integrity tag,
+ * another stage's, older than records are kept, not a retry record, or a
+ * message SNS refuses as such — goes to the dead-letter queue at once, where
+ * an alarm calls an operator.
  */
 
 export interface DrainerConfig extends ApiSecretsSettings {
+  /** The stage whose relay this is: a record another stage's relay queued is refused. */
+  readonly stage: string;
   readonly topicArn: string;
   /** The webhook's api secrets check each record's tag: the documented example one only locally. */
   readonly local: boolean;
@@ -31,20 +36,24 @@ export interface DrainerConfig extends ApiSecretsSettings {
 /** The drainer's configuration, read once at cold start: the webhook's topic and api secrets, and its two queues. */
 export function loadDrainerConfig(env: Env): DrainerConfig {
   const local = isLocalRun(env);
+  const { stage, problems: stageProblems } = readStage(env);
   const { topicArn, problems: topicProblems } = readTopicArn(env);
   const { problems: secretProblems, ...apiSecrets } = readApiSecretsSettings(env, { local, required: true });
   const retryQueueUrl = env.RETRY_QUEUE_URL?.trim() ?? '';
   const deadLetterQueueUrl = env.RETRY_DEAD_LETTER_QUEUE_URL?.trim() ?? '';
   const problems = [
+    ...stageProblems,
     ...topicProblems,
     ...secretProblems,
     ...(retryQueueUrl === '' || deadLetterQueueUrl === '' ? ['RETRY_QUEUE_URL and RETRY_DEAD_LETTER_QUEUE_URL are required'] : []),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
-  return { topicArn, local, ...apiSecrets, retryQueueUrl, deadLetterQueueUrl };
+  return { stage, topicArn, local, ...apiSecrets, retryQueueUrl, deadLetterQueueUrl };
 }
 
 export interface DrainerDeps {
+  /** The stage whose relay this is. */
+  readonly stage: string;
   readonly publish: Publish;
   /** The accepted api secrets (the webhook's): a record's tag must verify under one of them. */
   readonly apiSecrets: ApiSecrets;
@@ -53,6 +62,7 @@ export interface DrainerDeps {
   /** Moves a record to the dead-letter queue now (the drainer then deletes it by reporting success). */
   readonly deadLetter: (record: SQSRecord, why: string) => Promise<void>;
   readonly logger: LogSink;
+  /** Milliseconds since the epoch. */
   readonly now: () => number;
 }
 
@@ -84,8 +94,29 @@ export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent, context
     }
   }
 
+  /** Hides the record for its next back-off and reports it failed: a failure that is not the record's own. */
+  async function later(record: SQSRecord, fields: Record<string, unknown>, detail: string): Promise<SQSBatchItemFailure> {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+    const delaySeconds = retryDelaySeconds(receiveCount);
+    try {
+      await deps.delay(record.receiptHandle, delaySeconds);
+    } catch (error) {
+      // The queue's own visibility timeout then paces the next attempt.
+      logger.warn('could not delay the next attempt', { ...fields, message_id: record.messageId, error: describeError(error) });
+    }
+    logger.warn('queued event not published yet; retrying later', {
+      ...fields,
+      message_id: record.messageId,
+      receive_count: receiveCount,
+      retry_in_seconds: delaySeconds,
+      detail,
+    });
+    return { itemIdentifier: record.messageId };
+  }
+
   async function drain(record: SQSRecord, secrets: readonly string[]): Promise<SQSBatchItemFailure | undefined> {
-    const read = readRetryMessage(record.body, record.messageAttributes[INTEGRITY_TAG_ATTRIBUTE]?.stringValue, secrets);
+    const reader = { stage: deps.stage, now: Math.floor(deps.now() / 1000) };
+    const read = readRetryMessage(record.body, record.messageAttributes[INTEGRITY_TAG]?.stringValue, secrets, reader);
     if (!read.ok) return refuse(record, `${read.problem}: ${read.detail}`, {});
     const { id, type, queued_at } = read.record;
     const published = await deps.publish(read.record.message);
@@ -96,16 +127,7 @@ export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent, context
     }
     const failure = `${published.error.name}: ${published.error.message}`;
     if (!published.error.retryable) return refuse(record, `SNS refused the message: ${failure}`, { id, type });
-    const receiveCount = Number(record.attributes.ApproximateReceiveCount);
-    const delaySeconds = retryDelaySeconds(receiveCount);
-    try {
-      await deps.delay(record.receiptHandle, delaySeconds);
-    } catch (error) {
-      // The queue's own visibility timeout then paces the next attempt.
-      logger.warn('could not delay the next attempt', { id, error: describeError(error) });
-    }
-    logger.warn('queued event not published yet; retrying later', { id, type, receive_count: receiveCount, retry_in_seconds: delaySeconds, detail: failure });
-    return { itemIdentifier: record.messageId };
+    return later(record, { id, type }, failure);
   }
 
   return async (event, context) => {
@@ -113,9 +135,9 @@ export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent, context
     if (context !== undefined) logger.addContext?.(context);
     const secrets = await deps.apiSecrets();
     if (!secrets.ok) {
-      // Without the secrets no tag can be checked: every record waits for the queue's visibility timeout, none is refused.
-      logger.error('api secrets unavailable; the batch is retried', { reason: secrets.reason, records: event.Records.length });
-      return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
+      // No tag can be checked: not the records' fault. Each waits its back-off, as for SNS, and none is refused.
+      logger.error('api secrets unavailable; the batch waits', { reason: secrets.reason, records: event.Records.length });
+      return { batchItemFailures: await Promise.all(event.Records.map((record) => later(record, {}, `api secrets unavailable: ${secrets.reason}`))) };
     }
     const results = await Promise.all(event.Records.map((record) => drain(record, secrets.secrets)));
     return { batchItemFailures: results.filter((failure): failure is SQSBatchItemFailure => failure !== undefined) };

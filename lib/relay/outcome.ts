@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'publish_failed'
   | 'publish_rejected'
   | 'quarantine_failed'
+  | 'replay_other_stage'
   | 'secrets_unavailable'
   | 'internal_error';
 
@@ -60,7 +61,7 @@ export interface Skipped {
 
 export interface Rejected {
   readonly outcome: 'rejected';
-  readonly status: 400 | 401 | 403 | 405 | 413 | 415 | 422 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 405 | 409 | 413 | 415 | 422 | 500 | 503;
   readonly code: ErrorCode;
   readonly message: string;
   readonly issues?: readonly PayloadIssue[];

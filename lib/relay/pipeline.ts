@@ -57,6 +57,9 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   // From here on the payload is authentic: every refusal keeps it in the quarantine.
   const keep = keeper(request, auth.credentials, deps);
   const facts: RequestFacts = { ...auth.facts, ...(parsed.ok && parsed.droppedKeys > 0 ? { droppedKeys: parsed.droppedKeys } : {}) };
+  // A record another stage's relay kept is that stage's: neither published nor kept here.
+  if (keep.foreignReplay !== undefined)
+    return { outcome: reject(409, 'replay_other_stage', `The replayed record belongs to stage ${keep.foreignReplay}`), facts };
   const kept = async (refusal: Rejected, issues = refusal.issues ?? []): Promise<Processed> => ({ outcome: await keep.refuse(refusal, issues), facts });
 
   if (!parsed.ok) return kept(reject(400, 'invalid_json', parsed.message), [{ path: '', message: parsed.message }]);
@@ -77,7 +80,7 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   }
   const { declared } = validation.value;
   const { event, json } = toPublishedCloudEvent(validation.value, config.eventSource, request.requestId);
-  const message = toSnsMessage(event, validation.value.attributes, config.fifo, json);
+  const message = keep.tagged(toSnsMessage(event, validation.value.attributes, config.fifo, json));
   const ready: RequestFacts = { ...facts, eventType: declared ? event.type : 'undeclared' };
   const bytes = snsMessageBytes(message);
   if (bytes > SNS_MAX_MESSAGE_BYTES) {

@@ -269,6 +269,7 @@ describe('serverless-offline (sls offline start --stage local)', () => {
     expect(rejected.stdout).toMatch(/^422 /);
     // A payload kept while, say, a schema was wrong: valid now, so a replay publishes it. The relay tags what it keeps.
     const kept = asciiJson({
+      stage: 'local',
       received_at: new Date().toISOString(),
       reason: 'invalid_payload',
       request_id: 'earlier',
@@ -282,7 +283,12 @@ describe('serverless-offline (sls offline start --stage local)', () => {
       new SendMessageCommand({
         QueueUrl: quarantine.url,
         MessageBody: kept,
-        MessageAttributes: { integrity_tag: { DataType: 'String', StringValue: integrityTag(DOCUMENTED_SECRET, 'quarantine-record', kept) } },
+        MessageAttributes: {
+          integrity_tag: {
+            DataType: 'String',
+            StringValue: integrityTag(DOCUMENTED_SECRET, 'quarantine-record', kept, { stage: 'local', issuedAt: Math.floor(Date.now() / 1000) }),
+          },
+        },
       }),
     );
 
@@ -993,6 +999,7 @@ function emittedMetrics(): Set<string> {
     publish_failed: true,
     publish_rejected: true,
     quarantine_failed: true,
+    replay_other_stage: true,
     secrets_unavailable: true,
     internal_error: true,
   } satisfies Record<ErrorCode, true>;

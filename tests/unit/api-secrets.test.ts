@@ -28,7 +28,7 @@ const RETRY_AFTER_FAILURE_MS = 10_000;
 const START = Date.UTC(2026, 0, 1);
 
 const ssm = mockClient(SSMClient);
-const config = loadConfig({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) });
+const config = loadConfig({ STAGE: 'test', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) });
 
 function answer(value: string): void {
   ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: value } });

@@ -219,6 +219,7 @@ describe('publish-retry queue: a valid event SNS cannot take for now', () => {
     expect(answer).not.toHaveProperty('message_id');
     expect(relay.queuedForRetry).toEqual([
       {
+        stage: 'test',
         id: answer.id,
         type: 'rule.pool.usage.triggered',
         queued_at: new Date(NOW_MS).toISOString(),

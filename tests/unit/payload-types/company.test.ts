@@ -1,4 +1,4 @@
-import { ACCOUNT, accepted, dataOf, example, MISSING, rejected, relay, without, withField } from './fixtures';
+import { ACCOUNT, accepted, dataOf, example, MISSING, rejected, relay, without, withField, TAGGED } from './fixtures';
 
 const TYPES = ['company.added', 'company.deleted', 'company.updated'];
 
@@ -91,6 +91,7 @@ describe('company events through the handler', () => {
       event_type: { DataType: 'String', StringValue: 'company.deleted' },
       event_id: { DataType: 'String', StringValue: response.json.id },
       company_uuid: { DataType: 'String', StringValue: ACCOUNT.uuid },
+      integrity_tag: TAGGED,
     });
   });
 });

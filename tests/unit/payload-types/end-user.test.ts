@@ -1,4 +1,4 @@
-import { accepted, dataOf, END_USER, example, MISSING, rejected, relay, without, withField } from './fixtures';
+import { accepted, dataOf, END_USER, example, MISSING, rejected, relay, without, withField, TAGGED } from './fixtures';
 
 const TYPES = ['end_user.added', 'end_user.deleted', 'end_user.updated'];
 
@@ -80,6 +80,7 @@ describe('end user events through the handler', () => {
       event_type: { DataType: 'String', StringValue: 'end_user.deleted' },
       event_id: { DataType: 'String', StringValue: response.json.id },
       end_user_uuid: { DataType: 'String', StringValue: END_USER.uuid },
+      integrity_tag: TAGGED,
     });
   });
 });

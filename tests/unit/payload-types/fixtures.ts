@@ -166,6 +166,9 @@ const NOW_MS = 1_790_000_000_000;
 
 const config = deployedConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:droam-events', DROAM_API_SECRETS: SECRET });
 
+/** The relay's integrity tag on every message it publishes (lib/queues/published.ts), as these tests' stage makes it. */
+export const TAGGED = { DataType: 'String', StringValue: expect.stringMatching(/^test\.\d+\.[A-Za-z0-9_-]{43}$/) as unknown };
+
 export interface Relay {
   /** Posts the payload, signed, as an HTTP API (payload 2.0) event. */
   post(body: unknown): Promise<{ status: number; json: Json }>;

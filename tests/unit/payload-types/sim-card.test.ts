@@ -12,6 +12,7 @@ import {
   SIM_CARD_ATTRIBUTES,
   without,
   withField,
+  TAGGED,
 } from './fixtures';
 
 const TYPES = ['sim_card.assigned_to_end_user', 'sim_card.first_usage'];
@@ -150,6 +151,7 @@ describe('SIM card events through the handler', () => {
       company_uuid: { DataType: 'String', StringValue: ACCOUNT.uuid },
       end_user_uuid: { DataType: 'String', StringValue: END_USER.uuid },
       current_usage_kb: { DataType: 'Number', StringValue: '512' },
+      integrity_tag: TAGGED,
     });
   });
 });
