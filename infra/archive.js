@@ -7,6 +7,7 @@
 const {
   allow,
   and,
+  getAtt,
   arn,
   condition,
   durationAlarm,
@@ -56,11 +57,23 @@ module.exports = {
         ),
       },
     },
+    // Only the archiver writes objects: `npm run history` also checks each message's integrity tag, but nobody else
+    // can add an object to check. Nothing reaches the bucket without TLS.
     ArchiveBucketPolicy: {
       Type: 'AWS::S3::BucketPolicy',
       Properties: {
         Bucket: ref('ArchiveBucket'),
-        PolicyDocument: policyDocument([tlsOnly('s3:*', [arn('ArchiveBucket'), join([arn('ArchiveBucket'), '/*'])])]),
+        PolicyDocument: policyDocument([
+          {
+            Sid: 'WritesFromTheArchiverOnly',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: ['s3:PutObject', 's3:ReplicateObject'],
+            Resource: join([arn('ArchiveBucket'), '/*']),
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': getAtt('ArchiverRole', 'Arn') } },
+          },
+          tlsOnly('s3:*', [arn('ArchiveBucket'), join([arn('ArchiveBucket'), '/*'])]),
+        ]),
       },
     },
     // ArchiveDeadLetterQueue: messages the archiver could not write 5 times, and those SNS could not deliver
@@ -82,7 +95,9 @@ module.exports = {
         RedrivePolicy: { deadLetterTargetArn: arn('ArchiveDeadLetterQueue') },
       },
     },
-    ArchiveQueuePolicy: queuePolicy('ArchiveQueue', { fromTopic: true }),
+    // SNS delivers the topic's messages, and the operator's role moves them back from the dead-letter queue.
+    ArchiveQueuePolicy: queuePolicy('ArchiveQueue', { fromTopic: true, operator: true }),
+    // SNS sends what it could not deliver to ArchiveQueue; SQS moves the others, from ArchiveQueue only.
     ArchiveDeadLetterQueuePolicy: queuePolicy('ArchiveDeadLetterQueue', { fromTopic: true }),
     // The archiver's own role: its log group, reading ArchiveQueue (with the key), writing under events/ in the bucket.
     ArchiverRole: functionRole({
@@ -98,6 +113,11 @@ module.exports = {
     ArchiveDeadLetterAlarm: queueAlarm(
       "Messages the archiver failed to write 5 times wait in the archive's dead-letter queue; the archive misses them until they are sent back",
       'ArchiveDeadLetterQueue',
+    ),
+    ArchiveDeadLetterAgeAlarm: queueAlarm(
+      "A message has waited in the archive's dead-letter queue longer than deadLetterAgeAlarmSeconds; SQS deletes it 14 days after it was published: move it back before",
+      'ArchiveDeadLetterQueue',
+      { metricName: 'ApproximateAgeOfOldestMessage', threshold: param('deadLetterAgeAlarmSeconds') },
     ),
     ArchiverDurationAlarm: durationAlarm(
       'An invocation of the archiver took more than durationAlarmPercent of its timeout; at the timeout its batch is redelivered',

@@ -5,6 +5,7 @@
  */
 const {
   API_SECRETS_PARAMETER_ARN,
+  DECRYPT_NO_OTHER_SECRETS_KEY,
   allow,
   arn,
   durationAlarm,
@@ -33,15 +34,18 @@ module.exports = {
       // Back-off from 30 s doubling to an hour: 50 receives is about two days of SNS being unavailable.
       maxReceiveCount: 50,
     }),
-    // Only the webhook writes to the publish-retry queue (the drainer also refuses records without a valid tag).
-    RetryQueuePolicy: queuePolicy('RetryQueue', { onlySender: getAtt('WebhookRole', 'Arn') }),
-    RetryDeadLetterQueuePolicy: queuePolicy('RetryDeadLetterQueue'),
+    // The webhook writes to the publish-retry queue, and the operator's role moves records back from the dead-letter
+    // queue (the drainer refuses any record without a valid tag of this stage).
+    RetryQueuePolicy: queuePolicy('RetryQueue', { senders: [getAtt('WebhookRole', 'Arn')], operator: true }),
+    // The drainer moves the records it refuses there; SQS moves the others, from RetryQueue only.
+    RetryDeadLetterQueuePolicy: queuePolicy('RetryDeadLetterQueue', { senders: [getAtt('RetryDrainerRole', 'Arn')] }),
     RetryDrainerRole: functionRole({
       policyName: 'retry-drainer',
       logGroup: 'RetryDrainerLogGroup',
       statements: [
         // Decrypting it is granted by ApiSecretsKey's own policy, for this parameter and through SSM only.
         allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARN),
+        DECRYPT_NO_OTHER_SECRETS_KEY,
         allow(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], arn('RetryQueue')),
         allow('sqs:SendMessage', arn('RetryDeadLetterQueue')),
         allow('sns:Publish', ref('Topic')),
@@ -53,6 +57,11 @@ module.exports = {
     RetryDeadLetterAlarm: queueAlarm(
       'Events wait in the publish-retry dead-letter queue (never published, or refused by the drainer); see docs/operating.md',
       'RetryDeadLetterQueue',
+    ),
+    RetryDeadLetterAgeAlarm: queueAlarm(
+      'An event has waited in the publish-retry dead-letter queue longer than deadLetterAgeAlarmSeconds; SQS deletes it 14 days after it was queued: move it back before',
+      'RetryDeadLetterQueue',
+      { metricName: 'ApproximateAgeOfOldestMessage', threshold: param('deadLetterAgeAlarmSeconds') },
     ),
     RetryQueueAgeAlarm: queueAlarm(
       'Accepted events have waited in the publish-retry queue longer than retryQueueAgeAlarmSeconds; SNS or its key is still unavailable to the relay',

@@ -1,14 +1,17 @@
 // @ts-check
 /** The key of the api secrets' SSM SecureString (/droam-webhook-relay/<stage>/api-secrets). */
-const { ACCOUNT_ROOT, API_SECRETS_PARAMETER_ARN, STACK, getAtt, policyDocument, ref, viaService } = require('./shapes');
+const { ACCOUNT_ROOT, API_SECRETS_PARAMETER_ARN, NO_VALUE, OPERATOR_ROLE, STACK, getAtt, ifCondition, policyDocument, ref, viaService } = require('./shapes');
+
+/** Encrypting, or decrypting, that one parameter's value, through SSM. */
+const THE_PARAMETER_THROUGH_SSM = { StringEquals: { ...viaService(['ssm']), 'kms:EncryptionContext:PARAMETER_ARN': API_SECRETS_PARAMETER_ARN } };
 
 /** @type {import('./shapes').Fragment} */
 module.exports = {
   Resources: {
-    // Only the webhook, through SSM and for that one parameter, may decrypt: account principals
-    // administer the key and encrypt with it (to put a new secret), but no IAM policy, not even
-    // AdministratorAccess, lets them decrypt, re-encrypt or grant without first changing this policy,
-    // which CloudTrail records.
+    // Only the webhook and the drainer, through SSM and for that one parameter, may decrypt, and only the
+    // operator's role (operatorRoleArn) may encrypt, so put the secret: account principals administer the key,
+    // but no IAM policy, not even AdministratorAccess, lets them encrypt, decrypt, re-encrypt or grant
+    // without first changing this policy, which CloudTrail records.
     ApiSecretsKey: {
       Type: 'AWS::KMS::Key',
       Properties: {
@@ -16,7 +19,7 @@ module.exports = {
         EnableKeyRotation: true,
         KeyPolicy: policyDocument([
           {
-            Sid: 'AccountPrincipalsAdministerAndEncrypt',
+            Sid: 'AccountPrincipalsAdminister',
             Effect: 'Allow',
             Principal: ACCOUNT_ROOT,
             Action: [
@@ -33,11 +36,22 @@ module.exports = {
               'kms:DeleteAlias',
               'kms:ScheduleKeyDeletion',
               'kms:CancelKeyDeletion',
-              'kms:Encrypt',
-              'kms:GenerateDataKey',
             ],
             Resource: '*',
           },
+          // A standard parameter is encrypted with Encrypt, an advanced one with a data key.
+          ifCondition(
+            'HasOperatorRole',
+            {
+              Sid: 'TheOperatorPutsTheParameterThroughSsm',
+              Effect: 'Allow',
+              Principal: { AWS: OPERATOR_ROLE },
+              Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+              Resource: '*',
+              Condition: THE_PARAMETER_THROUGH_SSM,
+            },
+            NO_VALUE,
+          ),
           // The publish-retry drainer reads the same parameter, to check the tags of the records the webhook wrote.
           {
             Sid: 'TheWebhookDecryptsItsParameterThroughSsm',
@@ -45,7 +59,7 @@ module.exports = {
             Principal: { AWS: [getAtt('WebhookRole', 'Arn'), getAtt('RetryDrainerRole', 'Arn')] },
             Action: 'kms:Decrypt',
             Resource: '*',
-            Condition: { StringEquals: { ...viaService(['ssm']), 'kms:EncryptionContext:PARAMETER_ARN': API_SECRETS_PARAMETER_ARN } },
+            Condition: THE_PARAMETER_THROUGH_SSM,
           },
         ]),
       },
