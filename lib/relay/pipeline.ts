@@ -1,5 +1,5 @@
 import { type ApiSecrets, fixedApiSecrets } from '../api-secrets/store';
-import { excerpt, type PayloadRegistry, toPublishedCloudEvent } from '../contract';
+import { type PayloadRegistry, toPublishedCloudEvent } from '../contract';
 import { isEcho } from '../contract/schemas/echo';
 import type { Quarantine } from '../queues/quarantine';
 import type { EnqueueRetry } from '../queues/retry';
@@ -9,7 +9,7 @@ import { authenticate } from './authenticate';
 import type { Config } from './config';
 import type { WebhookRequest } from './decode';
 import { type Credentials, type Keeper, keeper } from './keep';
-import { MAX_QUOTED_TYPE, type Processed, type Rejected, reject, type RequestFacts, RETRY_AFTER_SECONDS } from './outcome';
+import { type Processed, quotedType, type Rejected, reject, type RequestFacts, RETRY_AFTER_SECONDS } from './outcome';
 import { parseJsonBody } from './parse-json';
 
 /** dRoam bodies above this are refused before anything else is done with them (SNS's own limit). */
@@ -70,12 +70,12 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
     return kept(reject(422, 'invalid_echo', 'The body is an echo without a string echo_data', { issues, type }));
   }
   if (config.eventTypes !== undefined && type !== undefined && !config.eventTypes.has(type)) {
-    return { outcome: { outcome: 'skipped', status: 200, type: excerpt(type, MAX_QUOTED_TYPE) }, facts };
+    return { outcome: { outcome: 'skipped', status: 200, type: quotedType(type) }, facts };
   }
 
   const validation = deps.registry.validate(parsed.value);
   if (!validation.ok) {
-    const quoted = type === undefined ? {} : { type: excerpt(type, MAX_QUOTED_TYPE) };
+    const quoted = type === undefined ? {} : { type: quotedType(type) };
     return kept(reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', { issues: validation.issues, ...quoted }));
   }
   const { declared } = validation.value;
@@ -166,7 +166,7 @@ export function isJsonMediaType(contentType: string): boolean {
   return parameters.every((parameter) => !parameter.startsWith('charset=') || /^charset="?utf-8"?$/.test(parameter));
 }
 
-/** The payload's `type`, as sent (quote it with `excerpt(type, MAX_QUOTED_TYPE)`). */
+/** The payload's `type`, as sent (quote it with `quotedType`). */
 function typeOf(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const type = (value as { type?: unknown }).type;
