@@ -20,7 +20,7 @@ import { TEST_SECRET, deployedEnv, loadRelay } from '../../../tests/support/inte
 
 /** The short-form intrinsic functions this serverless.yml uses, as plain objects. */
 const CFN_TAGS: Tags = [
-  ...['Ref', 'GetAtt', 'ImportValue'].map((name) => ({
+  ...['Ref', 'GetAtt', 'ImportValue', 'Sub'].map((name) => ({
     tag: `!${name}`,
     resolve: (value: string) => (name === 'Ref' ? { Ref: value } : { [`Fn::${name}`]: name === 'GetAtt' ? value.split('.') : value }),
   })),
