@@ -90,7 +90,8 @@ async function settingsFrom(values: Values<typeof spec.options>): Promise<Settin
   if (!localQueue && localUrl) {
     throw new UsageError(`a deployed queue is never replayed to a relay on this machine (${url} is ${relayReach.addresses.join(', ')})`);
   }
-  const stage = values.stage ?? STACK_QUARANTINE.exec(new URL(queueUrl).pathname)?.[1];
+  // A queue on this machine is the local stage's (npm start): the only one that runs here.
+  const stage = values.stage ?? STACK_QUARANTINE.exec(new URL(queueUrl).pathname)?.[1] ?? (localQueue ? 'local' : undefined);
   if (stage === undefined) throw new UsageError(`give --stage: the queue's name (${queueUrl}) does not say whose quarantine it is`);
 
   const fromEnv = [process.env.DROAM_API_SECRETS, process.env.DROAM_API_SECRET].find((value) => value !== undefined && value.trim() !== '');
