@@ -15,6 +15,7 @@ import { payloadTypes } from '../../../lib/contract';
 import { undeclaredPayloadType } from '../../../lib/contract/declare';
 import { MAX_JSON_DEPTH, MAX_OBJECT_MEMBERS } from '../../../lib/relay/parse-json';
 import { MAX_BODY_BYTES } from '../../../lib/relay/pipeline';
+import { sqsRetryQueue } from '../../../lib/queues/retry';
 import {
   DOCUMENTED_TIMESTAMP,
   EVENTS_DIR,
@@ -22,6 +23,7 @@ import {
   deployedConfig,
   eventFiles,
   harness,
+  type HarnessOptions,
   loadEvent,
   bodyBytes,
   TEST_SECRET,
@@ -293,6 +295,25 @@ export interface Cost {
 declare const gc: (() => void) | undefined;
 
 /**
+ * The retry path with the SDK's own work: SNS does not take the event (as in an outage), and the
+ * publish-retry queue is the relay's own (lib/queues/retry.ts) with a real SQS client, its request
+ * serialised, signed and sent, and answered in-process by the benchmark's stub (bench/aws-stub.ts).
+ */
+async function retryPathDeps(): Promise<Pick<HarnessOptions, 'publishResult' | 'retry'>> {
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'ASIABENCHMARK0000000',
+    AWS_SECRET_ACCESS_KEY: 'benchmark/secret/access/key/000000000000',
+  });
+  const { patch } = await import('../../../bench/aws-stub');
+  patch(await import('node:https'));
+  return {
+    publishResult: { ok: false, error: { name: 'Timeout', message: 'SNS did not answer within 7000 ms', retryable: true } },
+    retry: sqsRetryQueue('https://sqs.us-east-1.amazonaws.com/123456789012/droam-webhook-relay-bench-publish-retry', 5_000),
+  };
+}
+
+/**
  * Runs each shape through the handler (deployed configuration, SNS and the
  * quarantine faked) `runs` times after one warm-up, in this process. Heap is
  * meaningful when the process runs with `--expose-gc --max-semi-space-size=1`:
@@ -301,8 +322,13 @@ declare const gc: (() => void) | undefined;
  * no full collection frees it before it is read: heapUsed after minus before
  * is then at least the request's peak live heap.
  */
-export async function measure(list: readonly Shape[], runs = 3): Promise<Cost[]> {
-  const relay = harness({ config: deployedConfig(), now: DOCUMENTED_TIMESTAMP * 1000, quarantine: () => Promise.resolve({ ok: true }) });
+export async function measure(list: readonly Shape[], runs = 3, { retryPath = false }: { readonly retryPath?: boolean } = {}): Promise<Cost[]> {
+  const relay = harness({
+    config: deployedConfig(),
+    now: DOCUMENTED_TIMESTAMP * 1000,
+    quarantine: () => Promise.resolve({ ok: true }),
+    ...(retryPath ? await retryPathDeps() : {}),
+  });
   const costs: Cost[] = [];
   for (const shape of list) {
     const event = v2Event(shape.body, shape.signed ? authHeaders(TEST_SECRET, DOCUMENTED_TIMESTAMP) : {});
