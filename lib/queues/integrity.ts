@@ -51,15 +51,17 @@ function keyFor(secret: string, purpose: TagPurpose): Buffer {
   return key;
 }
 
-function hmac(secret: string, purpose: TagPurpose, issue: TagIssue, text: string): Buffer {
-  return createHmac('sha256', keyFor(secret, purpose))
-    .update(`${issue.stage}.${String(issue.issuedAt)}.`, 'utf8')
-    .update(text, 'utf8')
-    .digest();
+/** What a tag covers: one text, or the texts of a list one after the other (so a caller need not join a long one). */
+export type Tagged = string | readonly string[];
+
+function hmac(secret: string, purpose: TagPurpose, issue: TagIssue, text: Tagged): Buffer {
+  const mac = createHmac('sha256', keyFor(secret, purpose)).update(`${issue.stage}.${String(issue.issuedAt)}.`, 'utf8');
+  for (const part of typeof text === 'string' ? [text] : text) mac.update(part, 'utf8');
+  return mac.digest();
 }
 
 /** The tag of `text` for `purpose`, made now by a stage's relay, under the secret it signs with. */
-export function integrityTag(secret: string, purpose: TagPurpose, text: string, issue: TagIssue): string {
+export function integrityTag(secret: string, purpose: TagPurpose, text: Tagged, issue: TagIssue): string {
   if (!STAGE_NAME.test(issue.stage) || !Number.isSafeInteger(issue.issuedAt) || issue.issuedAt < 0) {
     throw new Error('a tag names a stage (letters, digits, - and _) and a whole second');
   }
@@ -83,7 +85,7 @@ export interface TagExpectation {
 export function checkIntegrityTag(
   secrets: readonly string[],
   purpose: TagPurpose,
-  text: string,
+  text: Tagged,
   tag: string | undefined,
   expected: TagExpectation = {},
 ): TagCheck {

@@ -17,14 +17,14 @@ type Attributes = Readonly<Record<string, Pick<MessageAttributeValue, 'DataType'
 
 /**
  * What the tag covers: the other attributes sorted by name, as JSON (which never holds a raw line break),
- * a line break, then the body as published.
+ * a line break, then the body as published (kept apart: joining a body of 256 KiB would copy it).
  */
-function taggedText(message: string, attributes: Attributes): string {
+function taggedText(message: string, attributes: Attributes): readonly [string, string] {
   const names = Object.keys(attributes)
     .filter((name) => name !== INTEGRITY_TAG)
     .sort();
   const listed = names.map((name) => [name, attributes[name]?.DataType ?? '', attributes[name]?.StringValue ?? '']);
-  return `${JSON.stringify(listed)}\n${message}`;
+  return [`${JSON.stringify(listed)}\n`, message];
 }
 
 /** The message with its integrity tag, made by the signer; as it is without one (authentication off). */
