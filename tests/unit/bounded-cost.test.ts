@@ -4,7 +4,7 @@ import { MAX_BODY_BYTES } from '../../lib/relay/pipeline';
 import type { Cost } from '../support/cost/shapes';
 
 /**
- * One request costs at most 25 ms of CPU (35 here, see MAX_CPU_MS) and 32 MB of heap whatever its body,
+ * One request costs at most 25 ms of CPU (50 here, see MAX_CPU_MS) and 32 MB of heap whatever its body,
  * signed or not: each adversarial shape, as large as the relay accepts, runs
  * through the handler in a process of its own: the shapes picked by hand and
  * the bounded search over every model the contract declares
@@ -15,8 +15,10 @@ import type { Cost } from '../support/cost/shapes';
  * of its peak, see tests/support/cost/shapes.ts).
  */
 
-// 25 ms on a quiet machine (`npm run bench:worst-case`, docs/performance.md); a test run shares its machine, and CPU time grows with the load.
-const MAX_CPU_MS = 35;
+// 25 ms on a quiet machine (`npm run bench:worst-case`, docs/performance.md). A test run shares its machine, where
+// CPU time grows with the load (the dearest shapes measured up to 40 ms at a load average of 5 on 2 cores): twice the
+// bound still fails a request that walks tens of thousands of keys again (64 ms before models read declared members only).
+const MAX_CPU_MS = 50;
 const MAX_HEAP_MB = 32;
 
 const ROOT = path.resolve(__dirname, '..', '..');
