@@ -229,7 +229,7 @@ const GROWTHS: readonly { readonly name: string; readonly members: (room: number
  * other), and each other growth in one object (where the rest of the request decides the cost, wherever
  * the object is).
  */
-export function searchedShapes({ bounded = false }: { readonly bounded?: boolean } = {}): Shape[] {
+export function* searchedShapes({ bounded = false }: { readonly bounded?: boolean } = {}): Generator<Shape> {
   const samples = new Map<unknown, Json>();
   // The samples of what dRoam sends (error-*.json show the relay's refusals).
   for (const file of eventFiles().filter((name) => !name.startsWith('error-'))) {
@@ -250,7 +250,6 @@ export function searchedShapes({ bounded = false }: { readonly bounded?: boolean
   const endUser = [...samples.values()].find((payload) => payload.type === 'end_user.added');
   if (endUser !== undefined) samples.set('open end user', { ...endUser, data: { end_user: { uuid: 'end-user-1', nickname: 'Fleet 7' } } });
   const searched = new Set<unknown>();
-  const shapes: Shape[] = [];
   for (const payload of samples.values()) {
     const type = String(payload.type);
     const schema = (payloadTypes.get(type) ?? undeclaredPayloadType).schema as AnySchema;
@@ -267,15 +266,15 @@ export function searchedShapes({ bounded = false }: { readonly bounded?: boolean
         const where = object.path.length === 0 ? 'the payload' : object.path.join('.');
         if (bounded && growth !== GROWTHS[0] && !(type === BOUNDED_GROWTHS_IN.type && where === BOUNDED_GROWTHS_IN.where)) continue;
         if (bounded && growth === GROWTHS[0] && (object.path.length === 0 || where === 'data')) continue;
-        shapes.push({
+        // One at a time: a hundred bodies of 256 KiB held at once would make every collection in a measured request dearer.
+        yield {
           name: `${type}: ${where} with ${growth.name}`,
           body: base.replace(FILL_MEMBER, () => growth.members(room, object, Object.keys(at).length)),
           signed: true,
-        });
+        };
       }
     }
   }
-  return shapes;
 }
 
 export interface Cost {
@@ -322,7 +321,7 @@ async function retryPathDeps(): Promise<Pick<HarnessOptions, 'publishResult' | '
  * no full collection frees it before it is read: heapUsed after minus before
  * is then at least the request's peak live heap.
  */
-export async function measure(list: readonly Shape[], runs = 3, { retryPath = false }: { readonly retryPath?: boolean } = {}): Promise<Cost[]> {
+export async function measure(list: Iterable<Shape>, runs = 3, { retryPath = false }: { readonly retryPath?: boolean } = {}): Promise<Cost[]> {
   const relay = harness({
     config: deployedConfig(),
     now: DOCUMENTED_TIMESTAMP * 1000,
