@@ -43,7 +43,7 @@ const spec = command({
       type: 'string',
       value: 'NAME',
       description:
-        "the stage whose quarantine this is; records of another stage are refused (default: the stage in the queue's name, droam-webhook-relay-<stage>-quarantine)",
+        "the stage whose quarantine this is; records of another stage are refused (default: the stage in the queue's name, droam-webhook-relay-<stage>-quarantine, or local for a queue on this machine)",
     },
     'timestamp-header': { type: 'string', value: 'NAME', description: 'the timestamp header name, when the stage pins one (DROAM_TIMESTAMP_HEADER)' },
     'hash-header': { type: 'string', value: 'NAME', description: 'the hash header name, when the stage pins one (DROAM_HASH_HEADER)' },
@@ -51,8 +51,7 @@ const spec = command({
     'dry-run': { type: 'boolean', description: 'list every record (and whether its tag verifies) and change nothing' },
   },
   notes: [
-    "A deployed queue is never replayed to a relay on this machine (whatever the URL's host resolves to: a loopback, unspecified or mapped address, or one of this machine's), nor a local queue to a deployed relay.",
-    "Only the records of the queue's stage are sent; a relay refuses (409) a record of another stage, which stays in the queue.",
+    "A deployed queue is never replayed to a relay on this machine (whatever the URL's host resolves to: a loopback, unspecified or mapped address, or one of this machine's), nor a local queue to a deployed relay. Only the records of the queue's stage are sent; a relay refuses (409) a record of another stage, which stays in the queue.",
     'Exit status: 0 when every record was replayed (or listed), 1 when any was left in the queue, 2 on a usage error.',
   ],
 });
