@@ -2,11 +2,12 @@
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] };
 // Every line the code under test writes is captured; the global teardown fails the run on a secret or a hash.
 const setupFiles = ['<rootDir>/tests/support/log-capture.ts'];
-// The events package from its source, as tsconfig.json's `paths` maps it (a change to the contract is tested without rebuilding dist/).
+// The events package and its subpath exports from their source, as tsconfig.json's `paths` maps them (a change to the contract is tested without rebuilding dist/).
 // Prettier's CommonJS entry imports its ES module as it loads, which jest's module runtime refuses; json-schema-to-typescript
 // (tools/codegen) requires it but, run with `format: false`, never formats: Prettier's standalone build, which imports nothing, stands in.
 const moduleNameMapper = {
   '^@droam-webhook-relay/events$': '<rootDir>/packages/events/src/index.ts',
+  '^@droam-webhook-relay/events/(idempotency|newest-wins)$': '<rootDir>/packages/events/src/$1.ts',
   '^prettier$': 'prettier/standalone',
 };
 
