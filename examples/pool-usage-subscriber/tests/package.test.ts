@@ -5,7 +5,9 @@
  * and a dead-letter queue for what SNS cannot deliver; the queue hands a
  * record to its dead-letter queue after 5 receives; every queue is encrypted
  * with SQS-managed keys; the function reports partial batch failures, and its
- * role reads its own queue and writes its own logs, nothing else.
+ * role reads its own queue, writes its own logs, and makes on each of its two
+ * DynamoDB tables (created with TTL) the operations its helper needs, nothing
+ * else.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -123,7 +125,36 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
     ]);
   });
 
-  it('gives the function a role that reads its own queue and writes its own logs, nothing else', () => {
+  it('creates the idempotency and state tables on demand, keyed as the helpers write them, with TTL, and names them to the function', () => {
+    expect(ofType('AWS::DynamoDB::Table')).toEqual([
+      [
+        'IdempotencyTable',
+        {
+          TableName: 'droam-pool-usage-subscriber-prod-idempotency',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        },
+      ],
+      [
+        'PoolUsageStateTable',
+        {
+          TableName: 'droam-pool-usage-subscriber-prod-pool-usage-state',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+          TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+        },
+      ],
+    ]);
+    expect((properties('SubscriberLambdaFunction').Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
+      POOL_USAGE_STATE_TABLE: { Ref: 'PoolUsageStateTable' },
+    });
+  });
+
+  it('gives the function a role that reads its own queue, writes its own logs and uses its own tables, nothing else', () => {
     expect(ofType('AWS::IAM::Role').map(([id]) => id)).toEqual(['IamRoleLambdaExecution']);
     expect(properties('SubscriberLambdaFunction').Role).toEqual(getAtt('IamRoleLambdaExecution'));
     const role = properties('IamRoleLambdaExecution') as { Policies: { PolicyDocument: { Statement: Statement[] } }[]; ManagedPolicyArns?: unknown };
@@ -132,6 +163,12 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
     expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:TagResource'], Resource: [{ 'Fn::Sub': `${logGroups}:*` }] },
       { Effect: 'Allow', Action: ['logs:PutLogEvents'], Resource: [{ 'Fn::Sub': `${logGroups}:*:*` }] },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: getAtt('IdempotencyTable'),
+      },
+      { Effect: 'Allow', Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: getAtt('PoolUsageStateTable') },
       { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: [getAtt('PoolUsageQueue')] },
     ]);
   });

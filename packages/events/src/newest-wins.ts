@@ -22,9 +22,9 @@ import { type AttributeValue, ConditionalCheckFailedException, DynamoDBClient, G
  * events stay refused. A redelivery of the event last applied is therefore
  * applied again: wrap with `handleOnce` (`/idempotency`) for its effect once.
  * Two events of one subject handled at the same moment are written in order,
- * but their effects may finish in either order: keep the state in the same
- * write, or subscribe a FIFO queue (the relay groups FIFO messages by
- * subject) when that matters.
+ * but their effects may finish in either order: when that matters, subscribe
+ * a FIFO queue (the relay groups FIFO messages by subject), which hands one
+ * subject's events over one at a time.
  */
 
 /** What the guard reads of a CloudEvent. */
