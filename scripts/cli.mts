@@ -170,6 +170,14 @@ export function integerOption(text: string | undefined, name: string, fallback: 
   return value;
 }
 
+/** A time from an option's text, a date (midnight UTC) or an RFC 3339 time, in milliseconds; a usage error naming the option otherwise. */
+export function timeOption(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const millis = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(millis)) throw new UsageError(`--${name} '${text}' is not a date or an RFC 3339 time`);
+  return millis;
+}
+
 /**
  * Progress on stderr: `phase` prints a line, `status` rewrites the current
  * line on a terminal and prints nothing otherwise (logs keep the phases only).

@@ -6,11 +6,11 @@
  * message text, so the same CloudEvent `id`, and the same message attributes,
  * so filter policies select it as they did.
  */
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type ArchivedMessage, ARCHIVE_PREFIX, dateOf, decodeObject, partitionOfKey, partitionPrefix } from '../lib/archive/archive';
-import { command, progress, runCommand, UsageError } from './cli.mjs';
+import { type ArchivedMessage, ARCHIVE_PREFIX, dateOf } from '../lib/archive/archive';
+import { ArchiveBucket } from './archive-bucket.mjs';
+import { command, progress, runCommand, timeOption, UsageError } from './cli.mjs';
 
 const spec = command({
   name: 'history',
@@ -43,42 +43,13 @@ function repeated(flag: string, argv: readonly string[]): string[] {
 }
 
 function parseTime(name: string, value: string | undefined): number {
-  if (value === undefined) throw new UsageError(`--${name} is required`);
-  const millis = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(millis)) throw new UsageError(`--${name} '${value}' is not a date or an RFC 3339 time`);
+  const millis = timeOption(value, name);
+  if (millis === undefined) throw new UsageError(`--${name} is required`);
   return millis;
 }
 
-/** The archive bucket, read through the layout of lib/archive/archive.ts. */
-class Archive {
-  // An endpoint override (the local emulator) serves buckets by path, not by host name.
-  private readonly s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined || process.env.AWS_ENDPOINT_URL !== undefined });
-
-  constructor(private readonly bucket: string) {}
-
-  /** Every key (or common prefix, with a delimiter) of a listing, page by page. */
-  private async *list(input: { Prefix: string; StartAfter?: string; Delimiter?: string }): AsyncGenerator<{ key?: string; prefix?: string }> {
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, ...input, ...(token === undefined ? {} : { ContinuationToken: token }) }),
-      );
-      for (const prefix of page.CommonPrefixes ?? []) yield prefix.Prefix === undefined ? {} : { prefix: prefix.Prefix };
-      for (const object of page.Contents ?? []) yield object.Key === undefined ? {} : { key: object.Key };
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
-  }
-
-  /** The types the archive holds: its `events/type=…/` prefixes. */
-  async types(): Promise<string[]> {
-    const types: string[] = [];
-    for await (const { prefix } of this.list({ Prefix: `${ARCHIVE_PREFIX}type=`, Delimiter: '/' })) {
-      const type = /^events\/type=([^/]+)\/$/.exec(prefix ?? '')?.[1];
-      if (type !== undefined) types.push(type);
-    }
-    return types;
-  }
-
+/** The archive bucket, and the range of it a replay sends. */
+class Archive extends ArchiveBucket {
   /** The events of these types whose time is in [from, to), once per id, in time order. */
   async read(types: readonly string[], from: number, to: number): Promise<{ events: ArchivedMessage[]; objects: number; lines: number }> {
     const firstDate = dateOf(new Date(from).toISOString()) ?? '';
@@ -87,15 +58,9 @@ class Archive {
     let lines = 0;
     const byId = new Map<string, ArchivedMessage>();
     for (const type of types) {
-      // Keys sort by date within a type: start at the first day, stop after the last.
-      for await (const { key } of this.list({ Prefix: `${ARCHIVE_PREFIX}type=${type}/`, StartAfter: partitionPrefix(type, firstDate).slice(0, -1) })) {
-        const partition = partitionOfKey(key ?? '');
-        if (key === undefined || partition === undefined || partition.date < firstDate) continue;
-        if (partition.date > lastDate) break;
-        const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-        if (object.Body === undefined) continue;
+      for await (const { messages } of this.objects(type, firstDate, lastDate)) {
         objects++;
-        for (const message of decodeObject(await object.Body.transformToByteArray())) {
+        for (const message of messages) {
           lines++;
           const time = Date.parse(message.time);
           if (message.type === type && time >= from && time < to && !byId.has(message.id)) byId.set(message.id, message);

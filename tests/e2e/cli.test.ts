@@ -21,6 +21,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   schemas: 'scripts/generate-schemas.mts',
   audit: 'scripts/audit.mts',
   history: 'scripts/history.mts',
+  find: 'scripts/find.mts',
   bench: 'bench/run.ts',
   'bench:worst-case': 'bench/worst-case.ts',
 };
@@ -34,6 +35,8 @@ const MISTAKES: readonly { name: string; args: readonly string[]; error: RegExp 
   { name: 'load', args: ['--requests', 'many'], error: /^load: --requests takes a whole number from 1 to \d+, not 'many'/ },
   { name: 'events', args: ['events/pool-usage.json'], error: /^events: unexpected argument/ },
   { name: 'history', args: ['--bucket', 'b', '--from', '2024-01-01', '--to', '2024-01-02'], error: /^history: give exactly one of --to-queue and --to-topic/ },
+  { name: 'find', args: ['--iccid', '8944', '--pool', 'p'], error: /^find: give exactly one of --id, --iccid, --pool, --rule and --type/ },
+  { name: 'find', args: ['--type', 'company.updated', '--since', 'last week'], error: /^find: --since 'last week' is not a date or an RFC 3339 time/ },
 ];
 
 /** A digest of every file the scripts could write: the samples, the generated contract and its document, the bench's results and charts. */
