@@ -18,6 +18,8 @@ import net from 'node:net';
 import { checkTemplate, type Template } from '../support/template/spec-check';
 import type { ErrorCode, Outcome } from '../../lib/relay/outcome';
 import { report } from '../../lib/relay/report';
+import { partitionPrefix, toArchivedMessage } from '../../lib/archive/archive';
+import { payloadTypes } from '../../lib/contract';
 import { condition, resolve, type Template as ResolvableTemplate } from '../support/cloudformation';
 import os from 'node:os';
 import path from 'node:path';
@@ -903,12 +905,19 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       expect(archive.map(([name]) => name).sort()).toEqual([
         'ArchiveBucket',
         'ArchiveBucketPolicy',
+        'ArchiveDatabase',
         'ArchiveDeadLetterAlarm',
         'ArchiveDeadLetterQueue',
         'ArchiveDeadLetterQueuePolicy',
+        'ArchiveEventsTable',
+        'ArchiveQueryById',
+        'ArchiveQueryByPool',
+        'ArchiveQueryBySimCard',
+        'ArchiveQueryPerDay',
         'ArchiveQueue',
         'ArchiveQueuePolicy',
         'ArchiveSubscription',
+        'ArchiveWorkGroup',
         'ArchiverDurationAlarm',
         'ArchiverEventSourceMappingSQSArchiveQueue',
         'ArchiverLambdaFunction',
@@ -917,7 +926,8 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       ]);
       // Nothing of the archive exists without it: every resource carries the condition.
       for (const [name, resource] of archive) expect({ name, condition: resource.Condition }).toEqual({ name, condition: 'ArchiveEnabled' });
-      expect(cfn.Outputs.ArchiveBucketName).toMatchObject({ Condition: 'ArchiveEnabled' });
+      for (const output of ['ArchiveBucketName', 'ArchiveAthenaWorkGroup', 'ArchiveDatabaseName'])
+        expect(cfn.Outputs[output]).toMatchObject({ Condition: 'ArchiveEnabled' });
       expect(cfn.Resources.ArchiveBucket).toMatchObject({
         DeletionPolicy: 'Retain',
         Properties: { PublicAccessBlockConfiguration: { BlockPublicPolicy: true } },
@@ -954,6 +964,63 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       // No version resource or output that could not carry the condition.
       expect(Object.keys(cfn.Resources).filter((name) => name.startsWith('ArchiverLambdaVersion'))).toEqual([]);
       expect(Object.keys(cfn.Outputs).filter((name) => name.startsWith('Archiver'))).toEqual([]);
+    });
+
+    it("with the archive: a Glue table Athena reads over the archive's own layout, partitions projected, and saved queries that fill in its columns", () => {
+      const table = cfn.Resources.ArchiveEventsTable?.Properties as {
+        DatabaseName: unknown;
+        TableInput: {
+          Parameters: Record<string, string>;
+          PartitionKeys: { Name: string }[];
+          StorageDescriptor: { Location: unknown; SerdeInfo: { SerializationLibrary: string }; Columns: { Name: string; Type: string }[] };
+        };
+      };
+      expect(table.DatabaseName).toEqual({ Ref: 'ArchiveDatabase' });
+      const { Parameters, PartitionKeys, StorageDescriptor } = table.TableInput;
+      // lib/archive/archive.ts: events/type=<type>/date=<YYYY-MM-DD>/, one JSON line per message, gzip.
+      expect(StorageDescriptor.Location).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: 'ArchiveBucket' }, '/events/']] });
+      expect(partitionPrefix('company.updated', '2024-01-03')).toBe('events/type=company.updated/date=2024-01-03/');
+      expect(PartitionKeys.map((key) => key.Name)).toEqual(['type', 'date']);
+      expect(StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+      // The columns are the fields of an archived line that are not partitions.
+      const line = toArchivedMessage({ body: JSON.stringify({ id: 'e-1', type: 'company.updated', time: '2024-01-03T00:00:00Z' }) });
+      expect(StorageDescriptor.Columns.map((column) => column.Name).sort()).toEqual(
+        Object.keys(line ?? {})
+          .filter((field) => field !== 'type')
+          .sort(),
+      );
+      expect(Parameters).toMatchObject({
+        'projection.enabled': 'true',
+        'projection.type.type': 'enum',
+        'projection.date.type': 'date',
+        'projection.date.format': 'yyyy-MM-dd',
+        'projection.date.range': '2020-01-01,NOW',
+      });
+      expect(Parameters['projection.type.values']?.split(',')).toEqual([...payloadTypes.types].sort());
+      expect(cfn.Resources.ArchiveWorkGroup?.Properties).toMatchObject({
+        WorkGroupConfiguration: {
+          EnforceWorkGroupConfiguration: true,
+          ResultConfiguration: { OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: 'ArchiveBucket' }, '/athena-results/']] } },
+        },
+      });
+      const queries = Object.values(cfn.Resources).filter((r) => r.Type === 'AWS::Athena::NamedQuery');
+      expect(queries.map((q) => q.Properties.Name)).toEqual(['event by id', 'events of a SIM card', 'events of a pool', 'events per type and day']);
+      for (const query of queries) {
+        expect(query.Properties).toMatchObject({ Database: { Ref: 'ArchiveDatabase' }, WorkGroup: { Ref: 'ArchiveWorkGroup' } });
+        const sql = query.Properties.QueryString as string;
+        // Every query names its days (projection would otherwise list every day since 2020), and reads only the table's columns.
+        expect(sql).toMatch(/WHERE "date" BETWEEN \? AND \?/);
+        for (const attribute of sql.match(/element_at\(attributes, '(\w+)'\)/g) ?? []) {
+          expect(payloadTypes.declarations.flatMap((declaration) => declaration.attributes.map((a) => a.name))).toContain(/'(\w+)'/.exec(attribute)?.[1]);
+        }
+      }
+      // The results expire; the archived events as archiveRetentionDays says.
+      expect(cfn.Resources.ArchiveBucket?.Properties.LifecycleConfiguration).toEqual({
+        Rules: [
+          { Id: 'expire-athena-results', Status: 'Enabled', Prefix: 'athena-results/', ExpirationInDays: 30 },
+          { 'Fn::If': ['ArchiveExpires', expect.objectContaining({ Prefix: 'events/' }) as unknown, { Ref: 'AWS::NoValue' }] },
+        ],
+      });
     });
   });
 });
