@@ -19,7 +19,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
  *   Lambda instance) throws EventInProgressError: report the record as failed
  *   and SQS delivers it again after its visibility timeout, by when the first
  *   attempt has finished (or its lock has expired with the invocation that
- *   held it: pass the Lambda context);
+ *   held it: pass the Lambda context; without one, Powertools would set no
+ *   expiry and a dead attempt would hold the id for the whole window, so the
+ *   wrapper gives each attempt `inProgressSeconds`);
  * - a DynamoDB failure before the handler ran throws, and nothing is marked
  *   done; one after the handler ran (storing COMPLETED failed) throws too,
  *   and a retry after the lock expires runs the handler again.
