@@ -145,13 +145,13 @@ describe('handleOnce (Powertools Idempotency, DynamoDB persistence)', () => {
           };
         }),
       // Powertools alone would hold the id for the whole window without a context: the wrapper gives it this long instead.
-      { tableName, client: dynamodb.client, inProgressSeconds: 0.3 },
+      { tableName, client: dynamodb.client, inProgressSeconds: 1 },
     );
     const abandoned = stuck(e);
     await waitFor(async () => statusOf(await dynamodb.scan(tableName)).includes('INPROGRESS'));
     const retry = handleOnce(effect, { tableName, client: dynamodb.client });
     await expect(retry(e, remaining(10_000))).rejects.toBeInstanceOf(EventInProgressError);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(await retry(e, remaining(10_000))).toEqual({ duplicate: false, result: `handled ${e.id}` });
     finish();
     await abandoned;
