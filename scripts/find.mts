@@ -260,49 +260,56 @@ await runCommand(spec, async ({ values }) => {
   const notSearched: string[] = [];
   const range = `${new Date(from).toISOString()} to ${new Date(to).toISOString()}`;
 
-  try {
+  const searchArchives = async (): Promise<void> => {
     const buckets = await archiveBuckets(s3, stage, values.bucket ?? process.env.ARCHIVE_BUCKET).catch((error: unknown) => {
       notSearched.push(`archive: no bucket given, and the buckets could not be listed (${error instanceof Error ? error.message : String(error)})`);
       return [];
     });
-    if (buckets.length === 0 && notSearched.length === 0) notSearched.push(`archive: no bucket given, and none named for the stage ${stage}`);
+    if (buckets.length === 0 && !notSearched.some((note) => note.startsWith('archive:'))) {
+      notSearched.push(`archive: no bucket given, and none named for the stage ${stage}`);
+    }
     for (const bucket of buckets) {
       report.phase(`reading the archive s3://${bucket}/ from ${range}`);
       found.push(...(await searchArchive(new ArchiveBucket(bucket, s3), selector, from, to)));
     }
+  };
 
-    const queues: { place: Place; name: string; read: (queueUrl: string, message: Message) => Found | undefined }[] = [
-      { place: 'quarantine', name: 'quarantine', read: (url, m) => readQuarantined(selector, from, to, url, m) },
-      { place: 'publish-retry queue', name: 'publish-retry', read: (url, m) => readRetryRecord(selector, from, to, 'publish-retry queue', url, m) },
-      {
-        place: 'publish-retry dead-letter queue',
-        name: 'publish-retry-dlq',
-        read: (url, m) => readRetryRecord(selector, from, to, 'publish-retry dead-letter queue', url, m),
-      },
-    ];
-    for (const queue of queues) {
-      const name = `${SERVICE}-${stage}-${queue.name}`;
-      let queueUrl: string | undefined;
-      try {
-        ({ QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name })));
-      } catch (error) {
-        notSearched.push(`${queue.place}: ${name} (${error instanceof Error ? error.name : String(error)})`);
-        continue;
-      }
-      if (queueUrl === undefined) continue;
-      report.phase(`looking through the ${queue.place} ${name}`);
-      const url = queueUrl;
-      const { results, inFlight } = await lookThrough(sqs, url, (message) => queue.read(url, message));
-      found.push(...results.filter((result): result is Found => result !== undefined));
-      if (inFlight > 0)
-        notSearched.push(`${queue.place}: ${inFlight} message(s) in flight (being handled, or waiting for their next attempt) were not looked at`);
+  const queues: { place: Place; name: string; read: (queueUrl: string, message: Message) => Found | undefined }[] = [
+    { place: 'quarantine', name: 'quarantine', read: (url, m) => readQuarantined(selector, from, to, url, m) },
+    { place: 'publish-retry queue', name: 'publish-retry', read: (url, m) => readRetryRecord(selector, from, to, 'publish-retry queue', url, m) },
+    {
+      place: 'publish-retry dead-letter queue',
+      name: 'publish-retry-dlq',
+      read: (url, m) => readRetryRecord(selector, from, to, 'publish-retry dead-letter queue', url, m),
+    },
+  ];
+  const searchQueue = async (queue: (typeof queues)[number]): Promise<void> => {
+    const name = `${SERVICE}-${stage}-${queue.name}`;
+    let queueUrl: string | undefined;
+    try {
+      ({ QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name })));
+    } catch (error) {
+      notSearched.push(`${queue.place}: ${name} (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`);
+      return;
     }
+    if (queueUrl === undefined) return;
+    report.phase(`looking through the ${queue.place} ${name}`);
+    const url = queueUrl;
+    const { results, inFlight } = await lookThrough(sqs, url, (message) => queue.read(url, message));
+    found.push(...results.filter((result): result is Found => result !== undefined));
+    if (inFlight > 0)
+      notSearched.push(`${queue.place}: ${inFlight} message(s) in flight (being handled, or waiting for their next attempt) were not looked at`);
+  };
+
+  // Every place at once: each queue's look ends with a second of long polling that finds nothing.
+  try {
+    await Promise.all([searchArchives(), ...queues.map(searchQueue)]);
   } finally {
     sqs.destroy();
     s3.destroy();
   }
 
-  for (const note of notSearched) console.error(`find: not searched: ${note}`);
+  for (const note of notSearched.sort()) console.error(`find: not searched: ${note}`);
   found.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   for (const event of found) {
     console.log(`${event.place}: ${event.type} ${event.id ?? '(never published: no id)'} at ${event.time}\n  ${event.what}\n  ${event.where}`);
