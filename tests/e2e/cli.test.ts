@@ -23,6 +23,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   history: 'scripts/history.mts',
   bench: 'bench/run.ts',
   'bench:worst-case': 'bench/worst-case.ts',
+  'bench:lossless': 'bench/lossless.ts',
 };
 
 /** Other mistakes, each caught before any work starts. */
@@ -34,6 +35,8 @@ const MISTAKES: readonly { name: string; args: readonly string[]; error: RegExp 
   { name: 'load', args: ['--requests', 'many'], error: /^load: --requests takes a whole number from 1 to \d+, not 'many'/ },
   { name: 'events', args: ['events/pool-usage.json'], error: /^events: unexpected argument/ },
   { name: 'history', args: ['--bucket', 'b', '--from', '2024-01-01', '--to', '2024-01-02'], error: /^history: give exactly one of --to-queue and --to-topic/ },
+  { name: 'bench:lossless', args: [], error: /^bench:lossless: missing argument \(takes 1\)/ },
+  { name: 'bench:lossless', args: ['events'], error: /^bench:lossless: not a checkout of the relay: events/ },
 ];
 
 /** A digest of every file the scripts could write: the samples, the generated contract and its document, the bench's results and charts. */
