@@ -155,8 +155,8 @@ await runCommand(spec, async ({ values }) => {
   for (;;) {
     const batch = await drainTail(emulator.endpoint, queueUrl, 1);
     if (batch.length === 0) break;
-    for (const { message } of batch) {
-      const id = (message as { id?: unknown }).id;
+    for (const { text } of batch) {
+      const id = (JSON.parse(text) as { id?: unknown }).id;
       if (typeof id === 'string') delivered.set(id, (delivered.get(id) ?? 0) + 1);
     }
     log.status(`${delivered.size} delivered`);
