@@ -13,6 +13,7 @@ import { INTEGRITY_TAG_ATTRIBUTE } from '../lib/queues/records';
 import { LOCAL_STAGE } from '../tools/local-stage';
 import { command, integerOption, runCommand, UsageError, type Values } from './cli.mjs';
 import { LOCAL_URL } from './droam-client.mjs';
+import { localEmulatorPort } from './local-ports.mjs';
 
 const LOCAL_QUEUE_URL = 'http://sqs.us-east-1.localhost:4566/000000000000/droam-webhook-relay-local-quarantine';
 /** Long enough for a run to go through the queue without seeing a record twice; released at the end. */
@@ -96,13 +97,20 @@ function hostOf(url: string, flag: string): string {
   }
 }
 
+/** `npm start`'s emulator: LOCAL_EMULATOR_PORT, else 4566. */
+function localEmulator(): number {
+  const found = localEmulatorPort();
+  if ('problem' in found) throw new UsageError(found.problem);
+  return found.port;
+}
+
 function sqsClientFor(settings: Settings): SQSClient {
   // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS), never from the queue URL's host, which the emulator makes up.
   const region = /^https?:\/\/sqs\.([a-z0-9-]+)\./.exec(settings.queueUrl)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
   return new SQSClient(
     settings.localQueue
       ? {
-          endpoint: process.env.AWS_ENDPOINT_URL_SQS ?? 'http://127.0.0.1:4566',
+          endpoint: process.env.AWS_ENDPOINT_URL_SQS ?? `http://127.0.0.1:${localEmulator()}`,
           region,
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
           useQueueUrlAsEndpoint: false,
