@@ -6,12 +6,11 @@
  * - every message published on the topic printed as it arrives, its text exactly as published.
  * Ctrl-C, SIGTERM or SIGHUP stop serverless-offline's whole process group, then the emulator.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { command, progress, repositoryRoot, runCommand, UsageError } from './cli.mjs';
 import { LOCAL_STAGE } from '../tools/local-stage';
 import { LOCAL_URL, signedHeaders } from './droam-client.mjs';
 import { listening, localEmulatorPort, parsePort } from './local-ports.mjs';
+import { spawnOffline } from './offline.mjs';
 
 const root = repositoryRoot(import.meta.url);
 /** How long serverless-offline is given to stop before its process group is killed. */
@@ -51,30 +50,17 @@ await runCommand(spec, async ({ values }) => {
   console.log(`SNS/SQS emulator on ${emulator.endpoint}, topic ${topicArn}`);
 
   log.phase('starting serverless-offline (esbuild bundles the function first)');
-  // A process group of its own, so that stopping it stops everything it started (its Lambda workers, esbuild).
-  const offline = spawn(
-    path.join(root, 'node_modules', '.bin', 'sls'),
-    ['offline', 'start', '--stage', 'local', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
-    {
-      cwd: root,
-      detached: true,
-      env: { ...localStageEnv(emulator, { topicArn, quarantineQueueUrl }), LOCAL_EMULATOR_PORT: String(emulatorPort) },
-      stdio: ['ignore', 'inherit', 'pipe'],
-    },
+  const { child: offline, signal: signalOffline } = spawnOffline(
+    root,
+    { httpPort, lambdaPort },
+    { ...localStageEnv(emulator, { topicArn, quarantineQueueUrl }), LOCAL_EMULATOR_PORT: String(emulatorPort) },
   );
+  offline.stdout.pipe(process.stdout);
   const offlineExited = new Promise<void>((resolve) =>
     offline.once('exit', () => {
       resolve();
     }),
   );
-  // The whole group, leader or not: what serverless-offline started may outlive it.
-  const signalOffline = (signal: NodeJS.Signals): void => {
-    try {
-      if (offline.pid !== undefined) process.kill(-offline.pid, signal);
-    } catch {
-      // Nothing left in the group.
-    }
-  };
 
   const state = { stopping: false };
   const stop = async (code: number): Promise<void> => {
