@@ -13,7 +13,7 @@ import { bodyOf, DOCUMENTED_SECRET, loadEvent, payloadOf, ROOT } from '../suppor
 import { freePort } from '../support/integration/net';
 import { childEnv, jsonBlocks, printedRecords, run, runScript, startNpmStart, type NpmStart, type PrintedRecord } from '../support/integration/processes';
 import { LOCAL_STAGE } from '../../tools/local-stage';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { checkTemplate, type Template } from '../support/template/spec-check';
@@ -381,6 +381,7 @@ const PACKAGE_PARAMS = {
   hostedZoneId: 'Z0EXAMPLE',
   replayPublisherArn: 'arn:aws:iam::123456789012:role/operators',
   logLevel: 'WARN',
+  quarantineRetentionDays: '7',
 };
 
 describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
@@ -579,6 +580,10 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
           .map(([id]) => id)
           .sort(),
       );
+    });
+
+    it('the quarantine keeps a payload quarantineRetentionDays, as seconds', () => {
+      expect(resource('QuarantineQueue').MessageRetentionPeriod).toBe(7 * 86_400);
     });
 
     it('the quarantine takes SendMessage from the webhook role only', () => {
@@ -1017,6 +1022,28 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       expect(Object.keys(cfn.Outputs).filter((name) => name.startsWith('Archiver'))).toEqual([]);
     });
   });
+});
+
+describe('npx sls package --stage prod with params that are not numbers or switches', () => {
+  it('stops before anything is built, listing every wrong param', async () => {
+    const env = childEnv();
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
+    const params = ['throttlingRateLimit=fast', 'quarantineRetentionDays=30', 'archive=yes', 'reservedConcurrency=-1'].map((pair) => `--param=${pair}`);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'relay-refused-package-'));
+    try {
+      const result = await run('node_modules/.bin/sls', ['package', '--stage', 'prod', '--package', dir, ...params], { env, timeoutMs: 60_000 });
+      expect(result.code).not.toBe(0);
+      const output = result.stdout + result.stderr;
+      expect(output).toContain('Invalid stage params (serverless.yml params, or --param):');
+      expect(output).toContain('- archive must be true or false, not "yes"');
+      expect(output).toContain('- throttlingRateLimit must be a number from 1 to 1000000, not "fast"');
+      expect(output).toContain('- quarantineRetentionDays must be a whole number from 1 to 14, not "30"');
+      expect(output).toContain('- reservedConcurrency must be a whole number from 0 up, not "-1"');
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
