@@ -6,16 +6,15 @@
  * leaves it in the queue. Records without a valid integrity tag are never sent.
  */
 import { createHash } from 'node:crypto';
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { type QuarantineRecord, readQuarantineMessage, REPLAY_ORIGIN_HEADER, replayOriginHeader } from '../lib/queues/quarantine';
 import { signedHeaders } from '../lib/relay/signature';
 import { INTEGRITY_TAG_ATTRIBUTE } from '../lib/queues/records';
 import { LOCAL_STAGE } from '../tools/local-stage';
 import { command, integerOption, runCommand, UsageError, type Values } from './cli.mjs';
 import { LOCAL_URL } from './droam-client.mjs';
-import { localEmulatorPort } from './local-ports.mjs';
+import { isLocalQueueHost, LOCAL_QUARANTINE_QUEUE_URL, quarantineSqsClient } from './quarantine-queue.mjs';
 
-const LOCAL_QUEUE_URL = 'http://sqs.us-east-1.localhost:4566/000000000000/droam-webhook-relay-local-quarantine';
 /** Long enough for a run to go through the queue without seeing a record twice; released at the end. */
 const VISIBILITY_SECONDS = 300;
 
@@ -64,10 +63,9 @@ interface Settings {
 const isLocalHost = (host: string): boolean => ['127.0.0.1', 'localhost', '[::1]'].includes(host);
 
 function settingsFrom(values: Values<typeof spec.options>): Settings {
-  const queueUrl = values['queue-url'] ?? LOCAL_QUEUE_URL;
+  const queueUrl = values['queue-url'] ?? LOCAL_QUARANTINE_QUEUE_URL;
   const queueHost = hostOf(queueUrl, '--queue-url');
-  // The emulator names its queues sqs.<region>.localhost.
-  const localQueue = isLocalHost(queueHost) || /^sqs\.[a-z0-9-]+\.localhost$/.test(queueHost);
+  const localQueue = isLocalQueueHost(queueHost);
   if (!localQueue && values.url === undefined) {
     throw new UsageError(`--url is required with a deployed queue (${queueUrl}): give the WebhookUrl of that queue's stack`);
   }
@@ -95,28 +93,6 @@ function hostOf(url: string, flag: string): string {
   } catch {
     throw new UsageError(`${flag} is not a URL: "${url}"`);
   }
-}
-
-/** `npm start`'s emulator: LOCAL_EMULATOR_PORT, else 4566. */
-function localEmulator(): number {
-  const found = localEmulatorPort();
-  if ('problem' in found) throw new UsageError(found.problem);
-  return found.port;
-}
-
-function sqsClientFor(settings: Settings): SQSClient {
-  // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS), never from the queue URL's host, which the emulator makes up.
-  const region = /^https?:\/\/sqs\.([a-z0-9-]+)\./.exec(settings.queueUrl)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
-  return new SQSClient(
-    settings.localQueue
-      ? {
-          endpoint: process.env.AWS_ENDPOINT_URL_SQS ?? `http://127.0.0.1:${localEmulator()}`,
-          region,
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          useQueueUrlAsEndpoint: false,
-        }
-      : { region, useQueueUrlAsEndpoint: false },
-  );
 }
 
 type Result = 'published' | 'queued' | 'kept again' | 'listed' | 'skipped' | 'refused' | 'malformed' | 'failed' | 'unauthorized';
@@ -150,7 +126,7 @@ const identity = (record: QuarantineRecord): string =>
   `${record.received_at} ${record.request_id ?? ''} ${createHash('sha256').update(record.body_base64).digest('hex')}`;
 
 async function replay(settings: Settings): Promise<number> {
-  const sqs = sqsClientFor(settings);
+  const sqs = quarantineSqsClient(settings.queueUrl, settings.localQueue);
   const counts = new Map<Result, number>();
   const count = (result: Result): void => {
     counts.set(result, (counts.get(result) ?? 0) + 1);

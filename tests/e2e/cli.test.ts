@@ -19,6 +19,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   invoke: 'scripts/invoke.mts',
   send: 'scripts/send.mts',
   replay: 'scripts/replay.mts',
+  discard: 'scripts/discard.mts',
   load: 'scripts/load.mts',
   events: 'scripts/make-events.mts',
   schemas: 'scripts/generate-schemas.mts',
@@ -38,6 +39,7 @@ const MISTAKES: readonly { name: string; args: readonly string[]; error: RegExp 
   { name: 'load', args: ['--requests', 'many'], error: /^load: --requests takes a whole number from 1 to \d+, not 'many'/ },
   { name: 'events', args: ['events/pool-usage.json'], error: /^events: unexpected argument/ },
   { name: 'history', args: ['--bucket', 'b', '--from', '2024-01-01', '--to', '2024-01-02'], error: /^history: give exactly one of --to-queue and --to-topic/ },
+  { name: 'discard', args: ['--id', 'abc'], error: /^discard: say why with --reason TEXT/ },
   { name: 'bench:lossless', args: [], error: /^bench:lossless: missing argument \(takes 1\)/ },
   { name: 'bench:lossless', args: ['events'], error: /^bench:lossless: not a checkout of the relay: events/ },
 ];
