@@ -1,4 +1,6 @@
 import { type ApiSecretsSettings, readApiSecretsSettings } from '../api-secrets/settings';
+import { type NamedSource, readNamedSources } from '../api-secrets/sources';
+import { DEFAULT_DROAM_SOURCE } from '../contract';
 import { ConfigError, type Env, isLocalRun, readQueueUrl } from '../lambda/config';
 import { readTopicArn } from '../topic/publish';
 import { parseSourceAllowList, type SourceAllowList } from './source-ip';
@@ -33,6 +35,11 @@ export interface Config extends ApiSecretsSettings {
   readonly retryQueueUrl: string | undefined;
   /** Source IP ranges allowed to call; undefined allows any. */
   readonly allowedSources: SourceAllowList | undefined;
+  /**
+   * The dRoam sources besides the default one (`/webhooks/droam`), each at `/webhooks/droam/<name>` with
+   * api secrets of its own; empty for a stage that receives one dRoam account's webhooks.
+   */
+  readonly sources: readonly NamedSource[];
   /** True under `sls invoke local` or serverless-offline. */
   readonly local: boolean;
 }
@@ -46,6 +53,7 @@ export function loadConfig(env: Env): Config {
   const authProblems = authRaw === 'off' || authRaw === 'required' || authRaw === '' ? [] : [`DROAM_AUTH must be "required" or "off", not "${authRaw}"`];
 
   const { problems: secretProblems, ...apiSecrets } = readApiSecretsSettings(env, { local, required: auth === 'required' });
+  const named = readNamedSources(env, { local, required: auth === 'required', defaultName: DEFAULT_DROAM_SOURCE });
   const headers = readAuthHeaders(env);
   const skew = readMaxSkew(env, local);
 
@@ -63,6 +71,7 @@ export function loadConfig(env: Env): Config {
     ...topicProblems,
     ...authProblems,
     ...secretProblems,
+    ...named.problems,
     ...headers.problems,
     ...skew.problems,
     ...(/\s/.test(eventSource) ? [`EVENT_SOURCE must be a URI reference without white space, not "${eventSource}"`] : []),
@@ -84,6 +93,7 @@ export function loadConfig(env: Env): Config {
     quarantineQueueUrl: quarantine.url,
     retryQueueUrl: retry.url,
     allowedSources: sources?.list,
+    sources: named.sources,
     local,
   };
 }

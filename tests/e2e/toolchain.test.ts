@@ -74,6 +74,7 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
     expect(published[0]?.attributes).toEqual({
       event_type: 'rule.pool.usage.triggered (String)',
       event_id: `${id} (String)`,
+      droam_source: 'default (String)',
       pool_uuid: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55 (String)',
       rule_uuid: '1711929600 (String)',
       current_usage_kb: '51200 (Number)',
@@ -461,6 +462,12 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
 
   describe('the api secret', () => {
     it('is nowhere in the template or a function environment: the webhook is told the SSM parameter, not the value', () => {
+      // The only variables of a function's environment whose names speak of secrets that are not empty: where the secrets are.
+      const SECRET_SETTINGS: Readonly<Record<string, string>> = {
+        DROAM_API_SECRETS_PARAMETER: PARAMETER,
+        DROAM_API_SECRETS_MAX_AGE_SECONDS: '300',
+        DROAM_SOURCE_API_SECRETS_PARAMETER: '/droam-webhook-relay/prod/sources/{source}/api-secrets',
+      };
       expect(text).not.toContain(LOCAL_STAGE.apiSecret);
       expect(text).not.toContain('{{resolve:');
       expect(text).not.toMatch(/(?<![0-9a-f])[0-9a-f]{32,}(?![0-9a-f])/i);
@@ -470,17 +477,16 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       expect(env.DROAM_API_SECRETS_MAX_AGE_SECONDS).toBe('300');
       for (const [id] of ofType('AWS::Lambda::Function')) {
         for (const [name, value] of Object.entries(environmentOf(id))) {
-          if (/SECRET/i.test(name))
-            expect([name, value]).toEqual([name, name === 'DROAM_API_SECRETS_PARAMETER' ? PARAMETER : name.endsWith('MAX_AGE_SECONDS') ? '300' : '']);
+          if (/SECRET/i.test(name)) expect([name, value]).toEqual([name, SECRET_SETTINGS[name] ?? '']);
         }
       }
     });
 
-    it('the webhook role (and the publish-retry drainer, which checks tags with it) may read that one parameter, and no SSM or Secrets Manager action anywhere else', () => {
+    it("the webhook role (and the publish-retry drainer, which checks tags with it) may read that parameter and the named sources' under the stage's path, and no SSM or Secrets Manager action anywhere else", () => {
       const statements = allRoleStatements().filter((s) => s.actions.some((a) => /^(ssm|secretsmanager):/.test(a)));
       expect(statements).toEqual([
-        { role: 'WebhookRole', effect: 'Allow', actions: ['ssm:GetParameter'], resource: { 'Fn::Sub': PARAMETER_ARN }, condition: undefined },
-        { role: 'RetryDrainerRole', effect: 'Allow', actions: ['ssm:GetParameter'], resource: { 'Fn::Sub': PARAMETER_ARN }, condition: undefined },
+        { role: 'WebhookRole', effect: 'Allow', actions: ['ssm:GetParameter'], resource: PARAMETER_ARNS, condition: undefined },
+        { role: 'RetryDrainerRole', effect: 'Allow', actions: ['ssm:GetParameter'], resource: PARAMETER_ARNS, condition: undefined },
       ]);
     });
 
@@ -494,10 +500,8 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
           principal: { AWS: [{ 'Fn::GetAtt': ['WebhookRole', 'Arn'] }, { 'Fn::GetAtt': ['RetryDrainerRole', 'Arn'] }] },
           actions: ['kms:Decrypt'],
           condition: {
-            StringEquals: {
-              'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' },
-              'kms:EncryptionContext:PARAMETER_ARN': { 'Fn::Sub': PARAMETER_ARN },
-            },
+            StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } },
+            StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': PARAMETER_ARNS },
           },
         },
       ]);
@@ -627,7 +631,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       expect(role.ManagedPolicyArns).toBeUndefined();
       expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
         { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['WebhookLogGroup', 'Arn'] } },
-        { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': PARAMETER_ARN } },
+        { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: PARAMETER_ARNS },
         { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'Topic' } },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['QuarantineQueue', 'Arn'] } },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['RetryQueue', 'Arn'] } },
@@ -718,7 +722,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
     expect(role.ManagedPolicyArns).toBeUndefined();
     expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['RetryDrainerLogGroup', 'Arn'] } },
-      { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': PARAMETER_ARN } },
+      { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: PARAMETER_ARNS },
       {
         Effect: 'Allow',
         Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
@@ -1048,6 +1052,9 @@ describe('npx sls package --stage prod with params that are not numbers or switc
 
 const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
 const PARAMETER_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/droam-webhook-relay/prod/api-secrets';
+/** The named dRoam sources' parameters: every one under the stage's own sources/ path. */
+const SOURCE_PARAMETER_ARNS = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/droam-webhook-relay/prod/sources/*';
+const PARAMETER_ARNS = [{ 'Fn::Sub': PARAMETER_ARN }, { 'Fn::Sub': SOURCE_PARAMETER_ARNS }];
 
 interface PolicyDocument {
   readonly Statement: { Sid?: string; Effect?: string; Principal?: unknown; Action?: unknown; Resource?: unknown; Condition?: unknown }[];
@@ -1073,6 +1080,7 @@ function emittedMetrics(): Set<string> {
     payload_too_large: true,
     unsupported_media_type: true,
     method_not_allowed: true,
+    unknown_source: true,
     unauthorized: true,
     forbidden: true,
     invalid_json: true,
