@@ -2,7 +2,7 @@
 // Checked by tests/unit/contract/generated-files.test.ts.
 
 /** The version of the published contract: this package's version. A breaking change to a type gives it a new `dataschema` URN and a new major version. */
-export const CONTRACT_VERSION = '0.1.0';
+export const CONTRACT_VERSION = '0.2.0';
 
 /** Every declared dRoam type, in declaration order. */
 export const DECLARED_EVENT_TYPES = [
