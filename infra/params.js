@@ -39,6 +39,7 @@ const RULES = {
   fifoTopic: trueOrFalse,
   tracing: trueOrFalse,
   archive: trueOrFalse,
+  metricsByEventType: trueOrFalse,
   apiSecretsMaxAgeSeconds: wholeNumber(1, 3600),
   // The function accepts more only locally (IS_LOCAL/IS_OFFLINE), for the committed samples.
   maxSkewSeconds: (text, { local }) => wholeNumber(1, local ? Number.MAX_SAFE_INTEGER : 86_400)(text, { local }),

@@ -40,6 +40,8 @@ export interface Config extends ApiSecretsSettings {
    * api secrets of its own; empty for a stage that receives one dRoam account's webhooks.
    */
   readonly sources: readonly NamedSource[];
+  /** Whether metrics are also aggregated per event type (METRICS_BY_EVENT_TYPE, `true` unless `false`). */
+  readonly metricsByEventType: boolean;
   /** True under `sls invoke local` or serverless-offline. */
   readonly local: boolean;
 }
@@ -64,6 +66,7 @@ export function loadConfig(env: Env): Config {
     .filter((type) => type !== '');
   const quarantine = readQueueUrl(env, 'QUARANTINE_QUEUE_URL');
   const retry = readQueueUrl(env, 'RETRY_QUEUE_URL');
+  const byType = env.METRICS_BY_EVENT_TYPE?.trim().toLowerCase() ?? '';
   const cidrs = env.ALLOWED_SOURCE_CIDRS?.trim() ?? '';
   const sources = cidrs === '' ? undefined : parseSourceAllowList(cidrs);
 
@@ -78,6 +81,7 @@ export function loadConfig(env: Env): Config {
     ...quarantine.problems,
     ...retry.problems,
     ...(sources?.problems ?? []),
+    ...(['', 'true', 'false'].includes(byType) ? [] : [`METRICS_BY_EVENT_TYPE must be "true" or "false", not "${byType}"`]),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -94,6 +98,7 @@ export function loadConfig(env: Env): Config {
     retryQueueUrl: retry.url,
     allowedSources: sources?.list,
     sources: named.sources,
+    metricsByEventType: byType !== 'false',
     local,
   };
 }

@@ -49,7 +49,7 @@ export function createWebhookHandler(deps: HandlerDeps): (event: unknown, contex
       droam_source: request === undefined ? undefined : excerpt(request.droamSource ?? DEFAULT_DROAM_SOURCE, MAX_QUOTED_TYPE),
       duration_ms: deps.now() - started,
     };
-    write(report(processed, { base, firstOfUndeclaredType }), deps);
+    write(report(processed, { base, firstOfUndeclaredType, metricsByEventType: deps.config.metricsByEventType }), deps);
     return toHttpResponse(outcome);
   };
 }
