@@ -4,7 +4,7 @@
  * the retryDrainer function (functions/retry-drainer.ts).
  */
 const {
-  API_SECRETS_PARAMETER_ARN,
+  API_SECRETS_PARAMETER_ARNS,
   allow,
   arn,
   durationAlarm,
@@ -41,7 +41,7 @@ module.exports = {
       logGroup: 'RetryDrainerLogGroup',
       statements: [
         // Decrypting it is granted by ApiSecretsKey's own policy, for this parameter and through SSM only.
-        allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARN),
+        allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARNS),
         allow(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], arn('RetryQueue')),
         allow('sqs:SendMessage', arn('RetryDeadLetterQueue')),
         allow('sns:Publish', ref('Topic')),

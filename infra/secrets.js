@@ -1,6 +1,6 @@
 // @ts-check
-/** The key of the api secrets' SSM SecureString (/droam-webhook-relay/<stage>/api-secrets). */
-const { ACCOUNT_ROOT, API_SECRETS_PARAMETER_ARN, STACK, getAtt, policyDocument, ref, viaService } = require('./shapes');
+/** The key of the api secrets' SSM SecureStrings (/droam-webhook-relay/<stage>/api-secrets, and each named source's). */
+const { ACCOUNT_ROOT, API_SECRETS_PARAMETER_ARNS, STACK, getAtt, policyDocument, ref, viaService } = require('./shapes');
 
 /** @type {import('./shapes').Fragment} */
 module.exports = {
@@ -45,7 +45,8 @@ module.exports = {
             Principal: { AWS: [getAtt('WebhookRole', 'Arn'), getAtt('RetryDrainerRole', 'Arn')] },
             Action: 'kms:Decrypt',
             Resource: '*',
-            Condition: { StringEquals: { ...viaService(['ssm']), 'kms:EncryptionContext:PARAMETER_ARN': API_SECRETS_PARAMETER_ARN } },
+            // Its parameters: the default source's, and the named sources' under the stage's sources/ path.
+            Condition: { StringEquals: viaService(['ssm']), StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': API_SECRETS_PARAMETER_ARNS } },
           },
         ]),
       },

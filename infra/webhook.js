@@ -1,6 +1,6 @@
 // @ts-check
 /** The webhook function's role, the HTTP API's throttling, and the alarms on both. */
-const { API_SECRETS_PARAMETER_ARN, allow, alarm, arn, durationAlarm, functionAlarm, functionRole, getAtt, join, keyThrough, param, ref } = require('./shapes');
+const { API_SECRETS_PARAMETER_ARNS, allow, alarm, arn, durationAlarm, functionAlarm, functionRole, getAtt, join, keyThrough, param, ref } = require('./shapes');
 
 const service = { service: param('metricsService') };
 
@@ -19,7 +19,7 @@ module.exports = {
       logGroup: 'WebhookLogGroup',
       statements: [
         // Decrypting it is granted by ApiSecretsKey's own policy, for this parameter and through SSM only.
-        allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARN),
+        allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARNS),
         allow('sns:Publish', ref('Topic')),
         allow('sqs:SendMessage', arn('QuarantineQueue')),
         allow('sqs:SendMessage', arn('RetryQueue')),

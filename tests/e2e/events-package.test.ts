@@ -16,7 +16,7 @@
  * helpers, ESM and CommonJS, and runs it against a DynamoDB emulator
  * (dynalite, in the test's process, on 127.0.0.1).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -27,6 +27,7 @@ import { loadEvent, ROOT, signed } from '../support/integration/events';
 import { receiveRecords } from '../support/integration/lambda-records';
 import { run, type Finished } from '../support/integration/processes';
 import { deployedEnv, loadRelay, TEST_SECRET } from '../support/integration/relay';
+import { type CodeBlock, codeBlocks, DOCUMENTS, fileNameOf, importedPackages, isTypeScript } from '../support/docs-code';
 
 const { version } = JSON.parse(readFileSync(path.join(ROOT, 'packages/events/package.json'), 'utf8')) as { version: string };
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -159,6 +160,47 @@ interface Output {
   handled: string[];
 }
 
+/**
+ * The tsconfig.json the documentation tells a subscriber to use with its TypeScript blocks, which are
+ * ES modules: `"module": "nodenext"`, `"strict": true`, and Node's library without the DOM's (`"lib": ["es2023"]`).
+ */
+const DOCS_TSCONFIG = {
+  compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023'], strict: true, skipLibCheck: true, types: ['node'] },
+};
+
+/**
+ * Every TypeScript block of the documentation, each a file of its own in a project whose
+ * `@droam-webhook-relay/events` (and valibot) is the packed package the scratch project installed;
+ * the other packages a block imports are the repository's copies, as a subscriber installs them from
+ * the registry. One more file is a block broken the way a snippet breaks (a name it never declares),
+ * so that the check is seen to fail.
+ */
+async function typecheckDocs(project: string, installed: string): Promise<{ blocks: readonly CodeBlock[]; canary: string; finished: Finished }> {
+  const blocks = codeBlocks().filter(isTypeScript);
+  const link = (target: string, name: string): void => {
+    const at = path.join(project, 'node_modules', name);
+    if (existsSync(at)) return;
+    mkdirSync(path.dirname(at), { recursive: true });
+    symlinkSync(target, at, 'dir');
+  };
+  for (const name of ['@droam-webhook-relay/events', 'valibot']) link(path.join(installed, 'node_modules', name), name);
+  link(path.join(ROOT, 'node_modules', '@types', 'node'), '@types/node');
+  for (const name of blocks.flatMap((block) => importedPackages(block.code))) {
+    if (name === '@droam-webhook-relay/events' || name === 'valibot') continue;
+    // A package without types of its own (aws-lambda) is typed by its @types package.
+    const own = path.join(ROOT, 'node_modules', name);
+    const typed = existsSync(own) ? own : path.join(ROOT, 'node_modules', '@types', name);
+    link(typed, existsSync(own) ? name : `@types/${name}`);
+  }
+  const files = blocks.map((block) => fileNameOf(block, '.mts'));
+  for (const [index, block] of blocks.entries()) writeFileSync(path.join(project, files[index] ?? ''), `${block.code}\n`);
+  const canary = 'canary.mts';
+  const broken = blocks.find((block) => block.file === 'packages/events/README.md')?.code.replace('await alertPoolUsage(', 'await alert(') ?? '';
+  writeFileSync(path.join(project, canary), `${broken}\n`);
+  writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({ ...DOCS_TSCONFIG, files: [...files, canary] }, null, 2));
+  return { blocks, canary, finished: await run(process.execPath, [TSC, '-p', project], { cwd: project, timeoutMs: 90_000 }) };
+}
+
 const emulator = new Emulator();
 let dynamodb: DynamoDbEmulator;
 let dir: string;
@@ -171,6 +213,7 @@ let tarball: string;
 let packed: Finished;
 let installed: Finished;
 let typecheck: Finished;
+let docsTypecheck: { blocks: readonly CodeBlock[]; canary: string; finished: Finished };
 const ids: Record<string, string> = {};
 let raw: SQSRecord[];
 let enveloped: SQSRecord[];
@@ -205,6 +248,7 @@ beforeAll(async () => {
   writeFileSync(path.join(scratch, 'subscriber.mts'), SUBSCRIBER.replace('RESOLVED', "import.meta.resolve('@droam-webhook-relay/events')"));
   writeFileSync(path.join(scratch, 'subscriber.cts'), SUBSCRIBER.replace('RESOLVED', "require.resolve('@droam-webhook-relay/events')"));
   typecheck = await run(process.execPath, [TSC, '-p', scratch], { timeoutMs: 90_000 });
+  docsTypecheck = await typecheckDocs(path.join(dir, 'docs'), scratch);
 
   helpersScratch = path.join(dir, 'subscriber-with-helpers');
   mkdirSync(helpersScratch);
@@ -380,5 +424,21 @@ describe('a scratch project that uses the subpath exports, with their peer depen
       { id: 'older-state', duplicate: false, applied: false },
     ]);
     expect(output.inProgressError).toBe(true);
+  });
+});
+
+describe('the TypeScript blocks of README.md, docs/ and the events package README', () => {
+  it('are found in the documents that have them', () => {
+    expect(DOCUMENTS).toEqual(expect.arrayContaining(['README.md', 'docs/contract.md', 'packages/events/README.md']));
+    expect([...new Set(docsTypecheck.blocks.map((block) => block.file))].sort()).toEqual(['docs/contract.md', 'packages/events/README.md']);
+    expect(docsTypecheck.blocks.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('each type-check as written against the packed package, under the tsconfig the documents name; a broken copy does not', () => {
+    const output = (docsTypecheck.finished.stdout + docsTypecheck.finished.stderr).trim();
+    // Every error is the broken copy's: the documents' own blocks compile.
+    const errors = output.split('\n').filter((line) => /error TS\d+/.test(line));
+    expect(errors.filter((line) => !line.startsWith(docsTypecheck.canary))).toEqual([]);
+    expect(errors).toEqual([expect.stringMatching(/^canary\.mts\(\d+,\d+\): error TS2304: Cannot find name 'alert'\.$/)]);
   });
 });

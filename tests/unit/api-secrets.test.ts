@@ -5,7 +5,7 @@
  */
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ApiSecrets } from '../../lib/api-secrets/store';
+import { type ApiSecrets, combinedApiSecrets } from '../../lib/api-secrets/store';
 import { loadConfig } from '../../lib/relay/config';
 import { ssmApiSecrets } from '../../lib/api-secrets/ssm';
 import {
@@ -183,5 +183,23 @@ describe('a value that is not a list of good secrets is not used', () => {
     expect(response.statusCode).toBe(503);
     expect(String(h.logs[0]?.attributes.detail)).toContain(PARAMETER);
     expect(`${response.body} ${JSON.stringify(h.logs)}`).not.toContain(signer);
+  });
+});
+
+describe('the secrets of several sources as one list (the publish-retry drainer checks tags made under any of them)', () => {
+  const fixed =
+    (...secrets: string[]): ApiSecrets =>
+    () =>
+      Promise.resolve({ ok: true, secrets });
+
+  test("joins every source's secrets, and says when one of them is an old value kept through a failed read", async () => {
+    const refreshed: ApiSecrets = () => Promise.resolve({ ok: true, secrets: ['c'], refreshFailure: 'SSM unavailable' });
+    expect(await combinedApiSecrets([fixed('a', 'b'), refreshed])()).toEqual({ ok: true, secrets: ['a', 'b', 'c'], refreshFailure: 'SSM unavailable' });
+    expect(await combinedApiSecrets([fixed('a'), fixed('b')])()).toEqual({ ok: true, secrets: ['a', 'b'] });
+  });
+
+  test('fails when any source cannot be read: checked against part of the secrets, a genuine record would look forged', async () => {
+    const failing: ApiSecrets = () => Promise.resolve({ ok: false, reason: 'SSM parameter /x/sources/emea/api-secrets could not be read' });
+    expect(await combinedApiSecrets([fixed('a'), failing])()).toEqual({ ok: false, reason: 'SSM parameter /x/sources/emea/api-secrets could not be read' });
   });
 });

@@ -30,6 +30,7 @@ describe('message attributes for filter policies', () => {
     expect(message.MessageAttributes).toEqual({
       event_type: { DataType: 'String', StringValue: 'rule.pool.usage.triggered' },
       event_id: { DataType: 'String', StringValue: event.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
       pool_uuid: { DataType: 'String', StringValue: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55' },
       rule_uuid: { DataType: 'String', StringValue: '1711929600' },
       current_usage_kb: { DataType: 'Number', StringValue: '51200' },
@@ -45,7 +46,7 @@ describe('message attributes for filter policies', () => {
     else payload.data.pool.current_usage_kb = usage;
     const { message } = messageFor(payload);
     expect(message.MessageAttributes).not.toHaveProperty('current_usage_kb');
-    expect(Object.keys(message.MessageAttributes).sort()).toEqual(['event_id', 'event_type', 'pool_uuid', 'rule_uuid']);
+    expect(Object.keys(message.MessageAttributes).sort()).toEqual(['droam_source', 'event_id', 'event_type', 'pool_uuid', 'rule_uuid']);
   });
 
   test('a usage of 0 is still an attribute (0 is a figure, not "absent")', () => {
@@ -60,11 +61,12 @@ describe('message attributes for filter policies', () => {
     expect(messageFor(payload).message.MessageAttributes.current_usage_kb?.StringValue).toBe(String(Number.MAX_SAFE_INTEGER));
   });
 
-  test('an undocumented type carries event_type and event_id only', () => {
+  test('an undocumented type carries event_type, event_id and droam_source only', () => {
     const { event, message } = messageFor(unknownTypePayload());
     expect(message.MessageAttributes).toEqual({
       event_type: { DataType: 'String', StringValue: event.type },
       event_id: { DataType: 'String', StringValue: event.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
     });
   });
 
@@ -96,7 +98,7 @@ describe('message attributes for filter policies', () => {
       },
       false,
     );
-    expect(Object.keys(message.MessageAttributes).sort()).toEqual(['event_id', 'event_type', 'kept_number', 'kept_string']);
+    expect(Object.keys(message.MessageAttributes).sort()).toEqual(['droam_source', 'event_id', 'event_type', 'kept_number', 'kept_string']);
     expect(message.MessageAttributes.kept_number).toEqual({ DataType: 'Number', StringValue: '-1.5' });
     expect(message.MessageAttributes.kept_string).toEqual({ DataType: 'String', StringValue: 'Pööl ✓' });
   });

@@ -37,7 +37,12 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
     const env = childEnv();
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
     // --no: the repository's osls (a dependency of this workspace), never one fetched from the registry.
-    const result = await run('npx', ['--no', '--', 'sls', 'package', '--stage', 'prod', '--package', dir], { cwd: SERVICE, env, timeoutMs: 90_000 });
+    // The threshold given on the command line, as a string: the template must carry it as a number.
+    const result = await run('npx', ['--no', '--', 'sls', 'package', '--stage', 'prod', '--package', dir, '--param', 'poolUsageAlertKb=60000000'], {
+      cwd: SERVICE,
+      env,
+      timeoutMs: 90_000,
+    });
     if (result.code !== 0) throw new Error(`sls package exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
     template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
   }, 120_000);
@@ -60,6 +65,18 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
     expect(checkTemplate(template).problems).toEqual([]);
   });
 
+  it('refuses a poolUsageAlertKb that is not a whole number of KB in the range SNS filters on, before anything is built', async () => {
+    const refused = await run('npx', ['--no', '--', 'sls', 'package', '--stage', 'prod', '--package', dir, '--param', 'poolUsageAlertKb=50GB'], {
+      cwd: SERVICE,
+      env: childEnv(),
+      timeoutMs: 60_000,
+    });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain(
+      `poolUsageAlertKb must be a whole number of KB from 0 to 1000000000 (SNS's numeric filter range), not "50GB"`,
+    );
+  }, 60_000);
+
   it('subscribes the queue to the topic the relay stack exports: raw, pool usage events above poolUsageAlertKb, undeliverable ones kept', () => {
     expect(ofType('AWS::SNS::Subscription')).toEqual([
       [
@@ -71,8 +88,8 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
           RawMessageDelivery: true,
           RedrivePolicy: { deadLetterTargetArn: getAtt('PoolUsageDeliveryDeadLetterQueue') },
           FilterPolicyScope: 'MessageAttributes',
-          // A number: SNS refuses a string in a numeric filter.
-          FilterPolicy: { event_type: ['rule.pool.usage.triggered'], current_usage_kb: [{ numeric: ['>', 52_428_800] }] },
+          // A number, though --param gave a string: SNS refuses a string in a numeric filter.
+          FilterPolicy: { event_type: ['rule.pool.usage.triggered'], current_usage_kb: [{ numeric: ['>', 60_000_000] }] },
         },
       ],
     ]);

@@ -20,6 +20,7 @@ import { CREDENTIALS, Emulator, type Queue, REGION, uniqueName } from '../../../
 import { receiveRecords } from '../../../tests/support/integration/lambda-records';
 import { editPayload, loadEvent, payloadOf, type PoolPayload, signed, withPayload, type SampleEvent } from '../../../tests/support/integration/events';
 import { TEST_SECRET, deployedEnv, loadRelay } from '../../../tests/support/integration/relay';
+import checkParams from '../params.cjs';
 
 /** The short-form intrinsic functions this serverless.yml uses, as plain objects. */
 const CFN_TAGS: Tags = [
@@ -42,19 +43,29 @@ interface ServerlessYml {
 const serverless = YAML.parse(readFileSync(path.join(__dirname, '..', 'serverless.yml'), 'utf8'), { customTags: CFN_TAGS }) as ServerlessYml;
 const THRESHOLD_KB = serverless.params.default.poolUsageAlertKb;
 
+/** What serverless.yml's `${file(./params.cjs):NAME}` gives for a stage with the default parameters. */
+const checkedParams = checkParams({ resolveVariable: (variable) => Promise.resolve(serverless.params.default[variable.replace(/^param:/, '')]) });
+
 /** The filter policy as CloudFormation receives it for a stage with the default parameters. */
-function withParams(value: unknown): unknown {
+async function withParams(value: unknown): Promise<unknown> {
   if (typeof value === 'string') {
     const whole = /^\$\{param:(\w+)\}$/.exec(value);
     if (whole?.[1] !== undefined) return serverless.params.default[whole[1]];
+    const checked = /^\$\{file\(\.\/params\.cjs\):(\w+)\}$/.exec(value);
+    if (checked?.[1] !== undefined) return ((await checkedParams) as Record<string, unknown>)[checked[1]];
     if (value.includes('${')) throw new Error(`unresolved variable in the filter policy: ${value}`);
     return value;
   }
-  if (Array.isArray(value)) return value.map(withParams);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withParams(v)]));
+  if (Array.isArray(value)) return Promise.all(value.map(withParams));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await withParams(v)] as const)));
+  }
   return value;
 }
-const FILTER_POLICY = withParams(serverless.resources.Resources.PoolUsageSubscription?.Properties.FilterPolicy) as Record<string, unknown>;
+let FILTER_POLICY: Record<string, unknown>;
+beforeAll(async () => {
+  FILTER_POLICY = (await withParams(serverless.resources.Resources.PoolUsageSubscription?.Properties.FilterPolicy)) as Record<string, unknown>;
+});
 
 const emulator = new Emulator();
 let dynamodb: DynamoDbEmulator;

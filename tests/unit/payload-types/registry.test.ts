@@ -1,4 +1,4 @@
-import { MAX_MESSAGE_ATTRIBUTES, payloadTypes, toCloudEvent } from '../../../lib/contract';
+import { MAX_MESSAGE_ATTRIBUTES, payloadTypes, RELAY_ATTRIBUTES, toCloudEvent } from '../../../lib/contract';
 import { decimalLike } from '../../../lib/contract/schemas/common';
 import { toSnsMessage } from '../../../lib/topic/message';
 import * as v from 'valibot';
@@ -37,19 +37,19 @@ it('has a vendor example and a sample event for every declared type (so a new ty
 });
 
 describe.each(payloadTypes.types.map((type) => [type]))('%s', (type) => {
-  it(`yields at most ${MAX_MESSAGE_ATTRIBUTES} message attributes, event_type and event_id included, all of them published`, () => {
+  it(`yields at most ${MAX_MESSAGE_ATTRIBUTES} message attributes, event_type, event_id and droam_source included, all of them published`, () => {
     // The vendor example fills every optional field the models document, so every attribute is present.
     const valid = accepted(example(type));
     const declared = Object.entries(valid.attributes).filter(([, value]) => value !== undefined && value !== null);
-    expect(declared.length + 2).toBeLessThanOrEqual(MAX_MESSAGE_ATTRIBUTES);
+    expect(declared.length + RELAY_ATTRIBUTES.length).toBeLessThanOrEqual(MAX_MESSAGE_ATTRIBUTES);
     const message = toSnsMessage(toCloudEvent(valid, 'droam'), valid.attributes, false);
-    expect(Object.keys(message.MessageAttributes)).toEqual(['event_type', 'event_id', ...declared.map(([name]) => name)]);
+    expect(Object.keys(message.MessageAttributes)).toEqual(['event_type', 'event_id', 'droam_source', ...declared.map(([name]) => name)]);
   });
 
-  it('names its attributes in snake_case, never event_type or event_id', () => {
+  it('names its attributes in snake_case, never one the relay sets (event_type, event_id, droam_source)', () => {
     for (const name of Object.keys(accepted(example(type)).attributes)) {
       expect(name).toMatch(/^[a-z]+(_[a-z]+)*$/);
-      expect(['event_type', 'event_id']).not.toContain(name);
+      expect(['event_type', 'event_id', 'droam_source']).not.toContain(name);
     }
   });
 

@@ -57,7 +57,7 @@ describe('rule.sim_card.remaining_usage: both documented spellings', () => {
       'rule.sim_card.remaining_usage.triggered',
       'rule.sim_card.remaining_usage_triggered',
     ]);
-    const others = r.published.map((m) => Object.entries(m.MessageAttributes).filter(([name]) => name !== 'event_type' && name !== 'event_id'));
+    const others = r.published.map((m) => Object.entries(m.MessageAttributes).filter(([name]) => !['event_type', 'event_id', 'droam_source'].includes(name)));
     expect(others[1]).toEqual(others[0]);
     expect(others[0]?.length).toBe(7);
   });
@@ -93,11 +93,12 @@ describe('SIM card rules through the handler', () => {
     expect(message?.MessageAttributes).toMatchObject({
       event_type: { DataType: 'String', StringValue: 'rule.sim_card.status.changed' },
       event_id: { DataType: 'String', StringValue: response.json.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
       rule_uuid: { DataType: 'String', StringValue: RULE.uuid },
       iccid: { DataType: 'String', StringValue: SIM_CARD.iccid },
       sim_status: { DataType: 'String', StringValue: 'Active' },
       sim_status_id: { DataType: 'Number', StringValue: '3' },
     });
-    expect(Object.keys(message?.MessageAttributes ?? {})).toHaveLength(9);
+    expect(Object.keys(message?.MessageAttributes ?? {})).toHaveLength(10);
   });
 });

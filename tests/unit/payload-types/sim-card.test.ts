@@ -144,6 +144,7 @@ describe('SIM card events through the handler', () => {
     expect(message?.MessageAttributes).toEqual({
       event_type: { DataType: 'String', StringValue: 'sim_card.assigned_to_end_user' },
       event_id: { DataType: 'String', StringValue: response.json.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
       iccid: { DataType: 'String', StringValue: SIM_CARD.iccid },
       sim_status: { DataType: 'String', StringValue: 'pending' },
       sim_status_id: { DataType: 'Number', StringValue: '1' },
