@@ -6,7 +6,8 @@ import tseslint from 'typescript-eslint';
  * Imports go one way. Each folder of lib/ names the folders of lib/ it may
  * read; anything else in lib/, the events package, the functions and the
  * tooling (tools/, scripts/, bench/, tests/) are refused. The events package
- * (packages/events, what subscribers install) reads the contract only.
+ * (packages/events, what subscribers install) reads the contract only; its
+ * subpath exports (idempotency, newest-wins) read their peer dependencies.
  * Tooling may import anything; nothing that ships imports tooling.
  * An example subscriber (examples/) is written as another team's service: it
  * imports the events package by its name, never the relay's folders.
@@ -75,9 +76,27 @@ export default tseslint.config(
   ),
   forbid(
     'packages/events',
-    [...Object.keys(LIB_READS).filter((room) => room !== 'contract'), 'functions', ...TOOLING, '@aws-sdk/', '@aws-lambda-powertools/', 'aws-lambda'],
+    [
+      ...Object.keys(LIB_READS).filter((room) => room !== 'contract'),
+      'functions',
+      ...TOOLING,
+      '@aws-sdk/',
+      '@aws-lambda-powertools/',
+      'aws-lambda',
+      './idempotency',
+      './newest-wins',
+    ],
     'packages/events is what subscribers install: it reads the contract and valibot only (its one dependency).',
   ),
+  // The subpath exports (/idempotency, /newest-wins) read their optional peer dependencies, and nothing of the relay.
+  {
+    ...forbid(
+      'packages/events',
+      [...Object.keys(LIB_READS), 'functions', ...TOOLING, 'aws-lambda', '\\.\\./'],
+      'A subpath export of packages/events reads its peer dependencies (Powertools Idempotency, the DynamoDB client) and its own files only.',
+    ),
+    files: ['packages/events/src/idempotency.ts', 'packages/events/src/newest-wins.ts'],
+  },
   forbid('functions', TOOLING, 'A function ships: it imports lib/ only.'),
   forbid(
     'examples/*/src',

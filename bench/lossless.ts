@@ -4,7 +4,7 @@
  * bench/aws-stub.ts), this tree against a baseline checkout, in alternating processes.
  *
  *   git worktree add --detach /tmp/relay-baseline <commit>
- *   npx tsx bench/lossless.ts /tmp/relay-baseline [--node path/to/node] [--cold 20] [--warm 3]
+ *   npm run bench:lossless -- /tmp/relay-baseline [--node path/to/node] [--cold 20] [--warm 3]
  *
  * Cold start: from before the bundle is required to the first answer, in a fresh process (the
  * process's own start is the same for both and left out), wall and CPU time. Warm: the p50 of 3,000
@@ -13,10 +13,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
+import { command, integerOption, runCommand, UsageError } from '../scripts/cli.mjs';
 
 const ROOT = path.resolve(__dirname, '..');
 const SECRET = 'bench-secret-7c1e9a3f5d2b4068';
@@ -121,18 +122,29 @@ const median = (values: readonly number[]): number => {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const option = (name: string, fallback: string): string => {
-    const at = args.indexOf(name);
-    return at === -1 ? fallback : (args[at + 1] ?? fallback);
-  };
-  const baseline = args[0];
-  if (baseline === undefined || baseline.startsWith('--'))
-    throw new Error('usage: tsx bench/lossless.ts <baseline checkout> [--node path] [--cold n] [--warm n]');
-  const node = option('--node', process.execPath);
-  const coldRuns = Number(option('--cold', '20'));
-  const warmRuns = Number(option('--warm', '3'));
+const spec = command({
+  name: 'bench:lossless',
+  synopsis: ['<baseline checkout> [options]'],
+  summary:
+    'Cold start and warm p50 of a pool event through the bundled webhook function, this tree against a baseline checkout (git worktree add --detach DIR COMMIT), in alternating processes.',
+  positionals: { min: 1, max: 1 },
+  options: {
+    node: { type: 'string', value: 'PATH', description: 'the Node binary to measure with (default: this one)' },
+    cold: { type: 'string', value: 'N', description: 'cold starts per tree (default 20)' },
+    warm: { type: 'string', value: 'N', description: 'warm processes per tree, 3,000 events each (default 3)' },
+  },
+});
+
+void runCommand(spec, ({ values, positionals: [baseline = ''] }) => {
+  if (!existsSync(path.join(baseline, 'functions', 'webhook.ts'))) throw new UsageError(`not a checkout of the relay: ${baseline}`);
+  const node = values.node ?? process.execPath;
+  const coldRuns = integerOption(values.cold, 'cold', 20, { min: 1, max: 1000 });
+  const warmRuns = integerOption(values.warm, 'warm', 3, { min: 1, max: 100 });
+  measure(baseline, node, coldRuns, warmRuns);
+  return 0;
+});
+
+function measure(baseline: string, node: string, coldRuns: number, warmRuns: number): void {
   const dir = mkdtempSync(path.join(tmpdir(), 'relay-lossless-'));
   try {
     writeFileSync(path.join(dir, 'child.cjs'), CHILD);
@@ -202,5 +214,3 @@ function main(): void {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-main();

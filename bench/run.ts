@@ -304,6 +304,7 @@ function functionEnvironment(secret: string): Record<string, string> {
     // to a cold start is measured by bench/secrets-cold-start.mjs.
     apiSecrets: secret,
     apiSecretsParameter: '',
+    sourceApiSecretsParameter: '',
   };
   const webhook = Object.values(sls.functions ?? {}).find((f) => f.handler === 'functions/webhook.handler');
   const env: Record<string, string> = {};

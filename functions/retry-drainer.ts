@@ -1,5 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { apiSecretsFrom } from '../lib/api-secrets/ssm';
+import { combinedApiSecrets } from '../lib/api-secrets/store';
 import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../lib/lambda/clients';
 import { createLogger } from '../lib/observability/logger';
 import { createRetryDrainer, loadDrainerConfig, sqsRetryActions } from '../lib/queues/retry-drainer';
@@ -7,16 +8,18 @@ import { snsPublisher } from '../lib/topic/publish';
 
 /**
  * Drains the publish-retry queue (serverless.yml `retryDrainer`) into the
- * topic. It reads the webhook's topic and api secrets (to check each
- * record's integrity tag; from the same SSM parameter on a deployed stage)
+ * topic. It reads the webhook's topic and api secrets, of every dRoam source
+ * (to check each record's integrity tag; from the same SSM parameters on a deployed stage)
  * and the two queue URLs, once at cold start.
  */
 const config = loadDrainerConfig(process.env);
+// A record is tagged with the first secret of the dRoam source it came in for: the default one's, or a named one's.
+const secrets = apiSecretsFrom(config, { readAtColdStart: true });
 
 export const handler = createRetryDrainer({
   stage: config.stage,
   publish: snsPublisher(new SNSClient(AWS_CLIENT_OPTIONS), config.topicArn, PUBLISH_DEADLINE_MS),
-  apiSecrets: apiSecretsFrom(config, { readAtColdStart: true }).apiSecrets,
+  apiSecrets: combinedApiSecrets([secrets.apiSecrets, ...secrets.sourceApiSecrets.values()]),
   ...sqsRetryActions(config),
   logger: createLogger('droam-webhook-relay-retry-drainer'),
   now: Date.now,

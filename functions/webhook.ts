@@ -15,7 +15,7 @@ import { snsPublisher } from '../lib/topic/publish';
 const config = loadConfig(process.env);
 
 const sns = new SNSClient(AWS_CLIENT_OPTIONS);
-const { apiSecrets, ssm } = apiSecretsFrom(config, { readAtColdStart: config.auth === 'required' });
+const { apiSecrets, sourceApiSecrets, ssm } = apiSecretsFrom(config, { readAtColdStart: config.auth === 'required' });
 
 // X-Ray subsegments for the SNS, SQS and SSM calls when the stage's `tracing` param is on. The build
 // replaces this variable with the param (custom.esbuild.define in serverless.yml), so a stage without
@@ -35,6 +35,7 @@ const relay = createWebhookHandler({
   registry: payloadTypes,
   publish: snsPublisher(sns, config.topicArn, PUBLISH_DEADLINE_MS),
   apiSecrets,
+  sourceApiSecrets,
   quarantine: config.quarantineQueueUrl === undefined ? undefined : sqsQuarantine(config.quarantineQueueUrl, QUARANTINE_DEADLINE_MS, traceClient),
   // With authentication off there is no secret to tag records with, and the drainer publishes only tagged ones.
   retry: config.retryQueueUrl === undefined || config.auth === 'off' ? undefined : sqsRetryQueue(config.retryQueueUrl, RETRY_QUEUE_DEADLINE_MS, traceClient),

@@ -2,8 +2,11 @@
 /**
  * Event archive (archive: true): every message on the topic, raw, through ArchiveQueue to the archiver
  * (functions/archiver.ts), kept as gzip JSON Lines by type and date in ArchiveBucket; `npm run history`
- * replays from it. Nothing of it exists without the ArchiveEnabled condition.
+ * replays from it, and Athena queries it with SQL through a Glue table over the same layout. Nothing of it
+ * exists without the ArchiveEnabled condition.
  */
+const { readdirSync } = require('node:fs');
+const path = require('node:path');
 const {
   allow,
   and,
@@ -26,7 +29,39 @@ const {
   ref,
   tlsOnly,
   withCondition,
+  STACK,
 } = require('./shapes');
+
+/** The types the contract declares: its generated JSON Schemas, one per type (schemas/<type>.json). */
+const DECLARED_TYPES = readdirSync(path.join(__dirname, '..', 'schemas'))
+  .filter((name) => name.endsWith('.json') && name !== 'envelope.json')
+  .map((name) => name.slice(0, -'.json'.length))
+  .sort();
+
+/** Where the archive's objects are (lib/archive/archive.ts): events/type=<type>/date=<YYYY-MM-DD>/. */
+const EVENTS_LOCATION = join(['s3://', ref('ArchiveBucket'), '/events/']);
+/** Where Athena writes what a query returns: the bucket's athena-results/, kept 30 days. */
+const RESULTS_PREFIX = 'athena-results/';
+
+/**
+ * A saved query of the archive's workgroup: `?` are the values the Athena console asks for when it runs.
+ * @param {string} name @param {string} description @param {string[]} lines
+ */
+function savedQuery(name, description, lines) {
+  return {
+    Type: 'AWS::Athena::NamedQuery',
+    Properties: { Name: name, Description: description, Database: ref('ArchiveDatabase'), WorkGroup: ref('ArchiveWorkGroup'), QueryString: lines.join('\n') },
+  };
+}
+
+/** One line per event of the range: the newest first, each id once (the archive is at-least-once). "date" and "time" are quoted: SQL has types of those names. */
+const eventsWhere = (/** @type {string} */ condition) => [
+  'SELECT "date", type, id, "time", message, attributes',
+  'FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY "time") AS copy FROM events',
+  `      WHERE "date" BETWEEN ? AND ? AND ${condition})`,
+  'WHERE copy = 1',
+  'ORDER BY "time" DESC',
+];
 
 /** @type {import('./shapes').Fragment} */
 module.exports = {
@@ -50,11 +85,16 @@ module.exports = {
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-        LifecycleConfiguration: ifCondition(
-          'ArchiveExpires',
-          { Rules: [{ Id: 'expire-archived-events', Status: 'Enabled', Prefix: 'events/', ExpirationInDays: param('archiveRetentionDays') }] },
-          NO_VALUE,
-        ),
+        LifecycleConfiguration: {
+          Rules: [
+            { Id: 'expire-athena-results', Status: 'Enabled', Prefix: RESULTS_PREFIX, ExpirationInDays: 30 },
+            ifCondition(
+              'ArchiveExpires',
+              { Id: 'expire-archived-events', Status: 'Enabled', Prefix: 'events/', ExpirationInDays: param('archiveRetentionDays') },
+              NO_VALUE,
+            ),
+          ],
+        },
       },
     },
     // Only the archiver writes objects: `npm run history` also checks each message's integrity tag, but nobody else
@@ -124,12 +164,111 @@ module.exports = {
       'ArchiverLambdaFunction',
       '${self:functions.archiver.timeout}',
     ),
+    // ---- SQL over the archive: a Glue table Athena reads in place, and saved queries ----
+    ArchiveDatabase: {
+      Type: 'AWS::Glue::Database',
+      Properties: {
+        CatalogId: ref('AWS::AccountId'),
+        DatabaseInput: { Name: 'droam_webhook_relay_${sls:stage}', Description: 'The dRoam webhook relay event archive' },
+      },
+    },
+    // One row per archived line. Its partitions are projected from the layout (type: the declared types; date: a
+    // day from 2020 to today), so a new day or type needs no crawler and no MSCK REPAIR; a query names its days.
+    ArchiveEventsTable: {
+      Type: 'AWS::Glue::Table',
+      Properties: {
+        CatalogId: ref('AWS::AccountId'),
+        DatabaseName: ref('ArchiveDatabase'),
+        TableInput: {
+          Name: 'events',
+          Description: 'Every message published on the topic, as archived: gzip JSON Lines under events/type=<type>/date=<YYYY-MM-DD>/',
+          TableType: 'EXTERNAL_TABLE',
+          Parameters: {
+            classification: 'json',
+            compressionType: 'gzip',
+            'projection.enabled': 'true',
+            'projection.type.type': 'enum',
+            // As the keys spell them: a declared type (letters, digits, `.` and `_`) is the same escaped (lib/archive/archive.ts).
+            'projection.type.values': DECLARED_TYPES.join(','),
+            'projection.date.type': 'date',
+            'projection.date.format': 'yyyy-MM-dd',
+            'projection.date.range': '2020-01-01,NOW',
+            'projection.date.interval': '1',
+            'projection.date.interval.unit': 'DAYS',
+          },
+          PartitionKeys: [
+            { Name: 'type', Type: 'string', Comment: "dRoam's type (the partition; each line's own type is the same)" },
+            { Name: 'date', Type: 'string', Comment: 'The UTC date of the CloudEvent time, YYYY-MM-DD' },
+          ],
+          StorageDescriptor: {
+            Location: EVENTS_LOCATION,
+            InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+            OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+            SerdeInfo: { SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', Parameters: { 'ignore.malformed.json': 'true' } },
+            Columns: [
+              { Name: 'id', Type: 'string', Comment: 'The CloudEvent id' },
+              { Name: 'time', Type: 'string', Comment: 'The CloudEvent time (RFC 3339; from_iso8601_timestamp reads it)' },
+              { Name: 'message', Type: 'string', Comment: "The message as published: the CloudEvent's JSON text (json_extract_scalar reads it)" },
+              {
+                Name: 'attributes',
+                Type: 'map<string,struct<DataType:string,StringValue:string>>',
+                Comment: 'The SNS message attributes as published (element_at(attributes, name).StringValue)',
+              },
+            ],
+          },
+        },
+      },
+    },
+    // Queries of the archive run here: their results go to the bucket's athena-results/, whatever a user's settings.
+    ArchiveWorkGroup: {
+      Type: 'AWS::Athena::WorkGroup',
+      Properties: {
+        Name: `${STACK}-archive`,
+        Description: 'Queries of the dRoam webhook relay event archive',
+        RecursiveDeleteOption: true,
+        WorkGroupConfiguration: {
+          EnforceWorkGroupConfiguration: true,
+          ResultConfiguration: {
+            OutputLocation: join(['s3://', ref('ArchiveBucket'), `/${RESULTS_PREFIX}`]),
+            EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+          },
+        },
+      },
+    },
+    ArchiveQueryById: savedQuery('event by id', 'An event by its CloudEvent id, between two dates (YYYY-MM-DD)', eventsWhere('id = ?')),
+    ArchiveQueryBySimCard: savedQuery(
+      'events of a SIM card',
+      'Every event of one SIM card (its ICCID) between two dates, the newest first',
+      eventsWhere("element_at(attributes, 'iccid').StringValue = ?"),
+    ),
+    ArchiveQueryByPool: savedQuery(
+      'events of a pool',
+      'Every event of one pool (its uuid) between two dates, the newest first',
+      eventsWhere("element_at(attributes, 'pool_uuid').StringValue = ?"),
+    ),
+    ArchiveQueryPerDay: savedQuery('events per type and day', 'How many events of each type each day between two dates, and how many lines (copies included)', [
+      'SELECT "date", type, count(DISTINCT id) AS events, count(*) AS lines',
+      'FROM events',
+      'WHERE "date" BETWEEN ? AND ?',
+      'GROUP BY "date", type',
+      'ORDER BY "date", type',
+    ]),
   }),
   Outputs: {
     ArchiveBucketName: {
       Condition: 'ArchiveEnabled',
       Description: 'The event archive; `npm run history -- --bucket <this>` replays from it',
       Value: ref('ArchiveBucket'),
+    },
+    ArchiveAthenaWorkGroup: {
+      Condition: 'ArchiveEnabled',
+      Description: 'The Athena workgroup whose saved queries read the archive (database <ArchiveDatabase>, table events)',
+      Value: ref('ArchiveWorkGroup'),
+    },
+    ArchiveDatabaseName: {
+      Condition: 'ArchiveEnabled',
+      Description: "The Glue database of the archive's table, events",
+      Value: ref('ArchiveDatabase'),
     },
   },
 };

@@ -4,7 +4,7 @@
  * the retryDrainer function (functions/retry-drainer.ts).
  */
 const {
-  API_SECRETS_PARAMETER_ARN,
+  API_SECRETS_PARAMETER_ARNS,
   DECRYPT_NO_OTHER_SECRETS_KEY,
   allow,
   arn,
@@ -43,8 +43,8 @@ module.exports = {
       policyName: 'retry-drainer',
       logGroup: 'RetryDrainerLogGroup',
       statements: [
-        // Decrypting it is granted by ApiSecretsKey's own policy, for this parameter and through SSM only.
-        allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARN),
+        // Decrypting them is granted by ApiSecretsKey's own policy, for these parameters and through SSM only.
+        allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARNS),
         DECRYPT_NO_OTHER_SECRETS_KEY,
         allow(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], arn('RetryQueue')),
         allow('sqs:SendMessage', arn('RetryDeadLetterQueue')),

@@ -1,15 +1,15 @@
 // @ts-check
-/** The key of the api secrets' SSM SecureString (/droam-webhook-relay/<stage>/api-secrets). */
-const { ACCOUNT_ROOT, API_SECRETS_PARAMETER_ARN, NO_VALUE, OPERATOR_ROLE, STACK, getAtt, ifCondition, policyDocument, ref, viaService } = require('./shapes');
+/** The key of the api secrets' SSM SecureStrings (/droam-webhook-relay/<stage>/api-secrets, and each named source's). */
+const { ACCOUNT_ROOT, API_SECRETS_PARAMETER_ARNS, NO_VALUE, OPERATOR_ROLE, STACK, getAtt, ifCondition, policyDocument, ref, viaService } = require('./shapes');
 
-/** Encrypting, or decrypting, that one parameter's value, through SSM. */
-const THE_PARAMETER_THROUGH_SSM = { StringEquals: { ...viaService(['ssm']), 'kms:EncryptionContext:PARAMETER_ARN': API_SECRETS_PARAMETER_ARN } };
+/** Encrypting, or decrypting, one of its parameters' values, through SSM: the default source's, and the named sources' under the stage's sources/ path. */
+const ITS_PARAMETERS_THROUGH_SSM = { StringEquals: viaService(['ssm']), StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': API_SECRETS_PARAMETER_ARNS } };
 
 /** @type {import('./shapes').Fragment} */
 module.exports = {
   Resources: {
-    // Only the webhook and the drainer, through SSM and for that one parameter, may decrypt, and only the
-    // operator's role (operatorRoleArn) may encrypt, so put the secret: account principals administer the key,
+    // Only the webhook and the drainer, through SSM and for the stage's api secrets parameters, may decrypt, and
+    // only the operator's role (operatorRoleArn) may encrypt, so put a secret: account principals administer the key,
     // but no IAM policy, not even AdministratorAccess, lets them encrypt, decrypt, re-encrypt or grant
     // without first changing this policy, which CloudTrail records.
     ApiSecretsKey: {
@@ -48,18 +48,18 @@ module.exports = {
               Principal: { AWS: OPERATOR_ROLE },
               Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
               Resource: '*',
-              Condition: THE_PARAMETER_THROUGH_SSM,
+              Condition: ITS_PARAMETERS_THROUGH_SSM,
             },
             NO_VALUE,
           ),
-          // The publish-retry drainer reads the same parameter, to check the tags of the records the webhook wrote.
+          // The publish-retry drainer reads the same parameters, to check the tags of the records the webhook wrote.
           {
             Sid: 'TheWebhookDecryptsItsParameterThroughSsm',
             Effect: 'Allow',
             Principal: { AWS: [getAtt('WebhookRole', 'Arn'), getAtt('RetryDrainerRole', 'Arn')] },
             Action: 'kms:Decrypt',
             Resource: '*',
-            Condition: THE_PARAMETER_THROUGH_SSM,
+            Condition: ITS_PARAMETERS_THROUGH_SSM,
           },
         ]),
       },

@@ -75,6 +75,13 @@ const param = (name) => `\${param:${name}}`;
 const STACK = '${self:service}-${sls:stage}';
 /** The api secrets' SSM SecureString, which the webhook and the publish-retry drainer read. */
 const API_SECRETS_PARAMETER_ARN = sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${self:custom.apiSecretsParameterName}');
+/**
+ * The named dRoam sources' SecureStrings (/droam-webhook-relay/<stage>/sources/<name>/api-secrets): every
+ * parameter under the stage's own sources/ path, so that naming a source takes no change of the roles or key.
+ */
+const SOURCE_API_SECRETS_PARAMETERS_ARN = sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${self:service}/${sls:stage}/sources/*');
+/** Every api secrets parameter of the stage: the default source's and the named sources'. */
+const API_SECRETS_PARAMETER_ARNS = [API_SECRETS_PARAMETER_ARN, SOURCE_API_SECRETS_PARAMETERS_ARN];
 /** The account, as a key policy's principal: its principals as their own IAM policies allow. */
 const ACCOUNT_ROOT = { AWS: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root') };
 /**
@@ -337,6 +344,7 @@ module.exports = {
   param,
   STACK,
   API_SECRETS_PARAMETER_ARN,
+  API_SECRETS_PARAMETER_ARNS,
   ACCOUNT_ROOT,
   OPERATOR_ROLE,
   DECRYPT_NO_OTHER_SECRETS_KEY,

@@ -1,7 +1,7 @@
 // @ts-check
 /** The webhook function's role, the HTTP API's throttling, and the alarms on both. */
 const {
-  API_SECRETS_PARAMETER_ARN,
+  API_SECRETS_PARAMETER_ARNS,
   DECRYPT_NO_OTHER_SECRETS_KEY,
   allow,
   alarm,
@@ -32,8 +32,8 @@ module.exports = {
       policyName: 'webhook',
       logGroup: 'WebhookLogGroup',
       statements: [
-        // Decrypting it is granted by ApiSecretsKey's own policy, for this parameter and through SSM only.
-        allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARN),
+        // Decrypting them is granted by ApiSecretsKey's own policy, for these parameters and through SSM only.
+        allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARNS),
         DECRYPT_NO_OTHER_SECRETS_KEY,
         allow('sns:Publish', ref('Topic')),
         allow('sqs:SendMessage', arn('QuarantineQueue')),

@@ -28,7 +28,7 @@ export function headerNames(values: { readonly 'timestamp-header'?: string | und
 /** POSTs a body as dRoam would (Guzzle's user agent included) and returns status, headers and text. */
 export async function post(
   url: string,
-  body: string,
+  body: string | Buffer,
   headers: Readonly<Record<string, string>>,
   timeoutMs = 30_000,
 ): Promise<{ status: number; headers: Record<string, string>; text: string }> {

@@ -83,10 +83,18 @@ export function createQuarantineQueue(/** @type {Awaited<ReturnType<typeof start
 }
 
 /**
- * Receives and deletes what the tail queue holds, as printable records.
+ * A record of the tail or the quarantine queue as it arrived: its message attributes (`value (DataType)`)
+ * and its body, the message text exactly as published (numbers as dRoam wrote them, keys in the
+ * relay's order), never parsed and written again.
+ * @typedef {{ attributes: Record<string, string>, text: string }} TailRecord
+ */
+
+/**
+ * Receives and deletes what the tail queue holds.
  * @param {string} endpoint
  * @param {string} queueUrl
  * @param {number} waitTimeSeconds
+ * @returns {Promise<TailRecord[]>}
  */
 export async function drainTail(endpoint, queueUrl, waitTimeSeconds = 0) {
   const { SQSClient, ReceiveMessageCommand, DeleteMessageBatchCommand } = await import('@aws-sdk/client-sqs');
@@ -96,7 +104,7 @@ export async function drainTail(endpoint, queueUrl, waitTimeSeconds = 0) {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     useQueueUrlAsEndpoint: false,
   });
-  /** @type {{ attributes: Record<string, string>, message: unknown }[]} */
+  /** @type {TailRecord[]} */
   const received = [];
   for (;;) {
     /** @type {import('@aws-sdk/client-sqs').ReceiveMessageCommandOutput} */
@@ -119,15 +127,36 @@ export async function drainTail(endpoint, queueUrl, waitTimeSeconds = 0) {
       /** @type {Record<string, string>} */
       const attributes = {};
       for (const [key, value] of Object.entries(m.MessageAttributes ?? {})) attributes[key] = `${value.StringValue} (${value.DataType})`;
-      let body;
-      try {
-        body = JSON.parse(m.Body ?? '');
-      } catch {
-        body = m.Body;
-      }
-      received.push({ attributes, message: body });
+      received.push({ attributes, text: m.Body ?? '' });
     }
   }
   sqs.destroy();
   return received;
+}
+
+/**
+ * How `npm start`, `npm run invoke` and `sls invoke local` print a record: each attribute on a line of
+ * its own, then the message text as published, on one line.
+ * @param {TailRecord} record
+ */
+export function printable(record) {
+  return [...Object.entries(record.attributes).map(([name, value]) => `  ${name}: ${value}`), record.text].join('\n');
+}
+
+/**
+ * Whether the SNS service at `endpoint` has the topic: the relay's emulator has the local topic,
+ * anything else listening on its port is someone else's.
+ * @param {string} endpoint @param {string} topicArn
+ */
+export async function hasTopic(endpoint, topicArn) {
+  const { SNSClient, GetTopicAttributesCommand } = await import('@aws-sdk/client-sns');
+  const sns = new SNSClient({ endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  try {
+    await sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }), { abortSignal: AbortSignal.timeout(3_000) });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    sns.destroy();
+  }
 }

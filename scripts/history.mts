@@ -11,12 +11,12 @@
  * event is refused and reported. An object that cannot be read, or a line
  * that is not an archived message, is reported and skipped; the rest is sent.
  */
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type ArchivedMessage, ARCHIVE_PREFIX, dateOf, partitionOfKey, partitionPrefix, readObject, typeFromKey } from '../lib/archive/archive';
+import { type ArchivedMessage, ARCHIVE_PREFIX, dateOf } from '../lib/archive/archive';
 import { checkMessageTag } from '../lib/queues/published';
-import { command, progress, runCommand, UsageError } from './cli.mjs';
+import { ArchiveBucket } from './archive-bucket.mjs';
+import { command, progress, runCommand, timeOption, UsageError } from './cli.mjs';
 
 const spec = command({
   name: 'history',
@@ -38,7 +38,7 @@ const spec = command({
       type: 'string',
       value: 'S1[,S2]',
       description:
-        "the api secrets each message's integrity tag is checked against, older ones included for events archived before a rotation (default: DROAM_API_SECRETS, DROAM_API_SECRET)",
+        "the api secrets each message's integrity tag is checked against, older ones included for events archived before a rotation, and a named dRoam source's for its events (default: DROAM_API_SECRETS, DROAM_API_SECRET)",
     },
     stage: { type: 'string', value: 'NAME', description: "send only what this stage's relay published (default: any stage's, under the secrets)" },
     'dry-run': { type: 'boolean', description: 'read, check the tags when a secret is given, and count per type; send nothing' },
@@ -60,55 +60,14 @@ function repeated(flag: string, argv: readonly string[]): string[] {
   return values;
 }
 
-/** A date (midnight UTC), or an RFC 3339 time with its offset: a time without one would be read in this machine's zone. */
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
 function parseTime(name: string, value: string | undefined): number {
-  if (value === undefined) throw new UsageError(`--${name} is required`);
-  if (!DATE.test(value) && !RFC3339.test(value)) {
-    const noOffset = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}/.test(value);
-    throw new UsageError(
-      noOffset
-        ? `--${name} '${value}' has no offset: add Z for UTC (${value}Z) or the offset it is in (+01:00)`
-        : `--${name} '${value}' is not a date or an RFC 3339 time`,
-    );
-  }
-  const millis = Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(millis)) throw new UsageError(`--${name} '${value}' is not a date or an RFC 3339 time`);
+  const millis = timeOption(value, name);
+  if (millis === undefined) throw new UsageError(`--${name} is required`);
   return millis;
 }
 
-/** The archive bucket, read through the layout of lib/archive/archive.ts. */
-class Archive {
-  // An endpoint override (the local emulator) serves buckets by path, not by host name.
-  private readonly s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined || process.env.AWS_ENDPOINT_URL !== undefined });
-
-  constructor(private readonly bucket: string) {}
-
-  /** Every key (or common prefix, with a delimiter) of a listing, page by page. */
-  private async *list(input: { Prefix: string; StartAfter?: string; Delimiter?: string }): AsyncGenerator<{ key?: string; prefix?: string }> {
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, ...input, ...(token === undefined ? {} : { ContinuationToken: token }) }),
-      );
-      for (const prefix of page.CommonPrefixes ?? []) yield prefix.Prefix === undefined ? {} : { prefix: prefix.Prefix };
-      for (const object of page.Contents ?? []) yield object.Key === undefined ? {} : { key: object.Key };
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
-  }
-
-  /** The types the archive holds: its `events/type=…/` prefixes. */
-  async types(): Promise<string[]> {
-    const types: string[] = [];
-    for await (const { prefix } of this.list({ Prefix: `${ARCHIVE_PREFIX}type=`, Delimiter: '/' })) {
-      const type = /^events\/type=([^/]+)\/$/.exec(prefix ?? '')?.[1];
-      if (type !== undefined) types.push(typeFromKey(type));
-    }
-    return types;
-  }
-
+/** The archive bucket, and the range of it a replay sends. */
+class Archive extends ArchiveBucket {
   /**
    * The events of these types whose time is in [from, to), once per id, in time order, with what could not be
    * read: an object (not gzip, or not fetched) or a line (not an archived message) is reported and skipped.
@@ -121,22 +80,11 @@ class Archive {
     const unreadable: string[] = [];
     const byId = new Map<string, ArchivedMessage>();
     for (const type of types) {
-      // Keys sort by date within a type: start at the first day, stop after the last.
-      for await (const { key } of this.list({ Prefix: partitionPrefix(type), StartAfter: partitionPrefix(type, firstDate).slice(0, -1) })) {
-        const partition = partitionOfKey(key ?? '');
-        if (key === undefined || partition === undefined || partition.date < firstDate) continue;
-        if (partition.date > lastDate) break;
-        let read: ReturnType<typeof readObject>;
-        try {
-          const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-          read = readObject((await object.Body?.transformToByteArray()) ?? new Uint8Array());
-        } catch (error) {
-          unreadable.push(`${key}: ${error instanceof Error ? error.message : String(error)}`);
-          continue;
-        }
+      for await (const object of this.objects(type, firstDate, lastDate)) {
+        if (object.unreadable !== undefined) unreadable.push(`${object.key}: ${object.unreadable}`);
+        if (object.messages === undefined) continue;
         objects++;
-        if (read.unreadable > 0) unreadable.push(`${key}: ${String(read.unreadable)} line(s) that are not archived messages`);
-        for (const message of read.messages) {
+        for (const message of object.messages) {
           lines++;
           const time = Date.parse(message.time);
           if (message.type === type && time >= from && time < to && !byId.has(message.id)) byId.set(message.id, message);

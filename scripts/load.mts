@@ -7,14 +7,13 @@
  * (A count, not a duration: a run cut by time leaves answers in flight unseen.)
  */
 import type autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { toCloudEvent } from '../lib/contract/cloudevent';
 import { payloadTypes } from '../lib/contract/payload-types';
 import { LOCAL_STAGE } from '../tools/local-stage';
 import { command, integerOption, progress, repositoryRoot, runCommand } from './cli.mjs';
 import { signedHeaders } from './droam-client.mjs';
+import { spawnOffline } from './offline.mjs';
 
 const root = repositoryRoot(import.meta.url);
 const LIMIT_MS = 60_000;
@@ -43,22 +42,13 @@ await runCommand(spec, async ({ values }) => {
   const lambdaPort = await freePort();
 
   log.phase('starting serverless-offline (esbuild bundles the function first)');
-  const offline = spawn(
-    path.join(root, 'node_modules', '.bin', 'sls'),
-    ['offline', 'start', '--stage', 'local', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
-    {
-      cwd: root,
-      detached: true,
-      env: { ...localStageEnv(emulator, { topicArn, quarantineQueueUrl }), POWERTOOLS_LOG_LEVEL: 'ERROR' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  const { child: offline, signal } = spawnOffline(
+    root,
+    { httpPort, lambdaPort },
+    { ...localStageEnv(emulator, { topicArn, quarantineQueueUrl }), POWERTOOLS_LOG_LEVEL: 'ERROR' },
   );
   const stopOffline = (): void => {
-    try {
-      if (offline.pid !== undefined) process.kill(-offline.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    signal('SIGKILL');
   };
   process.on('exit', stopOffline);
 
@@ -155,8 +145,8 @@ await runCommand(spec, async ({ values }) => {
   for (;;) {
     const batch = await drainTail(emulator.endpoint, queueUrl, 1);
     if (batch.length === 0) break;
-    for (const { message } of batch) {
-      const id = (message as { id?: unknown }).id;
+    for (const { text } of batch) {
+      const id = (JSON.parse(text) as { id?: unknown }).id;
       if (typeof id === 'string') delivered.set(id, (delivered.get(id) ?? 0) + 1);
     }
     log.status(`${delivered.size} delivered`);

@@ -6,16 +6,17 @@
  * leaves it in the queue. Records without a valid integrity tag are never sent.
  */
 import { createHash } from 'node:crypto';
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DEFAULT_DROAM_SOURCE } from '../lib/contract/attributes';
 import { type QuarantineRecord, readQuarantineMessage, REPLAY_ORIGIN_HEADER, replayOriginHeader } from '../lib/queues/quarantine';
 import { signedHeaders } from '../lib/relay/signature';
 import { INTEGRITY_TAG } from '../lib/queues/records';
 import { LOCAL_STAGE } from '../tools/local-stage';
 import { command, integerOption, runCommand, UsageError, type Values } from './cli.mjs';
 import { LOCAL_URL } from './droam-client.mjs';
+import { LOCAL_QUARANTINE_QUEUE_URL, quarantineSqsClient } from './quarantine-queue.mjs';
 import { type Reach, reachOf } from './this-machine.mjs';
 
-const LOCAL_QUEUE_URL = 'http://sqs.us-east-1.localhost:4566/000000000000/droam-webhook-relay-local-quarantine';
 /** Long enough for a run to go through the queue without seeing a record twice; released at the end. */
 const VISIBILITY_SECONDS = 300;
 
@@ -48,6 +49,12 @@ const spec = command({
     'timestamp-header': { type: 'string', value: 'NAME', description: 'the timestamp header name, when the stage pins one (DROAM_TIMESTAMP_HEADER)' },
     'hash-header': { type: 'string', value: 'NAME', description: 'the hash header name, when the stage pins one (DROAM_HASH_HEADER)' },
     max: { type: 'string', value: 'N', description: 'replay at most N records (default: all)' },
+    source: {
+      type: 'string',
+      value: 'NAME',
+      description:
+        "replay the records of this named dRoam source, to <--url>/NAME, signed and checked with its secrets (default: the stage's default source, at --url)",
+    },
     'dry-run': { type: 'boolean', description: 'list every record (and whether its tag verifies) and change nothing' },
   },
   notes: [
@@ -66,13 +73,15 @@ interface Settings {
   readonly hashHeader: string | undefined;
   readonly max: number;
   readonly dryRun: boolean;
+  /** The dRoam source whose records this run replays; the others are left for a run of their own. */
+  readonly source: string;
 }
 
 /** The emulator names its queues sqs.<region>.localhost; the stack names the quarantine droam-webhook-relay-<stage>-quarantine. */
 const STACK_QUARANTINE = /\/droam-webhook-relay-([A-Za-z0-9_-]+)-quarantine$/;
 
 async function settingsFrom(values: Values<typeof spec.options>): Promise<Settings> {
-  const queueUrl = values['queue-url'] ?? LOCAL_QUEUE_URL;
+  const queueUrl = values['queue-url'] ?? LOCAL_QUARANTINE_QUEUE_URL;
   // A queue is local when its host is this machine (the emulator's sqs.<region>.localhost); the SQS client never connects to it.
   const queueReach = await reach(queueUrl, '--queue-url');
   const localQueue = !('unresolved' in queueReach) && queueReach.thisMachine;
@@ -103,7 +112,11 @@ async function settingsFrom(values: Values<typeof spec.options>): Promise<Settin
   if (secrets.length === 0 && !dryRun) throw new UsageError('give the api secret with --secret or DROAM_API_SECRET');
 
   const max = integerOption(values.max, 'max', Number.MAX_SAFE_INTEGER, { min: 1, max: Number.MAX_SAFE_INTEGER });
-  return { stage, queueUrl, localQueue, url, secrets, timestampHeader: values['timestamp-header'], hashHeader: values['hash-header'], max, dryRun };
+  const source = values.source?.trim() || DEFAULT_DROAM_SOURCE;
+  // A named source's webhooks arrive at the stage's webhook URL followed by its name.
+  const sourceUrl = source === DEFAULT_DROAM_SOURCE ? url : `${url.replace(/\/+$/, '')}/${encodeURIComponent(source)}`;
+  const headerNames = { timestampHeader: values['timestamp-header'], hashHeader: values['hash-header'] };
+  return { stage, queueUrl, localQueue, url: sourceUrl, secrets, ...headerNames, max, dryRun, source };
 }
 
 /** Where a URL leads. */
@@ -114,21 +127,6 @@ async function reach(url: string, flag: string): Promise<Reach> {
     throw new UsageError(`${flag} is not a URL: "${url}"`);
   }
   return reachOf(url);
-}
-
-function sqsClientFor(settings: Settings): SQSClient {
-  // The endpoint comes from the region (or AWS_ENDPOINT_URL_SQS), never from the queue URL's host, which the emulator makes up.
-  const region = /^https?:\/\/sqs\.([a-z0-9-]+)\./.exec(settings.queueUrl)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
-  return new SQSClient(
-    settings.localQueue
-      ? {
-          endpoint: process.env.AWS_ENDPOINT_URL_SQS ?? 'http://127.0.0.1:4566',
-          region,
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          useQueueUrlAsEndpoint: false,
-        }
-      : { region, useQueueUrlAsEndpoint: false },
-  );
 }
 
 type Result = 'published' | 'queued' | 'kept again' | 'listed' | 'skipped' | 'refused' | 'malformed' | 'failed' | 'unauthorized' | 'other stage';
@@ -165,12 +163,13 @@ const identity = (record: QuarantineRecord): string =>
   `${record.received_at} ${record.request_id ?? ''} ${createHash('sha256').update(record.body_base64).digest('hex')}`;
 
 async function replay(settings: Settings): Promise<number> {
-  const sqs = sqsClientFor(settings);
+  const sqs = quarantineSqsClient(settings.queueUrl, settings.localQueue);
   const counts = new Map<Result, number>();
   const count = (result: Result): void => {
     counts.set(result, (counts.get(result) ?? 0) + 1);
   };
   const seenMessages = new Set<string>();
+  let otherSources = 0;
   const replayedThisRun = new Set<string>();
   // Every record received and not deleted is made visible again at the end: a run leaves the queue as it found it, minus what it replayed.
   const held: string[] = [];
@@ -216,6 +215,12 @@ async function replay(settings: Settings): Promise<number> {
 
   async function handle(message: Message): Promise<{ result: Result; deletes: boolean } | undefined> {
     const label = message.MessageId ?? '?';
+    // Tagged with its own source's secret: a record of another source waits for a run with that source's --source and secret.
+    if (droamSourceOf(message.Body ?? '') !== settings.source) {
+      otherSources++;
+      if (message.ReceiptHandle !== undefined) held.push(message.ReceiptHandle);
+      return undefined;
+    }
     const read = readQuarantineMessage(message.Body ?? '', message.MessageAttributes?.[INTEGRITY_TAG]?.StringValue, settings.secrets, settings.stage);
     if (!read.ok) {
       const unchecked = settings.secrets.length === 0 && read.problem !== 'malformed';
@@ -262,9 +267,20 @@ async function replay(settings: Settings): Promise<number> {
   const leftResults: Result[] = ['skipped', 'failed', 'unauthorized', 'other stage', 'refused', 'malformed'];
   const left = leftResults.reduce((sum, result) => sum + (counts.get(result) ?? 0), 0);
   console.log(
-    `\nreplay${settings.dryRun ? ' (dry run, nothing changed)' : ''}: ${handled} record(s)${parts.length > 0 ? `: ${parts.join(', ')}` : ''}${left > 0 ? `; ${left} left in the queue` : ''}`,
+    `\nreplay${settings.dryRun ? ' (dry run, nothing changed)' : ''}: ${handled} record(s)${parts.length > 0 ? `: ${parts.join(', ')}` : ''}${left > 0 ? `; ${left} left in the queue` : ''}` +
+      (otherSources > 0 ? `; ${otherSources} record(s) of other dRoam sources left for their own run (--source NAME)` : ''),
   );
   return left > 0 ? 1 : 0;
+}
+
+/** The dRoam source a record names (records from before sources were named are the default one's); read only to choose the run that replays it. */
+function droamSourceOf(body: string): string {
+  try {
+    const source = (JSON.parse(body) as { droam_source?: unknown }).droam_source;
+    return typeof source === 'string' ? source : DEFAULT_DROAM_SOURCE;
+  } catch {
+    return DEFAULT_DROAM_SOURCE;
+  }
 }
 
 await runCommand(spec, async ({ values }) => replay(await settingsFrom(values)));

@@ -1,8 +1,9 @@
 /**
  * `npm run send`: signs a dRoam payload the dRoam way with the current time and
- * POSTs it (to the local stack of `npm start` by default). A file from events/
- * is unwrapped to its body. With `--echo` it runs dRoam's endpoint validation
- * instead: an echo request whose answer must be the same body.
+ * POSTs it (to the local stack of `npm start` by default), the file's bytes as
+ * they are. A file from events/ is unwrapped to its body. With `--echo` it runs
+ * dRoam's endpoint validation instead: an echo request whose answer must be the
+ * same body.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { defaultSecret, headerNames, LOCAL_URL, post, signedHeaders } from './dr
 const spec = command({
   name: 'send',
   synopsis: ['[options] <payload.json | events/file.json>', '--echo [--url URL]'],
-  summary: "Signs a dRoam payload with the current time and POSTs it; with --echo, checks the endpoint the way dRoam's validation does.",
+  summary:
+    "Signs a dRoam payload with the current time and POSTs the file's bytes as they are (an API Gateway event from events/: its body); with --echo, checks the endpoint the way dRoam's validation does.",
   positionals: { min: 0, max: 1 },
   options: {
     url: { type: 'string', value: 'URL', description: `the relay's webhook URL (default: ${LOCAL_URL}, the relay of npm start)` },
@@ -47,15 +49,25 @@ await runCommand(spec, async ({ values, positionals }) => {
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
   const secret = values.secret ?? defaultSecret(url);
   if (secret === '') throw new UsageError('give the api secret with --secret or DROAM_API_SECRET');
-  const response = await post(url, bodyOf(JSON.parse(readFileSync(file, 'utf8'))), signedHeaders(secret, headerNames(values)));
+  const response = await post(url, bodyOf(readFileSync(file)), signedHeaders(secret, headerNames(values)));
   console.log(`${response.status} ${response.text}`);
   return response.status >= 200 && response.status < 300 ? 0 : 1;
 });
 
-/** An API Gateway event from events/ carries the payload as its (maybe base64) body; anything else is the payload. */
-function bodyOf(content: unknown): string {
-  if (typeof content === 'object' && content !== null && 'requestContext' in content && 'body' in content && typeof content.body === 'string') {
-    return 'isBase64Encoded' in content && content.isBase64Encoded === true ? Buffer.from(content.body, 'base64').toString('utf8') : content.body;
+/**
+ * An API Gateway event from events/ carries the payload as its (maybe base64) body; any other file is
+ * the payload, sent byte for byte as it is on disk (numbers such as `35.20` or `12345678901234567890`
+ * keep their text, whatever the file holds, even what is not JSON).
+ */
+function bodyOf(file: Buffer): Buffer {
+  let content: unknown;
+  try {
+    content = JSON.parse(file.toString('utf8'));
+  } catch {
+    return file;
   }
-  return JSON.stringify(content);
+  if (typeof content === 'object' && content !== null && 'requestContext' in content && 'body' in content && typeof content.body === 'string') {
+    return Buffer.from(content.body, 'isBase64Encoded' in content && content.isBase64Encoded === true ? 'base64' : 'utf8');
+  }
+  return file;
 }

@@ -24,7 +24,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { createError } from '@middy/util';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { RELAY_ATTRIBUTES } from '../../lib/contract/attributes';
+import { DEFAULT_DROAM_SOURCE, RELAY_ATTRIBUTES } from '../../lib/contract/attributes';
 import { toPublishedCloudEvent } from '../../lib/contract/cloudevent';
 import { authenticate } from '../../lib/relay/authenticate';
 import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../../lib/lambda/clients';
@@ -163,7 +163,8 @@ export function middyPowertoolsRelay(validator: Validator) {
       event.requestContext.requestId,
     );
     const messageAttributes: Record<string, MessageAttributeValue> = {};
-    for (const attribute of RELAY_ATTRIBUTES) messageAttributes[attribute.name] = { DataType: attribute.type, StringValue: attribute.value(cloudEvent) };
+    const published = { type: cloudEvent.type, id: cloudEvent.id, droamSource: DEFAULT_DROAM_SOURCE };
+    for (const attribute of RELAY_ATTRIBUTES) messageAttributes[attribute.name] = { DataType: attribute.type, StringValue: attribute.value(published) };
     for (const [name, value] of Object.entries(attributes)) {
       if (typeof value === 'string' && value !== '') messageAttributes[name] = { DataType: 'String', StringValue: value };
       if (typeof value === 'number') messageAttributes[name] = { DataType: 'Number', StringValue: String(value) };

@@ -20,8 +20,8 @@ export interface ApiSecretsSettings {
   readonly apiSecretsParameter: ApiSecretsParameter | undefined;
 }
 
-// An SSM parameter name (a path of letters, digits and _.-) or its ARN.
-const SSM_PARAMETER = /^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?\/?[A-Za-z0-9_.\-/]{1,2048}$/;
+/** An SSM parameter name (a path of letters, digits and _.-) or its ARN. */
+export const SSM_PARAMETER = /^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?\/?[A-Za-z0-9_.\-/]{1,2048}$/;
 const DEFAULT_MAX_AGE_SECONDS = 300;
 const MAX_MAX_AGE_SECONDS = 3_600;
 
@@ -43,12 +43,9 @@ export function readApiSecretsSettings(
     if (!SSM_PARAMETER.test(parameterName)) problems.push(`DROAM_API_SECRETS_PARAMETER is not an SSM parameter name or ARN: "${parameterName}"`);
     if (apiSecrets.length > 0)
       problems.push('DROAM_API_SECRETS and DROAM_API_SECRETS_PARAMETER are exclusive: give the secrets, or the SSM parameter that holds them');
-    const maxAgeRaw = env.DROAM_API_SECRETS_MAX_AGE_SECONDS?.trim() || String(DEFAULT_MAX_AGE_SECONDS);
-    const maxAgeSeconds = Number(maxAgeRaw);
-    if (!/^\d+$/.test(maxAgeRaw) || maxAgeSeconds < 1 || maxAgeSeconds > MAX_MAX_AGE_SECONDS) {
-      problems.push(`DROAM_API_SECRETS_MAX_AGE_SECONDS must be a whole number of seconds from 1 to ${MAX_MAX_AGE_SECONDS}, not "${maxAgeRaw}"`);
-    }
-    apiSecretsParameter = { name: parameterName, maxAgeSeconds };
+    const age = maxAgeSeconds(env);
+    problems.push(...age.problems);
+    apiSecretsParameter = { name: parameterName, maxAgeSeconds: age.seconds };
   }
   if (options.required) {
     if (apiSecrets.length === 0 && apiSecretsParameter === undefined) {
@@ -59,4 +56,14 @@ export function readApiSecretsSettings(
     problems.push(...apiSecretProblems(apiSecrets, options.local, 'DROAM_API_SECRETS'));
   }
   return { apiSecrets, apiSecretsParameter, problems };
+}
+
+/** DROAM_API_SECRETS_MAX_AGE_SECONDS: how long a value read from SSM is used, for every source of the stage. */
+export function maxAgeSeconds(env: Env): { readonly seconds: number; readonly problems: string[] } {
+  const raw = env.DROAM_API_SECRETS_MAX_AGE_SECONDS?.trim() || String(DEFAULT_MAX_AGE_SECONDS);
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw) || seconds < 1 || seconds > MAX_MAX_AGE_SECONDS) {
+    return { seconds, problems: [`DROAM_API_SECRETS_MAX_AGE_SECONDS must be a whole number of seconds from 1 to ${MAX_MAX_AGE_SECONDS}, not "${raw}"`] };
+  }
+  return { seconds, problems: [] };
 }

@@ -3,6 +3,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AWS_CLIENT_OPTIONS, SECRETS_DEADLINE_MS, SECRETS_RETRY_AFTER_FAILURE_MS } from '../lambda/clients';
 import { withDeadline } from '../lambda/deadline';
 import type { ApiSecretsParameter, ApiSecretsSettings } from './settings';
+import type { NamedSource } from './sources';
 import { type ApiSecrets, fixedApiSecrets, storedApiSecrets } from './store';
 
 export interface SsmApiSecretsOptions {
@@ -56,22 +57,29 @@ export function ssmApiSecrets(client: SSMClient, parameter: ApiSecretsParameter,
 }
 
 /**
- * A function's api secrets, as its settings say: the environment's, or a deployed stage's SSM parameter,
- * whose first read starts now, during the cold start, so the first request usually finds it (later reads
- * happen once the maximum age passes). `ssm` is the client reading it, for the caller to trace.
+ * A function's api secrets, as its settings say, for its default source and each named one: the
+ * environment's, or a deployed stage's SSM parameters, whose first reads start now, during the cold
+ * start, so the first request usually finds them (later reads happen once the maximum age passes).
+ * `ssm` is the client reading them, for the caller to trace.
  */
 export function apiSecretsFrom(
-  settings: ApiSecretsSettings & { readonly local: boolean },
+  settings: ApiSecretsSettings & { readonly local: boolean; readonly sources?: readonly NamedSource[] },
   options: { readonly readAtColdStart: boolean },
-): { readonly apiSecrets: ApiSecrets; readonly ssm?: SSMClient } {
-  if (settings.apiSecretsParameter === undefined) return { apiSecrets: fixedApiSecrets(settings.apiSecrets) };
-  const ssm = new SSMClient(AWS_CLIENT_OPTIONS);
-  const apiSecrets = ssmApiSecrets(ssm, settings.apiSecretsParameter, {
-    local: settings.local,
-    deadlineMs: SECRETS_DEADLINE_MS,
-    retryAfterFailureMs: SECRETS_RETRY_AFTER_FAILURE_MS,
-    now: Date.now,
-  });
-  if (options.readAtColdStart) void apiSecrets();
-  return { apiSecrets, ssm };
+): { readonly apiSecrets: ApiSecrets; readonly sourceApiSecrets: ReadonlyMap<string, ApiSecrets>; readonly ssm?: SSMClient } {
+  const named = settings.sources ?? [];
+  const stored = [settings, ...named].some((source) => source.apiSecretsParameter !== undefined);
+  const ssm = stored ? new SSMClient(AWS_CLIENT_OPTIONS) : undefined;
+  const of = (source: ApiSecretsSettings): ApiSecrets => {
+    if (source.apiSecretsParameter === undefined || ssm === undefined) return fixedApiSecrets(source.apiSecrets);
+    const apiSecrets = ssmApiSecrets(ssm, source.apiSecretsParameter, {
+      local: settings.local,
+      deadlineMs: SECRETS_DEADLINE_MS,
+      retryAfterFailureMs: SECRETS_RETRY_AFTER_FAILURE_MS,
+      now: Date.now,
+    });
+    if (options.readAtColdStart) void apiSecrets();
+    return apiSecrets;
+  };
+  const sourceApiSecrets = new Map(named.map((source) => [source.name, of(source)]));
+  return { apiSecrets: of(settings), sourceApiSecrets, ...(ssm === undefined ? {} : { ssm }) };
 }

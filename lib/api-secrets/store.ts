@@ -92,3 +92,20 @@ export function storedApiSecrets(read: (request: { readonly fresh: boolean }) =>
     return inflight;
   };
 }
+
+/**
+ * The secrets of several stores as one list, for checking tags that any of them may have made (the
+ * publish-retry drainer checks records tagged under each source's secrets). A store that fails makes
+ * the whole read fail: checked against part of the secrets, a genuine record would look forged.
+ */
+export function combinedApiSecrets(stores: readonly ApiSecrets[]): ApiSecrets {
+  if (stores.length === 1 && stores[0] !== undefined) return stores[0];
+  return async () => {
+    const results = await Promise.all(stores.map((store) => store()));
+    const failed = results.find((result) => !result.ok);
+    if (failed !== undefined) return failed;
+    const secrets = results.flatMap((result) => (result.ok ? result.secrets : []));
+    const refreshFailure = results.flatMap((result) => (result.ok && result.refreshFailure !== undefined ? [result.refreshFailure] : [])).join('; ');
+    return refreshFailure === '' ? { ok: true, secrets } : { ok: true, secrets, refreshFailure };
+  };
+}

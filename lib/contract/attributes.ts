@@ -1,11 +1,12 @@
 /**
- * SNS message attributes, as the contract declares them: the two the relay sets
- * on every message, and the helpers a payload declaration uses for its own.
- * Subscribers filter on these; SQS raw delivery forwards at most
- * MAX_MESSAGE_ATTRIBUTES of them.
+ * SNS message attributes, as the contract declares them: the three the relay sets
+ * on every message and its integrity tag, and the helpers a payload declaration
+ * uses for its own. Subscribers filter on these; SQS raw delivery forwards at most
+ * MAX_MESSAGE_ATTRIBUTES of them, so a type declares at most
+ * MAX_MESSAGE_ATTRIBUTES − RESERVED_ATTRIBUTE_NAMES.length (6).
  */
 
-/** SQS raw message delivery forwards at most 10 message attributes. */
+/** SNS takes, and SQS raw message delivery forwards, at most 10 message attributes. */
 export const MAX_MESSAGE_ATTRIBUTES = 10;
 
 export type AttributeValue = string | number | null | undefined;
@@ -28,15 +29,37 @@ export interface DescribedAttribute {
   readonly description: string;
 }
 
+/**
+ * The name of the dRoam source a stage receives webhooks from when it has one: the path
+ * `/webhooks/droam`. A stage that receives several dRoam accounts' webhooks names the others
+ * (`/webhooks/droam/<name>`), each with its own api secrets.
+ */
+export const DEFAULT_DROAM_SOURCE = 'default';
+
+/** What a relay attribute's value is taken from: the event, and the dRoam source it came in for. */
+export interface PublishedMessage {
+  readonly type: string;
+  readonly id: string;
+  /** The dRoam source's name: DEFAULT_DROAM_SOURCE, or a name of the stage's sources. */
+  readonly droamSource: string;
+}
+
 /** An attribute the relay sets on every message, with its value taken from the event. */
 export interface RelayAttribute extends DescribedAttribute {
-  readonly value: (event: { readonly type: string; readonly id: string }) => string;
+  readonly value: (message: PublishedMessage) => string;
 }
 
 /** The attributes the relay sets on every message itself, first, in this order. */
 export const RELAY_ATTRIBUTES: readonly RelayAttribute[] = [
-  { name: 'event_type', type: 'String', description: "dRoam's type, verbatim: the CloudEvent `type`.", value: (event) => event.type },
-  { name: 'event_id', type: 'String', description: 'The CloudEvent `id`.', value: (event) => event.id },
+  { name: 'event_type', type: 'String', description: "dRoam's type, verbatim: the CloudEvent `type`.", value: (message) => message.type },
+  { name: 'event_id', type: 'String', description: 'The CloudEvent `id`.', value: (message) => message.id },
+  {
+    name: 'droam_source',
+    type: 'String',
+    description:
+      'The dRoam source (account) the webhook came in for, as the stage names it: `default` for `/webhooks/droam`, the name for `/webhooks/droam/<name>`.',
+    value: (message) => message.droamSource,
+  },
 ];
 
 /**

@@ -35,7 +35,7 @@ export interface PayloadTypeDeclaration<TType extends string, TSchema extends En
   readonly description: string;
   readonly schema: TSchema;
   readonly subject?: SubjectDeclaration<v.InferOutput<TSchema>>;
-  /** In the order they are set; with `event_type`, `event_id` and `integrity_tag` at most MAX_MESSAGE_ATTRIBUTES. */
+  /** In the order they are set; with `event_type`, `event_id`, `droam_source` and `integrity_tag` at most MAX_MESSAGE_ATTRIBUTES. */
   readonly attributes?: Readonly<Record<string, AttributeDeclaration<v.InferOutput<TSchema>>>>;
 }
 

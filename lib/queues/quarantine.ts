@@ -18,6 +18,8 @@ export interface QuarantineRecord {
   /** When the relay first received the payload (a replay keeps it). */
   readonly received_at: string;
   readonly reason: QuarantineReason;
+  /** The dRoam source the payload came in for, whose first secret tags the record; absent in records from before sources were named (the default one). */
+  readonly droam_source?: string;
   /** The first request's id, source address and headers (a replay keeps them). */
   readonly request_id: string | undefined;
   readonly source_ip: string | undefined;

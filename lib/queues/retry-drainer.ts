@@ -1,6 +1,8 @@
 import { ChangeMessageVisibilityCommand, type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type ApiSecretsSettings, readApiSecretsSettings } from '../api-secrets/settings';
+import { type NamedSource, readNamedSources } from '../api-secrets/sources';
+import { DEFAULT_DROAM_SOURCE } from '../contract';
 import type { ApiSecrets } from '../api-secrets/store';
 import { AWS_CLIENT_OPTIONS, describeError } from '../lambda/clients';
 import { ConfigError, type Env, isLocalRun, readStage } from '../lambda/config';
@@ -31,6 +33,8 @@ export interface DrainerConfig extends ApiSecretsSettings {
   readonly local: boolean;
   readonly retryQueueUrl: string;
   readonly deadLetterQueueUrl: string;
+  /** The webhook's named dRoam sources: a record is tagged with the first secret of the source it came in for. */
+  readonly sources: readonly NamedSource[];
 }
 
 /** The drainer's configuration, read once at cold start: the webhook's topic and api secrets, and its two queues. */
@@ -39,23 +43,25 @@ export function loadDrainerConfig(env: Env): DrainerConfig {
   const { stage, problems: stageProblems } = readStage(env);
   const { topicArn, problems: topicProblems } = readTopicArn(env);
   const { problems: secretProblems, ...apiSecrets } = readApiSecretsSettings(env, { local, required: true });
+  const named = readNamedSources(env, { local, required: true, defaultName: DEFAULT_DROAM_SOURCE });
   const retryQueueUrl = env.RETRY_QUEUE_URL?.trim() ?? '';
   const deadLetterQueueUrl = env.RETRY_DEAD_LETTER_QUEUE_URL?.trim() ?? '';
   const problems = [
     ...stageProblems,
     ...topicProblems,
     ...secretProblems,
+    ...named.problems,
     ...(retryQueueUrl === '' || deadLetterQueueUrl === '' ? ['RETRY_QUEUE_URL and RETRY_DEAD_LETTER_QUEUE_URL are required'] : []),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
-  return { stage, topicArn, local, ...apiSecrets, retryQueueUrl, deadLetterQueueUrl };
+  return { stage, topicArn, local, ...apiSecrets, retryQueueUrl, deadLetterQueueUrl, sources: named.sources };
 }
 
 export interface DrainerDeps {
   /** The stage whose relay this is. */
   readonly stage: string;
   readonly publish: Publish;
-  /** The accepted api secrets (the webhook's): a record's tag must verify under one of them. */
+  /** The accepted api secrets (the webhook's, of every source): a record's tag must verify under one of them. */
   readonly apiSecrets: ApiSecrets;
   /** Hides a record for this many seconds before its next receive. */
   readonly delay: (receiptHandle: string, seconds: number) => Promise<void>;

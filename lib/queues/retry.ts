@@ -16,6 +16,8 @@ export interface RetryRecord {
   /** The CloudEvent id, as the webhook answered it. */
   readonly id: string;
   readonly type: string;
+  /** The dRoam source the event came in for, whose first secret tags the record (its message's `droam_source` too). */
+  readonly droam_source?: string;
   readonly queued_at: string;
   readonly request_id: string | undefined;
   /** Why the webhook could not publish it. */

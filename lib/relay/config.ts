@@ -1,4 +1,6 @@
 import { type ApiSecretsSettings, readApiSecretsSettings } from '../api-secrets/settings';
+import { type NamedSource, readNamedSources } from '../api-secrets/sources';
+import { DEFAULT_DROAM_SOURCE } from '../contract';
 import { ConfigError, type Env, isLocalRun, readQueueUrl, readStage } from '../lambda/config';
 import { readTopicArn } from '../topic/publish';
 import { parseSourceAllowList, type SourceAllowList } from './source-ip';
@@ -35,6 +37,13 @@ export interface Config extends ApiSecretsSettings {
   readonly retryQueueUrl: string | undefined;
   /** Source IP ranges allowed to call; undefined allows any. */
   readonly allowedSources: SourceAllowList | undefined;
+  /**
+   * The dRoam sources besides the default one (`/webhooks/droam`), each at `/webhooks/droam/<name>` with
+   * api secrets of its own; empty for a stage that receives one dRoam account's webhooks.
+   */
+  readonly sources: readonly NamedSource[];
+  /** Whether metrics are also aggregated per event type (METRICS_BY_EVENT_TYPE, `true` unless `false`). */
+  readonly metricsByEventType: boolean;
   /** True under `sls invoke local` or serverless-offline. */
   readonly local: boolean;
 }
@@ -49,6 +58,7 @@ export function loadConfig(env: Env): Config {
   const authProblems = authRaw === 'off' || authRaw === 'required' || authRaw === '' ? [] : [`DROAM_AUTH must be "required" or "off", not "${authRaw}"`];
 
   const { problems: secretProblems, ...apiSecrets } = readApiSecretsSettings(env, { local, required: auth === 'required' });
+  const named = readNamedSources(env, { local, required: auth === 'required', defaultName: DEFAULT_DROAM_SOURCE });
   const headers = readAuthHeaders(env);
   const skew = readMaxSkew(env, local);
 
@@ -59,6 +69,7 @@ export function loadConfig(env: Env): Config {
     .filter((type) => type !== '');
   const quarantine = readQueueUrl(env, 'QUARANTINE_QUEUE_URL');
   const retry = readQueueUrl(env, 'RETRY_QUEUE_URL');
+  const byType = env.METRICS_BY_EVENT_TYPE?.trim().toLowerCase() ?? '';
   const cidrs = env.ALLOWED_SOURCE_CIDRS?.trim() ?? '';
   const sources = cidrs === '' ? undefined : parseSourceAllowList(cidrs);
 
@@ -67,12 +78,14 @@ export function loadConfig(env: Env): Config {
     ...topicProblems,
     ...authProblems,
     ...secretProblems,
+    ...named.problems,
     ...headers.problems,
     ...skew.problems,
     ...(/\s/.test(eventSource) ? [`EVENT_SOURCE must be a URI reference without white space, not "${eventSource}"`] : []),
     ...quarantine.problems,
     ...retry.problems,
     ...(sources?.problems ?? []),
+    ...(['', 'true', 'false'].includes(byType) ? [] : [`METRICS_BY_EVENT_TYPE must be "true" or "false", not "${byType}"`]),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -89,6 +102,8 @@ export function loadConfig(env: Env): Config {
     quarantineQueueUrl: quarantine.url,
     retryQueueUrl: retry.url,
     allowedSources: sources?.list,
+    sources: named.sources,
+    metricsByEventType: byType !== 'false',
     local,
   };
 }

@@ -15,6 +15,8 @@ export interface WebhookRequest {
   readonly body: Buffer;
   readonly sourceIp: string | undefined;
   readonly requestId: string | undefined;
+  /** The dRoam source the path names (`/webhooks/droam/<name>`); undefined for the default one (`/webhooks/droam`). */
+  readonly droamSource: string | undefined;
 }
 
 type Dict = Record<string, unknown>;
@@ -44,7 +46,13 @@ export function decodeRequest(event: unknown): WebhookRequest {
     body: decodeBody(e.body, e.isBase64Encoded === true),
     sourceIp: str(http.sourceIp) ?? str(identity.sourceIp),
     requestId: str(context.requestId),
+    droamSource: str(dict(e.pathParameters).source) ?? sourceInPath(str(e.rawPath) ?? str(e.path)),
   };
+}
+
+/** The segment after `/webhooks/droam/` where no route gave it as a path parameter (a function URL). */
+function sourceInPath(path: string | undefined): string | undefined {
+  return path === undefined ? undefined : /\/webhooks\/droam\/([^/]+)\/?$/.exec(path)?.[1];
 }
 
 function normaliseHeaders(single: unknown, multi: unknown): Map<string, string> {

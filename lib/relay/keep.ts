@@ -19,8 +19,10 @@ import { reject, type Rejected, RETRY_AFTER_SECONDS } from './outcome';
  * refused: the secrets and the replay's claims stay in this step.
  */
 
-/** What authentication established: the secrets that accept the request, and the headers that carried its signature. */
+/** What authentication established: the dRoam source, the secrets of it that accept the request, and the headers that carried its signature. */
 export interface Credentials {
+  /** The dRoam source's name (contract DEFAULT_DROAM_SOURCE, or one of the stage's named sources): kept in a quarantine record, for its replay. */
+  readonly droamSource: string;
   readonly secrets: readonly string[];
   readonly authHeaders?: { readonly timestamp: string; readonly hash: string } | undefined;
 }
@@ -52,6 +54,7 @@ const REASONS: Readonly<Record<Rejected['code'], QuarantineReason | undefined>> 
   publish_rejected: 'publish_rejected',
   unsupported_media_type: undefined,
   method_not_allowed: undefined,
+  unknown_source: undefined,
   unauthorized: undefined,
   forbidden: undefined,
   publish_failed: undefined,
@@ -81,6 +84,7 @@ export function keeper(request: WebhookRequest, credentials: Credentials, deps: 
           stage: deps.config.stage,
           received_at: origin?.received_at ?? at,
           reason,
+          droam_source: credentials.droamSource,
           request_id: origin === undefined ? request.requestId : origin.request_id,
           source_ip: origin === undefined ? request.sourceIp : origin.source_ip,
           headers:
@@ -103,7 +107,16 @@ export function keeper(request: WebhookRequest, credentials: Credentials, deps: 
     },
     async queueForRetry(event, message, publishError) {
       return deps.retry?.(
-        { stage: deps.config.stage, id: event.id, type: event.type, queued_at: now(), request_id: request.requestId, publish_error: publishError, message },
+        {
+          stage: deps.config.stage,
+          id: event.id,
+          type: event.type,
+          droam_source: credentials.droamSource,
+          queued_at: now(),
+          request_id: request.requestId,
+          publish_error: publishError,
+          message,
+        },
         signer(),
       );
     },

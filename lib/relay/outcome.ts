@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'method_not_allowed'
+  | 'unknown_source'
   | 'unauthorized'
   | 'forbidden'
   | 'invalid_json'
@@ -73,7 +74,7 @@ export interface Skipped {
 
 export interface Rejected {
   readonly outcome: 'rejected';
-  readonly status: 400 | 401 | 403 | 405 | 409 | 413 | 415 | 422 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 500 | 503;
   readonly code: ErrorCode;
   readonly message: string;
   readonly issues?: readonly PayloadIssue[];

@@ -1,5 +1,6 @@
+import type { ApiSecretsSettings } from '../api-secrets/settings';
 import { type ApiSecrets, fixedApiSecrets } from '../api-secrets/store';
-import { type PayloadRegistry, toPublishedCloudEvent } from '../contract';
+import { DEFAULT_DROAM_SOURCE, excerpt, type PayloadRegistry, toPublishedCloudEvent } from '../contract';
 import { isEcho } from '../contract/schemas/echo';
 import type { Quarantine } from '../queues/quarantine';
 import type { EnqueueRetry } from '../queues/retry';
@@ -19,8 +20,10 @@ export interface PipelineDeps {
   readonly config: Config;
   readonly registry: PayloadRegistry;
   readonly publish: Publish;
-  /** The api secrets, when they come from a store (a deployed stage's SSM parameter); otherwise the configuration's. */
+  /** The default source's api secrets, when they come from a store (a deployed stage's SSM parameter); otherwise the configuration's. */
   readonly apiSecrets?: ApiSecrets | undefined;
+  /** Each named source's api secrets, by name, when they come from a store; otherwise the configuration's. */
+  readonly sourceApiSecrets?: ReadonlyMap<string, ApiSecrets> | undefined;
   /** Where authenticated payloads the relay refuses are kept, byte for byte; none when not configured. */
   readonly quarantine?: Quarantine | undefined;
   /** Where valid events SNS could not take for now wait to be published; none answers 503 instead. */
@@ -31,7 +34,8 @@ export interface PipelineDeps {
 
 /**
  * From a decoded request to how it ends and what its log line says. The order is part of the contract:
- * the source address (when restricted), method, size and media type first; then authentication for
+ * the source address (when restricted), method, the dRoam source the path names, size and media type
+ * first; then authentication with that source's secrets for
  * everything but an echo; then JSON, validation and publishing, or the publish-retry queue when SNS cannot
  * take the event for now. Every refusal after authentication keeps the payload in the quarantine first.
  */
@@ -42,6 +46,9 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
     return refused(reject(403, 'forbidden', 'The source address is not allowed', { detail: `source ${request.sourceIp ?? 'unknown'}` }));
   }
   if (request.method !== undefined && request.method !== 'POST') return refused(reject(405, 'method_not_allowed', 'Only POST is accepted'));
+  const source = droamSourceOf(request, config);
+  if (source === undefined)
+    return refused(reject(404, 'unknown_source', 'No dRoam source of this stage has this path', { detail: excerpt(request.droamSource ?? '', 64) }));
   if (request.body.length > MAX_BODY_BYTES) return refused(reject(413, 'payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`));
   const contentType = request.headers.get('content-type');
   if (contentType !== undefined && !isJsonMediaType(contentType)) {
@@ -52,7 +59,7 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   // dRoam validates the endpoint before it gives out a secret; its docs do not say echoes are signed.
   if (parsed.ok && isEcho(parsed.value)) return { outcome: { outcome: 'echo', status: 200, body: request.body.toString('utf8') }, facts: {} };
 
-  const auth = await authenticateRequest(request, deps);
+  const auth = await authenticateRequest(request, deps, source);
   if (!auth.ok) return auth.refused;
   // From here on the payload is authentic: every refusal keeps it in the quarantine.
   const keep = keeper(request, auth.credentials, deps);
@@ -79,8 +86,8 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
     return kept(reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', { issues: validation.issues, ...quoted }));
   }
   const { declared } = validation.value;
-  const { event, json } = toPublishedCloudEvent(validation.value, config.eventSource, request.requestId);
-  const message = keep.tagged(toSnsMessage(event, validation.value.attributes, config.fifo, json));
+  const { event, json } = toPublishedCloudEvent(validation.value, source.eventSource, request.requestId);
+  const message = keep.tagged(toSnsMessage(event, validation.value.attributes, config.fifo, json, source.name));
   const ready: RequestFacts = { ...facts, eventType: declared ? event.type : 'undeclared' };
   const bytes = snsMessageBytes(message);
   if (bytes > SNS_MAX_MESSAGE_BYTES) {
@@ -91,14 +98,28 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   return publish({ id: event.id, type: event.type, declared, message }, keep, deps, ready);
 }
 
-/** dRoam's signature checked against the api secrets; with authentication off, the request is taken as it is. */
+/** A dRoam source of the stage: its name, and the CloudEvent `source` of what it sends. */
+interface DroamSource {
+  readonly name: string;
+  readonly eventSource: string;
+}
+
+/** The source the request's path names: the default one for `/webhooks/droam`, a named one for `/webhooks/droam/<name>`; undefined for another name. */
+function droamSourceOf(request: WebhookRequest, config: Config): DroamSource | undefined {
+  if (request.droamSource === undefined) return { name: DEFAULT_DROAM_SOURCE, eventSource: config.eventSource };
+  const named = config.sources.find((source) => source.name === request.droamSource);
+  return named === undefined ? undefined : { name: named.name, eventSource: `${config.eventSource}/${named.name}` };
+}
+
+/** dRoam's signature checked against the source's api secrets; with authentication off, the request is taken as it is. */
 async function authenticateRequest(
   request: WebhookRequest,
   deps: PipelineDeps,
+  source: DroamSource,
 ): Promise<{ ok: true; credentials: Credentials; facts: RequestFacts } | { ok: false; refused: Processed }> {
   const { config } = deps;
-  if (config.auth === 'off') return { ok: true, credentials: { secrets: [] }, facts: {} };
-  const secrets = await (deps.apiSecrets ?? configuredApiSecrets(config))();
+  if (config.auth === 'off') return { ok: true, credentials: { droamSource: source.name, secrets: [] }, facts: {} };
+  const secrets = await apiSecretsOf(source.name, deps)();
   if (!secrets.ok) {
     // Not the sender's fault: 503 so dRoam retries, never a 401 it would take as a wrong secret.
     const unavailable = reject(503, 'secrets_unavailable', 'The request cannot be authenticated now; retry later', {
@@ -114,7 +135,7 @@ async function authenticateRequest(
     return { ok: false, refused: { outcome: unauthorized, facts } };
   }
   const authHeaders = { timestamp: auth.timestampHeader, hash: auth.hashHeader };
-  return { ok: true, credentials: { secrets: secrets.secrets, authHeaders }, facts: { ...facts, authHeaders } };
+  return { ok: true, credentials: { droamSource: source.name, secrets: secrets.secrets, authHeaders }, facts: { ...facts, authHeaders } };
 }
 
 interface ReadyEvent {
@@ -153,10 +174,14 @@ async function publish(event: ReadyEvent, keep: Keeper, deps: PipelineDeps, befo
   return { outcome: unpublished, facts };
 }
 
-/** The secrets given in the environment; none when the configuration names an SSM parameter and no reader was wired. */
-function configuredApiSecrets(config: Config): ApiSecrets {
-  if (config.apiSecretsParameter === undefined) return fixedApiSecrets(config.apiSecrets);
-  return () => Promise.resolve({ ok: false, reason: `no reader for SSM parameter ${config.apiSecretsParameter?.name ?? ''}` });
+/** A source's secrets: from their store when one was wired, else the environment's; none when the configuration names an SSM parameter and no reader was wired. */
+function apiSecretsOf(name: string, deps: PipelineDeps): ApiSecrets {
+  const stored = name === DEFAULT_DROAM_SOURCE ? deps.apiSecrets : deps.sourceApiSecrets?.get(name);
+  if (stored !== undefined) return stored;
+  const settings: ApiSecretsSettings | undefined = name === DEFAULT_DROAM_SOURCE ? deps.config : deps.config.sources.find((source) => source.name === name);
+  if (settings?.apiSecretsParameter === undefined) return fixedApiSecrets(settings?.apiSecrets ?? []);
+  const parameter = settings.apiSecretsParameter.name;
+  return () => Promise.resolve({ ok: false, reason: `no reader for SSM parameter ${parameter}` });
 }
 
 /** `application/json` or any `+json` type; a charset, if given, must be UTF-8. */

@@ -31,6 +31,11 @@ export interface RequestContext {
   readonly base: Readonly<Record<string, unknown>>;
   /** The first event of an undeclared type since this cold start: its line says so, as a warning. */
   readonly firstOfUndeclaredType: boolean;
+  /**
+   * Whether metrics are also aggregated per `event_type` (the default): each type adds four custom metrics,
+   * which CloudWatch bills each month they are published (docs/operating.md, the cost model).
+   */
+  readonly metricsByEventType?: boolean;
 }
 
 export function report({ outcome, facts }: Processed, context: RequestContext): RequestReport {
@@ -46,7 +51,12 @@ export function report({ outcome, facts }: Processed, context: RequestContext): 
     ...(facts.droppedKeys === undefined ? {} : { dropped_keys: facts.droppedKeys }),
     ...outcomeFields(outcome),
   };
-  return { level, message: messageOf(outcome, level, context.firstOfUndeclaredType), fields, metrics: metricsOf(outcome, facts) };
+  return {
+    level,
+    message: messageOf(outcome, level, context.firstOfUndeclaredType),
+    fields,
+    metrics: metricsOf(outcome, facts, context.metricsByEventType ?? true),
+  };
 }
 
 /** Failures are errors (a message SNS refused too: no retry mends it), other rejections and degraded answers warnings. */
@@ -110,7 +120,7 @@ const REJECTION_METRICS: Partial<Readonly<Record<Extract<Outcome, { outcome: 're
   secrets_unavailable: ['secrets_read_failures'],
 };
 
-function metricsOf(outcome: Outcome, facts: Processed['facts']): RequestMetrics {
+function metricsOf(outcome: Outcome, facts: Processed['facts'], byEventType: boolean): RequestMetrics {
   const counts = outcome.outcome === 'rejected' ? ['rejected', ...(REJECTION_METRICS[outcome.code] ?? [])] : [...OUTCOME_METRICS[outcome.outcome]];
   // The api secrets could not be read again; the last value read answered this request.
   if (facts.secretsRefreshFailure !== undefined && !counts.includes('secrets_read_failures')) counts.push('secrets_read_failures');
@@ -122,7 +132,7 @@ function metricsOf(outcome: Outcome, facts: Processed['facts']): RequestMetrics 
     ],
     dimensionSets: [
       {},
-      ...(facts.eventType === undefined ? [] : [{ event_type: facts.eventType }]),
+      ...(facts.eventType === undefined || !byEventType ? [] : [{ event_type: facts.eventType }]),
       ...(outcome.outcome === 'rejected' ? [{ reason: outcome.code }] : []),
     ],
   };

@@ -1,7 +1,8 @@
 import type { Context } from 'aws-lambda';
+import { DEFAULT_DROAM_SOURCE, excerpt } from '../contract';
 import { type LogSink, type MetricsSink, takeEmf, writes } from '../observability/sinks';
 import { decodeRequest } from './decode';
-import type { Processed } from './outcome';
+import { MAX_QUOTED_TYPE, type Processed } from './outcome';
 import { type PipelineDeps, processWebhook } from './pipeline';
 import { report, type RequestReport } from './report';
 import { type HttpResponse, toHttpResponse } from './respond';
@@ -40,8 +41,15 @@ export function createWebhookHandler(deps: HandlerDeps): (event: unknown, contex
     const firstOfUndeclaredType =
       outcome.outcome === 'published' && !outcome.declared && !undeclaredTypesSeen.has(outcome.type) && undeclaredTypesSeen.size < MAX_UNDECLARED_TYPES_NOTED;
     if (firstOfUndeclaredType) undeclaredTypesSeen.add(outcome.type);
-    const base = { request_id: request?.requestId, correlation_id: request?.requestId, event_format: request?.format, duration_ms: deps.now() - started };
-    write(report(processed, { base, firstOfUndeclaredType }), deps);
+    const base = {
+      request_id: request?.requestId,
+      correlation_id: request?.requestId,
+      event_format: request?.format,
+      // The dRoam source the path names, known to the stage or not (a 404's line says which name was asked for).
+      droam_source: request === undefined ? undefined : excerpt(request.droamSource ?? DEFAULT_DROAM_SOURCE, MAX_QUOTED_TYPE),
+      duration_ms: deps.now() - started,
+    };
+    write(report(processed, { base, firstOfUndeclaredType, metricsByEventType: deps.config.metricsByEventType }), deps);
     return toHttpResponse(outcome);
   };
 }

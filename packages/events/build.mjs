@@ -2,12 +2,14 @@
 /**
  * Builds dist/ (run by `prepare`: on `npm install`/`npm ci` in the repository,
  * so a workspace that bundles the package finds it built, and on `npm pack`):
- * one bundle per module system (index.mjs for `import`, index.cjs for
- * `require`), each with the contract from lib/contract/ inlined and valibot
- * left as the package's one dependency, and declaration files for each
- * (.d.mts, .d.cts), emitted by the TypeScript compiler from src/. The public
- * types are spelled out in src/ (most of them generated), so no declaration
- * file reaches outside the package.
+ * one bundle per entry point and module system (index.mjs for `import`,
+ * index.cjs for `require`; idempotency and newest-wins likewise, the subpath
+ * exports), each with the contract from lib/contract/ inlined and its
+ * dependencies left as imports (valibot; the subpaths' Powertools and AWS SDK,
+ * optional peer dependencies), and declaration files for each (.d.mts,
+ * .d.cts), emitted by the TypeScript compiler from src/. The public types are
+ * spelled out in src/ (most of them generated), so no declaration file
+ * reaches outside the package.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,25 +20,29 @@ import ts from 'typescript';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(here, 'dist');
-const entry = path.join(here, 'src', 'index.ts');
+const ENTRY_POINTS = ['index', 'idempotency', 'newest-wins'];
+const entries = ENTRY_POINTS.map((name) => path.join(here, 'src', `${name}.ts`));
+// Left as imports: the package's dependency and the subpaths' peer dependencies.
+const EXTERNAL = ['valibot', '@aws-lambda-powertools/*', '@aws-sdk/*'];
 const { version } = JSON.parse(readFileSync(path.join(here, 'package.json'), 'utf8'));
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const banner = `/* @droam-webhook-relay/events ${version}: generated from the relay's contract; do not edit. */`;
-for (const [format, file] of /** @type {const} */ ([
-  ['esm', 'index.mjs'],
-  ['cjs', 'index.cjs'],
+for (const [format, extension] of /** @type {const} */ ([
+  ['esm', '.mjs'],
+  ['cjs', '.cjs'],
 ])) {
   await build({
-    entryPoints: [entry],
-    outfile: path.join(dist, file),
+    entryPoints: entries,
+    outdir: dist,
+    outExtension: { '.js': extension },
     bundle: true,
     format,
     platform: 'node',
     target: 'node20',
-    external: ['valibot'],
+    external: EXTERNAL,
     banner: { js: banner },
     logLevel: 'warning',
   });
@@ -44,7 +50,7 @@ for (const [format, file] of /** @type {const} */ ([
 
 const out = mkdtempSync(path.join(os.tmpdir(), 'droam-events-types-'));
 try {
-  const program = ts.createProgram([entry], {
+  const program = ts.createProgram(entries, {
     declaration: true,
     emitDeclarationOnly: true,
     outDir: out,

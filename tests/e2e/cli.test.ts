@@ -4,9 +4,12 @@
  * is one line on stderr and exit code 2, before any work starts. Each case runs
  * the script as `npm run` does (through tsx), several at a time.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
+import { codeBlocks, isShell, type ShellCommand, shellCommands } from '../support/docs-code';
 import { ROOT } from '../support/integration/events';
 import { runScript, type Finished } from '../support/integration/processes';
 
@@ -16,13 +19,17 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   invoke: 'scripts/invoke.mts',
   send: 'scripts/send.mts',
   replay: 'scripts/replay.mts',
+  discard: 'scripts/discard.mts',
   load: 'scripts/load.mts',
   events: 'scripts/make-events.mts',
   schemas: 'scripts/generate-schemas.mts',
   audit: 'scripts/audit.mts',
+  cost: 'scripts/cost.mts',
   history: 'scripts/history.mts',
+  find: 'scripts/find.mts',
   bench: 'bench/run.ts',
   'bench:worst-case': 'bench/worst-case.ts',
+  'bench:lossless': 'bench/lossless.ts',
 };
 
 /** Other mistakes, each caught before any work starts. */
@@ -34,6 +41,12 @@ const MISTAKES: readonly { name: string; args: readonly string[]; error: RegExp 
   { name: 'load', args: ['--requests', 'many'], error: /^load: --requests takes a whole number from 1 to \d+, not 'many'/ },
   { name: 'events', args: ['events/pool-usage.json'], error: /^events: unexpected argument/ },
   { name: 'history', args: ['--bucket', 'b', '--from', '2024-01-01', '--to', '2024-01-02'], error: /^history: give exactly one of --to-queue and --to-topic/ },
+  { name: 'find', args: ['--iccid', '8944', '--pool', 'p'], error: /^find: give exactly one of --id, --iccid, --pool, --rule and --type/ },
+  { name: 'find', args: ['--type', 'company.updated', '--since', 'last week'], error: /^find: --since 'last week' is not a date or an RFC 3339 time/ },
+  { name: 'cost', args: ['--log-level', 'DEBUG'], error: /^cost: --log-level takes INFO or WARN, not 'DEBUG'/ },
+  { name: 'discard', args: ['--id', 'abc'], error: /^discard: say why with --reason TEXT/ },
+  { name: 'bench:lossless', args: [], error: /^bench:lossless: missing argument \(takes 1\)/ },
+  { name: 'bench:lossless', args: ['events'], error: /^bench:lossless: not a checkout of the relay: events/ },
 ];
 
 /** A digest of every file the scripts could write: the samples, the generated contract and its document, the bench's results and charts. */
@@ -119,5 +132,85 @@ describe('the scripts in scripts/ as command-line tools', () => {
 
   it('wrote nothing: the samples in events/, schemas/ and docs/contract.md are as they were', () => {
     expect(generatedFiles()).toBe(before);
+  });
+
+  describe('the shell blocks of README.md, docs/ and the events package README', () => {
+    const blocks = codeBlocks().filter(isShell);
+    const commands = blocks.flatMap(shellCommands);
+    const where = (command: ShellCommand): string => `${command.block.file}:${command.block.line}: ${command.words.join(' ')}`;
+    const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const serverless = YAML.parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
+      params: Record<string, Record<string, unknown>>;
+      functions: Record<string, unknown>;
+    };
+    /** `npm run [--silent] NAME -- ARGS` → NAME and ARGS. */
+    const npmRuns = commands.flatMap((command) => {
+      const [npm, run, ...rest] = command.words;
+      if (npm !== 'npm' || run !== 'run') return [];
+      const [name = '', separator, ...args] = rest.filter((word) => word !== '--silent');
+      return [{ command, name, args: separator === '--' ? args : [] }];
+    });
+    /** The Framework's commands: `npx sls …` and the npm scripts that are plain `sls` commands. */
+    const slsArgs = [
+      ...commands.filter((command) => command.words[0] === 'npx' && command.words[1] === 'sls').map((command) => ({ command, args: command.words.slice(2) })),
+      ...npmRuns.filter(({ name }) => scripts[name]?.startsWith('sls ') === true),
+    ];
+    const valuesOf = (args: readonly string[], option: string): string[] =>
+      args.flatMap((word, index) => (word === option ? [args[index + 1] ?? ''] : word.startsWith(`${option}=`) ? [word.slice(option.length + 1)] : []));
+
+    it('are found, and each is valid shell (bash -n)', () => {
+      expect(blocks.length).toBeGreaterThanOrEqual(20);
+      const invalid = blocks.flatMap((block) => {
+        const checked = spawnSync('bash', ['-n'], { input: block.code, encoding: 'utf8' });
+        return checked.status === 0 ? [] : [`${block.file}:${block.line}: ${checked.stderr.trim()}`];
+      });
+      expect(invalid).toEqual([]);
+    });
+
+    it('run only npm scripts that exist, and give each of the scripts in scripts/ only options its --help lists', () => {
+      expect(npmRuns.filter(({ name }) => scripts[name] === undefined).map(({ command }) => where(command))).toEqual([]);
+      const unknown = npmRuns.flatMap(({ command, name, args }) => {
+        if (SCRIPTS[name] === undefined) return [];
+        const help = result(`${name} --help`).stdout;
+        return args
+          .filter((word) => word.startsWith('--'))
+          .map((word) => word.split('=')[0] ?? word)
+          .filter((option) => !new RegExp(`(^|\\s)${option}\\b`, 'm').test(help))
+          .map((option) => `${where(command)}: ${option}`);
+      });
+      expect(unknown).toEqual([]);
+    });
+
+    it('give the Framework only stage parameters serverless.yml declares and functions it has', () => {
+      const params = new Set(Object.values(serverless.params).flatMap((stage) => Object.keys(stage)));
+      const problems = slsArgs.flatMap(({ command, args }) => [
+        ...valuesOf(args, '--param')
+          .map((pair) => pair.split('=')[0] ?? '')
+          .filter((name) => !params.has(name))
+          .map((name) => `${where(command)}: no param ${name}`),
+        ...valuesOf(args, '--function')
+          .filter((name) => !Object.hasOwn(serverless.functions, name))
+          .map((name) => `${where(command)}: no function ${name}`),
+      ]);
+      expect(problems).toEqual([]);
+    });
+
+    it('name sample files that exist, stack outputs the stack declares, and the events package tarball of this version', () => {
+      const { version } = JSON.parse(readFileSync(path.join(ROOT, 'packages/events/package.json'), 'utf8')) as { version: string };
+      const infra = readdirSync(path.join(ROOT, 'infra'))
+        .map((file) => readFileSync(path.join(ROOT, 'infra', file), 'utf8'))
+        .join('\n');
+      const problems = commands.flatMap((command) =>
+        command.words.flatMap((word) => {
+          if (/^events\/[\w.-]+\.json$/.test(word) && !existsSync(path.join(ROOT, word))) return [`${where(command)}: no file ${word}`];
+          const output = /^s\/\^ \*(\w+): \/\/p$/.exec(word)?.[1];
+          if (output !== undefined && !new RegExp(`\\b${output}: \\{`).test(infra)) return [`${where(command)}: no stack output ${output}`];
+          const tarball = /droam-webhook-relay-events-(\d+\.\d+\.\d+)\.tgz/.exec(word)?.[1];
+          if (tarball !== undefined && tarball !== version) return [`${where(command)}: the package is ${version}`];
+          return [];
+        }),
+      );
+      expect(problems).toEqual([]);
+    });
   });
 });

@@ -7,17 +7,27 @@
  * and runs both on SQS records that the relay published through the
  * emulator. Nothing in the scratch project can see the repository's
  * node_modules except the TypeScript compiler and Node's own types.
+ *
+ * A second scratch project installs the same tarballs and the subpath
+ * exports' peer dependencies (Powertools Idempotency, the DynamoDB client),
+ * linked from the repository's node_modules in place of the registry: an
+ * offline install of the AWS SDK's hundred-odd packages would cost more
+ * than the rest of this file. It type-checks a subscriber that uses both
+ * helpers, ESM and CommonJS, and runs it against a DynamoDB emulator
+ * (dynalite, in the test's process, on 127.0.0.1).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { Emulator } from '../support/integration/aws';
+import { type DynamoDbEmulator, startDynamoDb } from '../support/dynamodb/emulator';
+import { CREDENTIALS, Emulator, REGION, uniqueName } from '../support/integration/aws';
 import { loadEvent, ROOT, signed } from '../support/integration/events';
 import { receiveRecords } from '../support/integration/lambda-records';
 import { run, type Finished } from '../support/integration/processes';
 import { deployedEnv, loadRelay, TEST_SECRET } from '../support/integration/relay';
+import { type CodeBlock, codeBlocks, DOCUMENTS, fileNameOf, importedPackages, isTypeScript } from '../support/docs-code';
 
 const { version } = JSON.parse(readFileSync(path.join(ROOT, 'packages/events/package.json'), 'utf8')) as { version: string };
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -95,6 +105,52 @@ const TSCONFIG = {
   files: ['subscriber.mts', 'subscriber.cts'],
 };
 
+/** A subscriber using both helpers on the relay's pool usage event: three copies, then an older state of the same pool. */
+const HELPERS = `
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readSqsRecord, type DroamEvent } from '@droam-webhook-relay/events';
+import { EventInProgressError, handleOnce, type HandledOnce } from '@droam-webhook-relay/events/idempotency';
+import { newestWins, type NewestWinsOutcome } from '@droam-webhook-relay/events/newest-wins';
+
+type PoolUsage = DroamEvent<'rule.pool.usage.triggered'>;
+const [records = '', endpoint = '', idempotencyTable = '', stateTable = ''] = process.argv.slice(2);
+const client = new DynamoDBClient({ endpoint, region: '${REGION}', credentials: { accessKeyId: '${CREDENTIALS.accessKeyId}', secretAccessKey: '${CREDENTIALS.secretAccessKey}' } });
+
+const effects: string[] = [];
+const usage = newestWins<PoolUsage>({ tableName: stateTable, client, tieBreaker: (event) => event.data.pool.current_usage_kb ?? -1 });
+const handle = handleOnce(
+  async (event: PoolUsage): Promise<boolean> => {
+    const outcome: NewestWinsOutcome<number> = await usage.apply(event, (e) => effects.push(e.id));
+    return outcome.applied;
+  },
+  { tableName: idempotencyTable, client, windowSeconds: 3600 },
+);
+
+// @ts-expect-error the handler's result type is kept: a boolean here, not a string
+export const wrong: Promise<HandledOnce<string>> = handle({} as PoolUsage);
+wrong.catch(() => undefined);
+
+const { Records } = JSON.parse(readFileSync(records, 'utf8')) as { Records: { body: string }[] };
+const read = readSqsRecord(Records[0] ?? { body: '' });
+if (!read.ok || !read.declared || read.event.type !== 'rule.pool.usage.triggered') throw new Error('not a pool usage event');
+const event: PoolUsage = read.event;
+const older: PoolUsage = { ...event, id: 'older-state', time: new Date(Date.parse(event.time) - 60_000).toISOString() };
+const outcomes: unknown[] = [];
+for (const each of [event, { ...event }, event, older]) {
+  const { duplicate, result } = await handle(each, { getRemainingTimeInMillis: () => 10_000 });
+  outcomes.push({ id: each.id, duplicate, applied: result });
+}
+console.log(JSON.stringify({ effects, outcomes, inProgressError: new EventInProgressError('x') instanceof Error, resolved: RESOLVED }));
+`;
+
+interface HelpersOutput {
+  effects: string[];
+  outcomes: { id: string; duplicate: boolean; applied: boolean }[];
+  inProgressError: boolean;
+  resolved: string;
+}
+
 interface Output {
   contractVersion: string;
   dataschema: string;
@@ -104,13 +160,60 @@ interface Output {
   handled: string[];
 }
 
+/**
+ * The tsconfig.json the documentation tells a subscriber to use with its TypeScript blocks, which are
+ * ES modules: `"module": "nodenext"`, `"strict": true`, and Node's library without the DOM's (`"lib": ["es2023"]`).
+ */
+const DOCS_TSCONFIG = {
+  compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023'], strict: true, skipLibCheck: true, types: ['node'] },
+};
+
+/**
+ * Every TypeScript block of the documentation, each a file of its own in a project whose
+ * `@droam-webhook-relay/events` (and valibot) is the packed package the scratch project installed;
+ * the other packages a block imports are the repository's copies, as a subscriber installs them from
+ * the registry. One more file is a block broken the way a snippet breaks (a name it never declares),
+ * so that the check is seen to fail.
+ */
+async function typecheckDocs(project: string, installed: string): Promise<{ blocks: readonly CodeBlock[]; canary: string; finished: Finished }> {
+  const blocks = codeBlocks().filter(isTypeScript);
+  const link = (target: string, name: string): void => {
+    const at = path.join(project, 'node_modules', name);
+    if (existsSync(at)) return;
+    mkdirSync(path.dirname(at), { recursive: true });
+    symlinkSync(target, at, 'dir');
+  };
+  for (const name of ['@droam-webhook-relay/events', 'valibot']) link(path.join(installed, 'node_modules', name), name);
+  link(path.join(ROOT, 'node_modules', '@types', 'node'), '@types/node');
+  for (const name of blocks.flatMap((block) => importedPackages(block.code))) {
+    if (name === '@droam-webhook-relay/events' || name === 'valibot') continue;
+    // A package without types of its own (aws-lambda) is typed by its @types package.
+    const own = path.join(ROOT, 'node_modules', name);
+    const typed = existsSync(own) ? own : path.join(ROOT, 'node_modules', '@types', name);
+    link(typed, existsSync(own) ? name : `@types/${name}`);
+  }
+  const files = blocks.map((block) => fileNameOf(block, '.mts'));
+  for (const [index, block] of blocks.entries()) writeFileSync(path.join(project, files[index] ?? ''), `${block.code}\n`);
+  const canary = 'canary.mts';
+  const broken = blocks.find((block) => block.file === 'packages/events/README.md')?.code.replace('await alertPoolUsage(', 'await alert(') ?? '';
+  writeFileSync(path.join(project, canary), `${broken}\n`);
+  writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({ ...DOCS_TSCONFIG, files: [...files, canary] }, null, 2));
+  return { blocks, canary, finished: await run(process.execPath, [TSC, '-p', project], { cwd: project, timeoutMs: 90_000 }) };
+}
+
 const emulator = new Emulator();
+let dynamodb: DynamoDbEmulator;
 let dir: string;
 let scratch: string;
+let helpersScratch: string;
+let helpersInstalled: Finished;
+let helpersInstalledModules: string[];
+let helpersTypecheck: Finished;
 let tarball: string;
 let packed: Finished;
 let installed: Finished;
 let typecheck: Finished;
+let docsTypecheck: { blocks: readonly CodeBlock[]; canary: string; finished: Finished };
 const ids: Record<string, string> = {};
 let raw: SQSRecord[];
 let enveloped: SQSRecord[];
@@ -145,6 +248,44 @@ beforeAll(async () => {
   writeFileSync(path.join(scratch, 'subscriber.mts'), SUBSCRIBER.replace('RESOLVED', "import.meta.resolve('@droam-webhook-relay/events')"));
   writeFileSync(path.join(scratch, 'subscriber.cts'), SUBSCRIBER.replace('RESOLVED', "require.resolve('@droam-webhook-relay/events')"));
   typecheck = await run(process.execPath, [TSC, '-p', scratch], { timeoutMs: 90_000 });
+  docsTypecheck = await typecheckDocs(path.join(dir, 'docs'), scratch);
+
+  helpersScratch = path.join(dir, 'subscriber-with-helpers');
+  mkdirSync(helpersScratch);
+  writeFileSync(path.join(helpersScratch, 'package.json'), JSON.stringify({ name: 'scratch-subscriber-with-helpers', version: '1.0.0', private: true }));
+  helpersInstalled = await run(
+    'npm',
+    [
+      'install',
+      '--offline',
+      '--cache',
+      cache,
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--prefix',
+      helpersScratch,
+      tarball,
+      path.join(dir, valibotTarball),
+    ],
+    { timeoutMs: 60_000 },
+  );
+  helpersInstalledModules = readdirSync(path.join(helpersScratch, 'node_modules')).filter((name) => !name.startsWith('.'));
+  for (const peer of ['@aws-lambda-powertools/idempotency', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']) {
+    mkdirSync(path.dirname(path.join(helpersScratch, 'node_modules', peer)), { recursive: true });
+    symlinkSync(path.join(ROOT, 'node_modules', peer), path.join(helpersScratch, 'node_modules', peer), 'dir');
+  }
+  writeFileSync(path.join(helpersScratch, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, files: ['helpers.mts', 'helpers.cts'] }, null, 2));
+  writeFileSync(path.join(helpersScratch, 'helpers.mts'), HELPERS.replace('RESOLVED', "import.meta.resolve('@droam-webhook-relay/events/idempotency')"));
+  // CommonJS has no top-level await: the same code in an async function.
+  writeFileSync(
+    path.join(helpersScratch, 'helpers.cts'),
+    HELPERS.replace('RESOLVED', "require.resolve('@droam-webhook-relay/events/idempotency')")
+      .replace(/^const \{ Records \}/m, 'async function main(): Promise<void> {\nconst { Records }')
+      .concat('}\nvoid main();\n'),
+  );
+  helpersTypecheck = await run(process.execPath, [TSC, '-p', helpersScratch], { timeoutMs: 90_000 });
+  dynamodb = await startDynamoDb();
 
   // What the relay publishes, as a raw and an enveloped subscription receive it.
   const topicArn = await emulator.createTopic('events-package');
@@ -171,8 +312,9 @@ beforeAll(async () => {
   writeFileSync(path.join(scratch, 'enveloped.json'), JSON.stringify({ Records: enveloped }));
 }, 240_000);
 
-afterAll(() => {
+afterAll(async () => {
   emulator.destroy();
+  await dynamodb.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -189,9 +331,11 @@ describe('npm pack -w packages/events', () => {
       [
         'package/README.md',
         'package/package.json',
-        ...['index', 'reader', 'schemas', 'events.generated', 'json-number'].flatMap((name) => [`package/dist/${name}.d.cts`, `package/dist/${name}.d.mts`]),
-        'package/dist/index.cjs',
-        'package/dist/index.mjs',
+        ...['index', 'reader', 'schemas', 'events.generated', 'json-number', 'idempotency', 'newest-wins'].flatMap((name) => [
+          `package/dist/${name}.d.cts`,
+          `package/dist/${name}.d.mts`,
+        ]),
+        ...['index', 'idempotency', 'newest-wins'].flatMap((name) => [`package/dist/${name}.cjs`, `package/dist/${name}.mjs`]),
       ].sort(),
     );
   });
@@ -204,6 +348,12 @@ describe('a scratch project outside the repository', () => {
     const manifest = JSON.parse(readFileSync(path.join(scratch, 'node_modules/@droam-webhook-relay/events/package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies).toEqual({ valibot: expect.any(String) as unknown });
     expect(manifest.version).toBe(version);
+    // The subpath exports' dependencies are optional peers: npm installs none of them.
+    expect(manifest.peerDependenciesMeta).toEqual({
+      '@aws-lambda-powertools/idempotency': { optional: true },
+      '@aws-sdk/client-dynamodb': { optional: true },
+      '@aws-sdk/lib-dynamodb': { optional: true },
+    });
   });
 
   it('type-checks a subscriber written against it, as ES module and as CommonJS (a wrong use of a field is a type error)', () => {
@@ -257,5 +407,58 @@ describe('a scratch project outside the repository', () => {
       [`enveloped ${ids['pool-usage.json']}`, `enveloped ${ids['company-updated.json']}`].sort(),
     );
     expect(output.batchItemFailures).toEqual([]);
+  });
+});
+
+describe('a scratch project that uses the subpath exports, with their peer dependencies', () => {
+  it('installs the same tarball, which brings none of the peer dependencies itself', () => {
+    expect(helpersInstalled.code).toBe(0);
+    expect(helpersInstalledModules).toEqual(['@droam-webhook-relay', 'valibot']);
+  });
+
+  it('type-checks a subscriber using handleOnce and newestWins, as ES module and as CommonJS (the result type is kept)', () => {
+    expect({ code: helpersTypecheck.code, output: helpersTypecheck.stdout + helpersTypecheck.stderr }).toEqual({ code: 0, output: '' });
+  });
+
+  it.each([
+    ['ES module', 'helpers.mjs', 'idempotency.mjs'],
+    ['CommonJS', 'helpers.cjs', 'idempotency.cjs'],
+  ])('runs it, as %s, against the DynamoDB emulator: three copies have one effect, and an older state none', async (_kind, file, bundle) => {
+    const [idempotencyTable, stateTable] = [uniqueName('idempotency'), uniqueName('state')];
+    await dynamodb.createTable(idempotencyTable, 'id');
+    await dynamodb.createTable(stateTable, 'key');
+    const result = await run(
+      process.execPath,
+      [path.join(helpersScratch, file), path.join(scratch, 'raw.json'), dynamodb.endpoint, idempotencyTable, stateTable],
+      { timeoutMs: 30_000 },
+    );
+    if (result.code !== 0) throw new Error(`${file} exited ${result.code ?? result.signal}:\n${result.stderr}`);
+    const output = JSON.parse(result.stdout) as HelpersOutput;
+    expect(output.resolved).toMatch(new RegExp(`node_modules/@droam-webhook-relay/events/dist/${bundle.replace('.', '\\.')}$`));
+    const id = ids['pool-usage.json'];
+    expect(output.effects).toEqual([id]);
+    expect(output.outcomes).toEqual([
+      { id, duplicate: false, applied: true },
+      { id, duplicate: true, applied: true },
+      { id, duplicate: true, applied: true },
+      { id: 'older-state', duplicate: false, applied: false },
+    ]);
+    expect(output.inProgressError).toBe(true);
+  });
+});
+
+describe('the TypeScript blocks of README.md, docs/ and the events package README', () => {
+  it('are found in the documents that have them', () => {
+    expect(DOCUMENTS).toEqual(expect.arrayContaining(['README.md', 'docs/contract.md', 'packages/events/README.md']));
+    expect([...new Set(docsTypecheck.blocks.map((block) => block.file))].sort()).toEqual(['docs/contract.md', 'packages/events/README.md']);
+    expect(docsTypecheck.blocks.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('each type-check as written against the packed package, under the tsconfig the documents name; a broken copy does not', () => {
+    const output = (docsTypecheck.finished.stdout + docsTypecheck.finished.stderr).trim();
+    // Every error is the broken copy's: the documents' own blocks compile.
+    const errors = output.split('\n').filter((line) => /error TS\d+/.test(line));
+    expect(errors.filter((line) => !line.startsWith(docsTypecheck.canary))).toEqual([]);
+    expect(errors).toEqual([expect.stringMatching(/^canary\.mts\(\d+,\d+\): error TS2304: Cannot find name 'alert'\.$/)]);
   });
 });

@@ -6,18 +6,21 @@
  * topic of the test run's emulator. One file, so that no two of them bundle
  * into .esbuild/ at the same time.
  */
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { Emulator, plainAttributes, type Queue } from '../support/integration/aws';
 import { asciiJson, integrityTag } from '../../lib/queues/integrity';
 import { bodyOf, DOCUMENTED_SECRET, loadEvent, payloadOf, ROOT } from '../support/integration/events';
 import { freePort } from '../support/integration/net';
-import { childEnv, jsonBlocks, run, runScript, startOffline, type Offline } from '../support/integration/processes';
+import { childEnv, jsonBlocks, printedRecords, run, runScript, startNpmStart, type NpmStart, type PrintedRecord } from '../support/integration/processes';
 import { LOCAL_STAGE } from '../../tools/local-stage';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { checkTemplate, type Template } from '../support/template/spec-check';
 import type { ErrorCode, Outcome } from '../../lib/relay/outcome';
 import { report } from '../../lib/relay/report';
+import { partitionPrefix, toArchivedMessage } from '../../lib/archive/archive';
+import { payloadTypes } from '../../lib/contract';
 import { condition, resolve, type Template as ResolvableTemplate } from '../support/cloudformation';
 import { type Caller, keyPermits, permits, writables, writers } from '../support/template/writers';
 import os from 'node:os';
@@ -27,16 +30,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
   let stdout: string;
+  let stderr: string;
   let response: { statusCode: number; headers: Record<string, string>; body: string };
-  let published: { attributes: Record<string, string>; message: Record<string, unknown> }[];
+  let published: PrintedRecord[];
 
   beforeAll(async () => {
     const result = await runScript('scripts/invoke.mts', ['events/pool-usage-vendor-example.json'], { timeoutMs: 45_000 });
-    stdout = result.stdout;
+    ({ stdout, stderr } = result);
     if (result.code !== 0) throw new Error(`invoke exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
-    const blocks = jsonBlocks(stdout);
-    response = blocks.find((b) => typeof b === 'object' && b !== null && 'statusCode' in b) as typeof response;
-    published = blocks.filter((b) => typeof b === 'object' && b !== null && 'message' in b) as typeof published;
+    response = jsonBlocks(stdout).find((b) => typeof b === 'object' && b !== null && 'statusCode' in b) as typeof response;
+    published = printedRecords(stdout);
   }, 60_000);
 
   it('prints the response: 200 with the event id and the SNS message id', () => {
@@ -45,10 +48,16 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
     expect(body).toEqual({ id: expect.stringMatching(UUID) as unknown, message_id: expect.any(String) as unknown });
   });
 
+  it('names the emulator it started as its own, never a running npm start', () => {
+    expect(stderr).toMatch(/^invoke: started its own SNS\/SQS emulator on http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(stderr).toContain('(npm run invoke prints what is published)');
+    expect(stderr).not.toContain('npm start');
+  });
+
   it("prints the request's log line with the Lambda invocation on it: function_request_id, cold_start, the function", () => {
     const lines = stdout
       .split('\n')
-      .filter((line) => line.startsWith('{"'))
+      .filter((line) => line.startsWith('{"level"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toContainEqual(
       expect.objectContaining({
@@ -61,39 +70,41 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
     );
   });
 
-  it('prints the one CloudEvent published, with its attributes', () => {
+  it('prints the one CloudEvent published, its text as published, with its attributes', () => {
     expect(stdout).toMatch(/Published on arn:aws:sns:us-east-1:\d{12}:[\w-]+: 1 message\(s\)/);
     expect(published).toHaveLength(1);
     const { id } = JSON.parse(response.body) as { id: string };
-    expect(published[0]).toEqual({
-      attributes: {
-        event_type: 'rule.pool.usage.triggered (String)',
-        event_id: `${id} (String)`,
-        pool_uuid: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55 (String)',
-        rule_uuid: '1711929600 (String)',
-        current_usage_kb: '51200 (Number)',
-        // The local stage's relay, the second it published, the HMAC.
-        integrity_tag: expect.stringMatching(/^local\.\d+\.[A-Za-z0-9_-]{43} \(String\)$/) as unknown,
-      },
-      message: {
-        specversion: '1.0',
-        id,
-        source: 'droam',
-        type: 'rule.pool.usage.triggered',
-        time: '2024-04-01T00:00:00Z',
-        subject: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55',
-        datacontenttype: 'application/json',
-        dataschema: 'urn:droam-webhook-relay:schema:event:rule.pool.usage.triggered',
-        // dRoam's created_at as sent (its human fields included), the unix timestamp normalised.
-        droamenvelope: '{"created_at":{"human_date":"2024-06-12","human_time":"17:25:11","timezone":"UTC","unix_timestamp":1711929600}}',
-        correlationid: 'Qx1aAjd2IAMEV1A=',
-        data: {
-          rule: { uuid: '1711929600', name: 'Rule for refills', description: 'Send notification to email when usage reaches 100MB' },
-          pool: { uuid: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55', name: 'Pool Name', current_usage_kb: 51200 },
-        },
-      },
+    expect(published[0]?.attributes).toEqual({
+      event_type: 'rule.pool.usage.triggered (String)',
+      event_id: `${id} (String)`,
+      droam_source: 'default (String)',
+      pool_uuid: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55 (String)',
+      rule_uuid: '1711929600 (String)',
+      current_usage_kb: '51200 (Number)',
+      // The local stage's relay, the second it published, the HMAC.
+      integrity_tag: expect.stringMatching(/^local\.\d+\.[A-Za-z0-9_-]{43} \(String\)$/) as unknown,
     });
+    // The message text, byte for byte: members in the CloudEvents order, keys of data sorted, no white space.
+    expect(published[0]?.text).toBe(
+      `{"specversion":"1.0","id":"${id}","source":"droam","type":"rule.pool.usage.triggered","time":"2024-04-01T00:00:00Z",` +
+        '"subject":"34160e3a-3492-4f6f-bbf6-c9a9be15ea55","datacontenttype":"application/json",' +
+        '"dataschema":"urn:droam-webhook-relay:schema:event:rule.pool.usage.triggered",' +
+        // dRoam's created_at as sent (its human fields included), the unix timestamp normalised.
+        '"droamenvelope":"{\\"created_at\\":{\\"human_date\\":\\"2024-06-12\\",\\"human_time\\":\\"17:25:11\\",\\"timezone\\":\\"UTC\\",\\"unix_timestamp\\":1711929600}}",' +
+        '"correlationid":"Qx1aAjd2IAMEV1A=",' +
+        '"data":{"pool":{"current_usage_kb":51200,"name":"Pool Name","uuid":"34160e3a-3492-4f6f-bbf6-c9a9be15ea55"},' +
+        '"rule":{"description":"Send notification to email when usage reaches 100MB","name":"Rule for refills","uuid":"1711929600"}}}',
+    );
   });
+});
+
+describe('npm run invoke on an event the relay refuses', () => {
+  it('exits 1, saying the function answered 401, and publishes nothing', async () => {
+    const result = await runScript('scripts/invoke.mts', ['events/error-unauthorized.json'], { timeoutMs: 45_000 });
+    expect(result.stderr).toMatch(/^invoke: the function answered 401: refused$/m);
+    expect(result.stdout).toContain('Published on arn:aws:sns:us-east-1:000000000000:droam-webhook-relay-local: 0 message(s)');
+    expect(result.code).toBe(1);
+  }, 60_000);
 });
 
 describe('npx sls invoke local -f webhook -p events/pool-usage.json, with no emulator running', () => {
@@ -102,11 +113,10 @@ describe('npx sls invoke local -f webhook -p events/pool-usage.json, with no emu
   let stderr: string;
 
   beforeAll(async () => {
-    // The local stage's emulator address (.env.local) moved to a free port: 4566 may be a developer's `npm start`.
+    // The local stage's emulator moved to a free port (LOCAL_EMULATOR_PORT, read by .env.local): 4566 may be a developer's `npm start`.
     port = await freePort();
-    const endpoint = `http://127.0.0.1:${String(port)}`;
     const result = await run('node_modules/.bin/sls', ['invoke', 'local', '-f', 'webhook', '-p', 'events/pool-usage.json'], {
-      env: childEnv({ AWS_ENDPOINT_URL_SNS: endpoint, AWS_ENDPOINT_URL_SQS: endpoint }),
+      env: childEnv({ LOCAL_EMULATOR_PORT: String(port) }),
       timeoutMs: 60_000,
     });
     ({ stdout, stderr } = result);
@@ -114,15 +124,13 @@ describe('npx sls invoke local -f webhook -p events/pool-usage.json, with no emu
   }, 90_000);
 
   it('answers 200 and prints the CloudEvent it published on the local topic', () => {
-    const blocks = jsonBlocks(stdout);
-    const response = blocks.find((b) => typeof b === 'object' && b !== null && 'statusCode' in b) as { statusCode: number; body: string };
-    const published = blocks.filter((b) => typeof b === 'object' && b !== null && 'message' in b) as { message: Record<string, unknown> }[];
+    const response = jsonBlocks(stdout).find((b) => typeof b === 'object' && b !== null && 'statusCode' in b) as { statusCode: number; body: string };
     // The Framework writes its notices on stderr.
     expect(stderr).toContain(`Started an SNS/SQS emulator on http://127.0.0.1:${String(port)}`);
     expect(response.statusCode).toBe(200);
     expect(stdout).toContain('Published on arn:aws:sns:us-east-1:000000000000:droam-webhook-relay-local: 1 message(s)');
     const { id } = JSON.parse(response.body) as { id: string };
-    expect(published.map((p) => p.message)).toEqual([
+    expect(printedRecords(stdout).map((p) => JSON.parse(p.text) as unknown)).toEqual([
       expect.objectContaining({
         id,
         type: 'rule.pool.usage.triggered',
@@ -165,7 +173,9 @@ describe('npx sls invoke local while an emulator listens at the local stage addr
   });
 
   it('publishes to that emulator and starts none of its own', async () => {
-    expect(stderr).toContain(`Using the SNS/SQS emulator already listening on ${emulator.endpoint}`);
+    expect(stderr).toContain(
+      `Using the SNS/SQS emulator already listening on ${emulator.endpoint}, which has the local topic (npm start prints what is published)`,
+    );
     expect(stderr).not.toContain('Started an SNS/SQS emulator');
     expect(stdout).not.toContain('Published on');
     const response = jsonBlocks(stdout).find((b) => typeof b === 'object' && b !== null && 'statusCode' in b) as { statusCode: number; body: string };
@@ -176,40 +186,68 @@ describe('npx sls invoke local while an emulator listens at the local stage addr
   });
 });
 
-describe('serverless-offline (sls offline start --stage local)', () => {
-  const emulator = new Emulator();
+describe('npx sls invoke local when something else listens at the local stage address (LocalStack, say)', () => {
+  it('refuses before the function runs, saying so and how to move the local stage to another port', async () => {
+    const server = http.createServer((_request, response) => {
+      response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const result = await run('node_modules/.bin/sls', ['invoke', 'local', '-f', 'webhook', '-p', 'events/pool-usage.json'], {
+        env: childEnv({ LOCAL_EMULATOR_PORT: String(port) }),
+        timeoutMs: 60_000,
+      });
+      expect(result.code).not.toBe(0);
+      expect(result.stdout + result.stderr).toContain(`Something else listens on http://127.0.0.1:${port}: it has no topic`);
+      expect(result.stdout + result.stderr).toContain('LOCAL_EMULATOR_PORT=4567 npx sls invoke local');
+      expect(result.stdout).not.toContain('statusCode');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 90_000);
+});
+
+describe('npm start (the emulator, serverless-offline and the tail of the topic, on ports of its own)', () => {
+  let started: NpmStart | undefined;
+  let emulator: Emulator;
   let queue: Queue;
   let quarantine: Queue;
-  let offline: Offline | undefined;
+  let ports: { emulatorPort: number; httpPort: number; lambdaPort: number };
 
   beforeAll(async () => {
-    const created = await emulator.topicWithQueue('offline');
-    queue = created.queue;
-    quarantine = await emulator.createQueue('offline-quarantine');
-    offline = await startOffline({
-      httpPort: await freePort(),
-      lambdaPort: await freePort(),
-      env: childEnv({
-        LOCAL_TOPIC_ARN: created.topicArn,
-        LOCAL_QUARANTINE_QUEUE_URL: quarantine.url,
-        AWS_ENDPOINT_URL_SNS: emulator.endpoint,
-        AWS_ENDPOINT_URL_SQS: emulator.endpoint,
-      }),
-      readyTimeoutMs: 45_000,
-    });
-  }, 60_000);
+    ports = { emulatorPort: await freePort(), httpPort: await freePort(), lambdaPort: await freePort() };
+    started = await startNpmStart({ ...ports, env: childEnv(), readyTimeoutMs: 60_000 });
+    // A queue of the test's own on npm start's topic, to see each message as SNS delivered it.
+    emulator = new Emulator(started.emulatorEndpoint);
+    queue = await emulator.createQueue('npm-start');
+    await emulator.subscribe('arn:aws:sns:us-east-1:000000000000:droam-webhook-relay-local', queue, { raw: true });
+    const { QueueUrl = '' } = await emulator.sqs.send(new GetQueueUrlCommand({ QueueName: 'droam-webhook-relay-local-quarantine' }));
+    quarantine = { url: QueueUrl, arn: '' };
+  }, 90_000);
 
-  afterAll(async () => {
-    await offline?.stop();
+  afterAll(() => {
+    started?.kill();
     emulator.destroy();
   }, 15_000);
 
+  const relayUrl = (): string => `${started?.url ?? ''}/webhooks/droam`;
+
   /** POSTs a sample's body with its headers, as dRoam would. */
   async function post(file: string): Promise<Response> {
-    if (offline === undefined) throw new Error('serverless-offline is not running');
     const event = loadEvent(file);
     const headers = Object.fromEntries(Object.entries(event.headers).filter(([name]) => !['host', 'content-length'].includes(name.toLowerCase())));
-    return fetch(`${offline.url}/webhooks/droam`, { method: 'POST', headers, body: bodyOf(event), signal: AbortSignal.timeout(15_000) });
+    return fetch(relayUrl(), { method: 'POST', headers, body: bodyOf(event), signal: AbortSignal.timeout(15_000) });
+  }
+
+  /** The tail's records printed since `from` characters of stdout, waiting up to 10 s for `count`. */
+  async function tail(from: number, count: number): Promise<PrintedRecord[]> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const records = printedRecords((started?.stdout() ?? '').slice(from));
+      if (records.length >= count || Date.now() > deadline) return records;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   it('publishes a signed pool event POSTed to /webhooks/droam and answers 200', async () => {
@@ -230,6 +268,31 @@ describe('serverless-offline (sls offline start --stage local)', () => {
     expect(plainAttributes(received[0]?.attributes ?? {})).toMatchObject({ current_usage_kb: { DataType: 'Number', StringValue: '83886080' } });
   }, 30_000);
 
+  it("npm run send posts a payload file's bytes as they are, and the tail prints the message text as published: 35.20 and a 20-digit integer as written", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'send-exact-'));
+    try {
+      // Numbers a double cannot hold as written, in fields no schema declares and in created_at.
+      const payload =
+        '{"type":"rule.pool.usage.triggered","data":{"rule":{"uuid":"1711929600","name":"Refills","description":"At 100 MB"},' +
+        '"pool":{"uuid":"34160e3a-3492-4f6f-bbf6-c9a9be15ea55","name":"Pool","current_usage_kb":51200,"price":35.20,"counter":12345678901234567890}},' +
+        '"created_at":{"unix_timestamp":1711929600,"human_time":"17:25:11","human_date":"2024-06-12","timezone":"UTC","offset_hours":1.10}}';
+      writeFileSync(path.join(dir, 'payload.json'), payload);
+      const from = started?.stdout().length ?? 0;
+      const sent = await runScript('scripts/send.mts', ['--url', relayUrl(), path.join(dir, 'payload.json')], { timeoutMs: 20_000 });
+      expect(sent.stdout).toMatch(/^200 /);
+      const { id } = JSON.parse(sent.stdout.slice(4)) as { id: string };
+
+      const [delivered] = await emulator.receiveAll(queue, { expect: 1 });
+      expect(delivered?.body).toContain('"pool":{"counter":12345678901234567890,"current_usage_kb":51200,"name":"Pool","price":35.20,');
+      expect(delivered?.body).toContain('\\"offset_hours\\":1.10,');
+      const printed = await tail(from, 1);
+      expect(printed.map((record) => record.text)).toEqual([delivered?.body]);
+      expect(printed[0]?.attributes.event_id).toBe(`${id} (String)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it('answers the echo validation with the request body byte for byte', async () => {
     const response = await post('echo-flat.json');
     expect(response.status).toBe(200);
@@ -238,37 +301,20 @@ describe('serverless-offline (sls offline start --stage local)', () => {
     expect(await emulator.receiveAll(queue)).toEqual([]);
   }, 30_000);
 
-  it('npm run send signs a payload with the current time and the relay publishes it', async () => {
-    if (offline === undefined) throw new Error('serverless-offline is not running');
-    const sent = await runScript('scripts/send.mts', ['--url', `${offline.url}/webhooks/droam`, 'events/pool-usage-without-usage.json'], {
-      timeoutMs: 20_000,
-    });
-    expect(sent.code).toBe(0);
-    const [status, body] = sent.stdout.trim().split(/ (.*)/s);
-    expect(status).toBe('200');
-    const { id } = JSON.parse(body ?? '') as { id: string };
-    const received = await emulator.receiveAll(queue, { expect: 1 });
-    expect(received.map((m) => (JSON.parse(m.body) as { id: string }).id)).toEqual([id]);
-  }, 30_000);
-
   it('npm run send with a wrong secret is refused, and --echo validates the endpoint as dRoam does', async () => {
-    if (offline === undefined) throw new Error('serverless-offline is not running');
-    const url = `${offline.url}/webhooks/droam`;
-    const refused = await runScript('scripts/send.mts', ['--url', url, '--secret', 'not-the-secret-of-this-stage', 'events/pool-usage.json'], {
+    const refused = await runScript('scripts/send.mts', ['--url', relayUrl(), '--secret', 'not-the-secret-of-this-stage', 'events/pool-usage.json'], {
       timeoutMs: 20_000,
     });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/^401 .*"error":"unauthorized"/);
-    const echo = await runScript('scripts/send.mts', ['--echo', '--url', url], { timeoutMs: 20_000 });
+    const echo = await runScript('scripts/send.mts', ['--echo', '--url', relayUrl()], { timeoutMs: 20_000 });
     expect(echo.code).toBe(0);
     expect(echo.stdout).toContain('echo: valid (same body returned)');
     expect(await emulator.receiveAll(queue)).toEqual([]);
   }, 30_000);
 
   it('keeps an invalid payload in the quarantine queue, and npm run replay re-submits what is kept', async () => {
-    if (offline === undefined) throw new Error('serverless-offline is not running');
-    const url = `${offline.url}/webhooks/droam`;
-    const rejected = await runScript('scripts/send.mts', ['--url', url, 'events/error-invalid-payload.json'], { timeoutMs: 20_000 });
+    const rejected = await runScript('scripts/send.mts', ['--url', relayUrl(), 'events/error-invalid-payload.json'], { timeoutMs: 20_000 });
     expect(rejected.stdout).toMatch(/^422 /);
     // A payload kept while, say, a schema was wrong: valid now, so a replay publishes it. The relay tags what it keeps.
     const kept = asciiJson({
@@ -300,7 +346,7 @@ describe('serverless-offline (sls offline start --stage local)', () => {
     expect(dryRun.stdout).toContain('data.pool.uuid');
     expect(dryRun.stdout).toContain('(dry run, nothing changed): 2 record(s): 2 listed');
 
-    const replay = await runScript('scripts/replay.mts', ['--queue-url', quarantine.url, '--url', url], { env, timeoutMs: 30_000 });
+    const replay = await runScript('scripts/replay.mts', ['--queue-url', quarantine.url, '--url', relayUrl()], { env, timeoutMs: 30_000 });
     expect(replay.stdout).toMatch(/→ published/);
     expect(replay.stdout).toMatch(/→ kept again/);
     expect(replay.code).toBe(0);
@@ -319,6 +365,24 @@ describe('serverless-offline (sls offline start --stage local)', () => {
     expect(await response.json()).toMatchObject({ error: 'unauthorized' });
     expect(await emulator.receiveAll(queue)).toEqual([]);
   }, 30_000);
+
+  it('refuses to start a second time on the same emulator port, naming the option that moves it', async () => {
+    const second = await runScript('scripts/start.mts', ['--emulator-port', String(ports.emulatorPort), '--http-port', String(await freePort())], {
+      timeoutMs: 20_000,
+    });
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim()).toBe(
+      `start: 127.0.0.1:${ports.emulatorPort} is taken by another process; it is the port for the SNS/SQS emulator (another npm start, or another emulator: LocalStack listens on 4566 too). Stop that process, or choose a free port with --emulator-port PORT`,
+    );
+  }, 30_000);
+
+  it('stops everything it started on a SIGTERM to npm alone, as on Ctrl-C: no process left, every port free', async () => {
+    await started?.terminate();
+    const deadline = Date.now() + 10_000;
+    while (started?.groupAlive() === true && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(started?.groupAlive()).toBe(false);
+    for (const port of [ports.emulatorPort, ports.httpPort, ports.lambdaPort]) expect(await accepts(port)).toBe(false);
+  }, 30_000);
 });
 
 /** The optional parts switched on, so the one packaging checks them too; each is off by default (checked below). */
@@ -330,6 +394,7 @@ const PACKAGE_PARAMS = {
   replayPublisherArn: 'arn:aws:iam::123456789012:role/operators',
   operatorRoleArn: 'arn:aws:iam::123456789012:role/relay-operator',
   logLevel: 'WARN',
+  quarantineRetentionDays: '7',
 };
 
 describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
@@ -412,6 +477,12 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
 
   describe('the api secret', () => {
     it('is nowhere in the template or a function environment: the webhook is told the SSM parameter, not the value', () => {
+      // The only variables of a function's environment whose names speak of secrets that are not empty: where the secrets are.
+      const SECRET_SETTINGS: Readonly<Record<string, string>> = {
+        DROAM_API_SECRETS_PARAMETER: PARAMETER,
+        DROAM_API_SECRETS_MAX_AGE_SECONDS: '300',
+        DROAM_SOURCE_API_SECRETS_PARAMETER: '/droam-webhook-relay/prod/sources/{source}/api-secrets',
+      };
       expect(text).not.toContain(LOCAL_STAGE.apiSecret);
       expect(text).not.toContain('{{resolve:');
       expect(text).not.toMatch(/(?<![0-9a-f])[0-9a-f]{32,}(?![0-9a-f])/i);
@@ -421,17 +492,16 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       expect(env.DROAM_API_SECRETS_MAX_AGE_SECONDS).toBe('300');
       for (const [id] of ofType('AWS::Lambda::Function')) {
         for (const [name, value] of Object.entries(environmentOf(id))) {
-          if (/SECRET/i.test(name))
-            expect([name, value]).toEqual([name, name === 'DROAM_API_SECRETS_PARAMETER' ? PARAMETER : name.endsWith('MAX_AGE_SECONDS') ? '300' : '']);
+          if (/SECRET/i.test(name)) expect([name, value]).toEqual([name, SECRET_SETTINGS[name] ?? '']);
         }
       }
     });
 
-    it('the webhook role (and the publish-retry drainer, which checks tags with it) may read that one parameter, and no SSM or Secrets Manager action anywhere else', () => {
+    it("the webhook role (and the publish-retry drainer, which checks tags with it) may read that parameter and the named sources' under the stage's path, and no SSM or Secrets Manager action anywhere else", () => {
       const statements = allRoleStatements().filter((s) => s.actions.some((a) => /^(ssm|secretsmanager):/.test(a)));
       expect(statements).toEqual([
-        { role: 'WebhookRole', effect: 'Allow', actions: ['ssm:GetParameter'], resource: { 'Fn::Sub': PARAMETER_ARN }, condition: undefined },
-        { role: 'RetryDrainerRole', effect: 'Allow', actions: ['ssm:GetParameter'], resource: { 'Fn::Sub': PARAMETER_ARN }, condition: undefined },
+        { role: 'WebhookRole', effect: 'Allow', actions: ['ssm:GetParameter'], resource: PARAMETER_ARNS, condition: undefined },
+        { role: 'RetryDrainerRole', effect: 'Allow', actions: ['ssm:GetParameter'], resource: PARAMETER_ARNS, condition: undefined },
       ]);
     });
 
@@ -485,10 +555,8 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
           principal: { AWS: [{ 'Fn::GetAtt': ['WebhookRole', 'Arn'] }, { 'Fn::GetAtt': ['RetryDrainerRole', 'Arn'] }] },
           actions: ['kms:Decrypt'],
           condition: {
-            StringEquals: {
-              'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' },
-              'kms:EncryptionContext:PARAMETER_ARN': { 'Fn::Sub': PARAMETER_ARN },
-            },
+            StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } },
+            StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': PARAMETER_ARNS },
           },
         },
       ]);
@@ -574,6 +642,10 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       );
     });
 
+    it('the quarantine keeps a payload quarantineRetentionDays, as seconds', () => {
+      expect(resource('QuarantineQueue').MessageRetentionPeriod).toBe(7 * 86_400);
+    });
+
     it('the quarantine takes SendMessage from the webhook role only', () => {
       const policies = ofType('AWS::SQS::QueuePolicy').filter(([, p]) => JSON.stringify(p.Queues) === '[{"Ref":"QuarantineQueue"}]');
       expect(policies).toHaveLength(1);
@@ -615,7 +687,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       expect(role.ManagedPolicyArns).toBeUndefined();
       expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
         { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['WebhookLogGroup', 'Arn'] } },
-        { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': PARAMETER_ARN } },
+        { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: PARAMETER_ARNS },
         {
           Effect: 'Deny',
           Action: 'kms:Decrypt',
@@ -712,7 +784,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
     expect(role.ManagedPolicyArns).toBeUndefined();
     expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['RetryDrainerLogGroup', 'Arn'] } },
-      { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': PARAMETER_ARN } },
+      { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: PARAMETER_ARNS },
       {
         Effect: 'Deny',
         Action: 'kms:Decrypt',
@@ -1056,13 +1128,20 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       expect(archive.map(([name]) => name).sort()).toEqual([
         'ArchiveBucket',
         'ArchiveBucketPolicy',
+        'ArchiveDatabase',
         'ArchiveDeadLetterAgeAlarm',
         'ArchiveDeadLetterAlarm',
         'ArchiveDeadLetterQueue',
         'ArchiveDeadLetterQueuePolicy',
+        'ArchiveEventsTable',
+        'ArchiveQueryById',
+        'ArchiveQueryByPool',
+        'ArchiveQueryBySimCard',
+        'ArchiveQueryPerDay',
         'ArchiveQueue',
         'ArchiveQueuePolicy',
         'ArchiveSubscription',
+        'ArchiveWorkGroup',
         'ArchiverDurationAlarm',
         'ArchiverEventSourceMappingSQSArchiveQueue',
         'ArchiverLambdaFunction',
@@ -1071,7 +1150,8 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       ]);
       // Nothing of the archive exists without it: every resource carries the condition.
       for (const [name, resource] of archive) expect({ name, condition: resource.Condition }).toEqual({ name, condition: 'ArchiveEnabled' });
-      expect(cfn.Outputs.ArchiveBucketName).toMatchObject({ Condition: 'ArchiveEnabled' });
+      for (const output of ['ArchiveBucketName', 'ArchiveAthenaWorkGroup', 'ArchiveDatabaseName'])
+        expect(cfn.Outputs[output]).toMatchObject({ Condition: 'ArchiveEnabled' });
       expect(cfn.Resources.ArchiveBucket).toMatchObject({
         DeletionPolicy: 'Retain',
         Properties: { PublicAccessBlockConfiguration: { BlockPublicPolicy: true } },
@@ -1109,6 +1189,63 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       expect(Object.keys(cfn.Resources).filter((name) => name.startsWith('ArchiverLambdaVersion'))).toEqual([]);
       expect(Object.keys(cfn.Outputs).filter((name) => name.startsWith('Archiver'))).toEqual([]);
     });
+
+    it("with the archive: a Glue table Athena reads over the archive's own layout, partitions projected, and saved queries that fill in its columns", () => {
+      const table = cfn.Resources.ArchiveEventsTable?.Properties as {
+        DatabaseName: unknown;
+        TableInput: {
+          Parameters: Record<string, string>;
+          PartitionKeys: { Name: string }[];
+          StorageDescriptor: { Location: unknown; SerdeInfo: { SerializationLibrary: string }; Columns: { Name: string; Type: string }[] };
+        };
+      };
+      expect(table.DatabaseName).toEqual({ Ref: 'ArchiveDatabase' });
+      const { Parameters, PartitionKeys, StorageDescriptor } = table.TableInput;
+      // lib/archive/archive.ts: events/type=<type>/date=<YYYY-MM-DD>/, one JSON line per message, gzip.
+      expect(StorageDescriptor.Location).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: 'ArchiveBucket' }, '/events/']] });
+      expect(partitionPrefix('company.updated', '2024-01-03')).toBe('events/type=company.updated/date=2024-01-03/');
+      expect(PartitionKeys.map((key) => key.Name)).toEqual(['type', 'date']);
+      expect(StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+      // The columns are the fields of an archived line that are not partitions.
+      const line = toArchivedMessage({ body: JSON.stringify({ id: 'e-1', type: 'company.updated', time: '2024-01-03T00:00:00Z' }) });
+      expect(StorageDescriptor.Columns.map((column) => column.Name).sort()).toEqual(
+        Object.keys(line ?? {})
+          .filter((field) => field !== 'type')
+          .sort(),
+      );
+      expect(Parameters).toMatchObject({
+        'projection.enabled': 'true',
+        'projection.type.type': 'enum',
+        'projection.date.type': 'date',
+        'projection.date.format': 'yyyy-MM-dd',
+        'projection.date.range': '2020-01-01,NOW',
+      });
+      expect(Parameters['projection.type.values']?.split(',')).toEqual([...payloadTypes.types].sort());
+      expect(cfn.Resources.ArchiveWorkGroup?.Properties).toMatchObject({
+        WorkGroupConfiguration: {
+          EnforceWorkGroupConfiguration: true,
+          ResultConfiguration: { OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: 'ArchiveBucket' }, '/athena-results/']] } },
+        },
+      });
+      const queries = Object.values(cfn.Resources).filter((r) => r.Type === 'AWS::Athena::NamedQuery');
+      expect(queries.map((q) => q.Properties.Name)).toEqual(['event by id', 'events of a SIM card', 'events of a pool', 'events per type and day']);
+      for (const query of queries) {
+        expect(query.Properties).toMatchObject({ Database: { Ref: 'ArchiveDatabase' }, WorkGroup: { Ref: 'ArchiveWorkGroup' } });
+        const sql = query.Properties.QueryString as string;
+        // Every query names its days (projection would otherwise list every day since 2020), and reads only the table's columns.
+        expect(sql).toMatch(/WHERE "date" BETWEEN \? AND \?/);
+        for (const attribute of sql.match(/element_at\(attributes, '(\w+)'\)/g) ?? []) {
+          expect(payloadTypes.declarations.flatMap((declaration) => declaration.attributes.map((a) => a.name))).toContain(/'(\w+)'/.exec(attribute)?.[1]);
+        }
+      }
+      // The results expire; the archived events as archiveRetentionDays says.
+      expect(cfn.Resources.ArchiveBucket?.Properties.LifecycleConfiguration).toEqual({
+        Rules: [
+          { Id: 'expire-athena-results', Status: 'Enabled', Prefix: 'athena-results/', ExpirationInDays: 30 },
+          { 'Fn::If': ['ArchiveExpires', expect.objectContaining({ Prefix: 'events/' }) as unknown, { Ref: 'AWS::NoValue' }] },
+        ],
+      });
+    });
   });
 });
 
@@ -1128,8 +1265,38 @@ const CALLERS: readonly Caller[] = [
   { name: 'another service', service: 'events.amazonaws.com', sourceArn: 'arn:aws:events:us-east-1:123456789012:rule/any' },
 ];
 
+describe('npx sls package --stage prod with params that are not numbers or switches, and no operatorRoleArn', () => {
+  it('stops before anything is built, listing every wrong param and the missing operator role', async () => {
+    const env = childEnv();
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
+    // No operatorRoleArn either: a deployed stage names one.
+    const params = ['throttlingRateLimit=fast', 'quarantineRetentionDays=30', 'archive=yes', 'reservedConcurrency=-1', 'deadLetterAgeAlarmSeconds=1209600'].map(
+      (pair) => `--param=${pair}`,
+    );
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'relay-refused-package-'));
+    try {
+      const result = await run('node_modules/.bin/sls', ['package', '--stage', 'prod', '--package', dir, ...params], { env, timeoutMs: 60_000 });
+      expect(result.code).not.toBe(0);
+      const output = result.stdout + result.stderr;
+      expect(output).toContain('Invalid stage params (serverless.yml params, or --param):');
+      expect(output).toContain('- archive must be true or false, not "yes"');
+      expect(output).toContain('- throttlingRateLimit must be a number from 1 to 1000000, not "fast"');
+      expect(output).toContain('- quarantineRetentionDays must be a whole number from 1 to 14, not "30"');
+      expect(output).toContain('- reservedConcurrency must be a whole number from 0 up, not "-1"');
+      expect(output).toContain('- deadLetterAgeAlarmSeconds must be a whole number from 60 to 1123200, not "1209600"');
+      expect(output).toContain("- operatorRoleArn must be the ARN of the IAM role the stage's operator acts with");
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
 const PARAMETER_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/droam-webhook-relay/prod/api-secrets';
+/** The named dRoam sources' parameters: every one under the stage's own sources/ path. */
+const SOURCE_PARAMETER_ARNS = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/droam-webhook-relay/prod/sources/*';
+const PARAMETER_ARNS = [{ 'Fn::Sub': PARAMETER_ARN }, { 'Fn::Sub': SOURCE_PARAMETER_ARNS }];
 
 interface PolicyDocument {
   readonly Statement: { Sid?: string; Effect?: string; Principal?: unknown; Action?: unknown; Resource?: unknown; Condition?: unknown }[];
@@ -1155,6 +1322,7 @@ function emittedMetrics(): Set<string> {
     payload_too_large: true,
     unsupported_media_type: true,
     method_not_allowed: true,
+    unknown_source: true,
     unauthorized: true,
     forbidden: true,
     invalid_json: true,

@@ -87,6 +87,7 @@ describe('a pool usage event', () => {
     expect(plainAttributes(rawMessages[0]?.attributes ?? {})).toEqual({
       event_type: { DataType: 'String', StringValue: 'rule.pool.usage.triggered' },
       event_id: { DataType: 'String', StringValue: response.json.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
       pool_uuid: { DataType: 'String', StringValue: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55' },
       rule_uuid: { DataType: 'String', StringValue: '1711929600' },
       current_usage_kb: { DataType: 'Number', StringValue: '51200' },
@@ -110,6 +111,7 @@ describe('a pool usage event', () => {
     expect(envelope.MessageAttributes).toEqual({
       event_type: { Type: 'String', Value: 'rule.pool.usage.triggered' },
       event_id: { Type: 'String', Value: response.json.id },
+      droam_source: { Type: 'String', Value: 'default' },
       pool_uuid: { Type: 'String', Value: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55' },
       rule_uuid: { Type: 'String', Value: '1711929600' },
       current_usage_kb: { Type: 'Number', Value: '51200' },
@@ -188,6 +190,7 @@ describe('a type no schema declares', () => {
     expect(plainAttributes(message?.attributes ?? {})).toEqual({
       event_type: { DataType: 'String', StringValue: 'droam.future.event' },
       event_id: { DataType: 'String', StringValue: response.json.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
       integrity_tag: { DataType: 'String', StringValue: expect.stringMatching(TAGGED) as unknown },
     });
   });

@@ -76,6 +76,7 @@ async function startRelay(quarantine: Queue, options: { env?: Record<string, str
         headers,
         body: body.toString('base64'),
         isBase64Encoded: true,
+        rawPath: req.url,
         requestContext: { requestId: `replay-request-${String(++count)}`, http: { method: req.method, path: req.url, sourceIp: '127.0.0.1' } },
       };
       void handler(event).then((response) => {
@@ -254,11 +255,35 @@ test('a payload refused again is kept as a new record with its first delivery’
   expect(left).toHaveLength(1);
   expect(left[0]?.record).toEqual({
     ...first,
+    droam_source: 'default',
     issues: expect.any(Array) as unknown,
     attempt: 2,
     replayed_at: expect.any(String) as unknown,
     replay_request_id: 'replay-request-1',
   });
+}, 60_000);
+
+test("--source replays a named dRoam source's records to its path with its secret, and leaves the other sources' records for their own run", async () => {
+  const emeaSecret = 'replay-test-emea-secret-0123456789ab';
+  const quarantine = await emulator.createQueue('replay-q');
+  const relay = await startRelay(quarantine, { env: { DROAM_SOURCES: 'emea', DROAM_SOURCE_API_SECRETS: `emea=${emeaSecret}` } });
+  const signer = { secret: emeaSecret, issue: { stage: TEST_STAGE, issuedAt: Math.floor(Date.now() / 1000) } };
+  const kept = await sqsQuarantine(quarantine.url, 5_000)({ ...record(POOL_BODY, { reason: 'publish_rejected' }), droam_source: 'emea' }, signer);
+  if (!kept.ok) throw new Error(kept.error);
+  await keep(quarantine, record(POOL_BODY, { reason: 'publish_rejected', request_id: 'default-source' }));
+
+  const emea = await replay(['--queue-url', quarantine.url, '--url', relay.url, '--source', 'emea', '--secret', emeaSecret]);
+  expect(emea.stdout).toMatch(/→ published: published as \S+/);
+  expect(emea.stdout).toContain('replay: 1 record(s): 1 published; 1 record(s) of other dRoam sources left for their own run (--source NAME)');
+  expect(emea.code).toBe(0);
+  expect(relay.requests).toHaveLength(1);
+  const [published] = await emulator.receiveAll(relay.tail, { expect: 1 });
+  expect(published?.attributes.droam_source?.StringValue).toBe('emea');
+  expect((await peek(quarantine)).map((left) => left.record?.request_id)).toEqual(['default-source']);
+
+  const rest = await replay(['--queue-url', quarantine.url, '--url', relay.url]);
+  expect(rest.stdout).toContain('replay: 1 record(s): 1 published\n');
+  expect(await peek(quarantine)).toEqual([]);
 }, 60_000);
 
 test('a skipped answer is not success: the record stays and the run says so', async () => {

@@ -5,7 +5,7 @@
  */
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ApiSecrets } from '../../lib/api-secrets/store';
+import { type ApiSecrets, combinedApiSecrets } from '../../lib/api-secrets/store';
 import { loadConfig } from '../../lib/relay/config';
 import { ssmApiSecrets } from '../../lib/api-secrets/ssm';
 import {
@@ -230,5 +230,23 @@ describe('a value read from SSM that is not in the form of api secrets is a read
     expect((await h.handle(signedWith(NEXT_SECRET))).statusCode).toBe(401);
     expect(h.logs[0]?.attributes.secrets_read_failure).toMatch(/not a SecureString/);
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+  });
+});
+
+describe('the secrets of several sources as one list (the publish-retry drainer checks tags made under any of them)', () => {
+  const fixed =
+    (...secrets: string[]): ApiSecrets =>
+    () =>
+      Promise.resolve({ ok: true, secrets });
+
+  test("joins every source's secrets, and says when one of them is an old value kept through a failed read", async () => {
+    const refreshed: ApiSecrets = () => Promise.resolve({ ok: true, secrets: ['c'], refreshFailure: 'SSM unavailable' });
+    expect(await combinedApiSecrets([fixed('a', 'b'), refreshed])()).toEqual({ ok: true, secrets: ['a', 'b', 'c'], refreshFailure: 'SSM unavailable' });
+    expect(await combinedApiSecrets([fixed('a'), fixed('b')])()).toEqual({ ok: true, secrets: ['a', 'b'] });
+  });
+
+  test('fails when any source cannot be read: checked against part of the secrets, a genuine record would look forged', async () => {
+    const failing: ApiSecrets = () => Promise.resolve({ ok: false, reason: 'SSM parameter /x/sources/emea/api-secrets could not be read' });
+    expect(await combinedApiSecrets([fixed('a'), failing])()).toEqual({ ok: false, reason: 'SSM parameter /x/sources/emea/api-secrets could not be read' });
   });
 });

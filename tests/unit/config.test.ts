@@ -38,6 +38,7 @@ describe('defaults', () => {
       hashHeader: undefined,
       maxSkewSeconds: 300,
       eventSource: 'droam',
+      sources: [],
       local: false,
     });
   });
@@ -135,6 +136,58 @@ describe('DROAM_API_SECRETS_PARAMETER: a deployed stage names the SSM SecureStri
   test.each(['0', '3601', '1.5', 'soon', '-5'])('DROAM_API_SECRETS_MAX_AGE_SECONDS=%j is refused', (value) => {
     expect(problemsOf({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: value }).problems).toEqual([
       expect.stringContaining('DROAM_API_SECRETS_MAX_AGE_SECONDS'),
+    ]);
+  });
+});
+
+describe('DROAM_SOURCES: named dRoam sources, each with api secrets of its own', () => {
+  const EMEA_SECRET = 'emea-secret-0123456789abcdef';
+  const APAC_SECRET = 'apac-secret-0123456789abcdef';
+
+  test('given in the environment: each name with its secrets, several while rotating', () => {
+    const config = loadConfig({ ...minimal, DROAM_SOURCES: 'emea, apac', DROAM_SOURCE_API_SECRETS: `emea=${EMEA_SECRET},${TEST_SECRET}; apac=${APAC_SECRET}` });
+    expect(config.sources).toEqual([
+      { name: 'emea', apiSecrets: [EMEA_SECRET, TEST_SECRET], apiSecretsParameter: undefined },
+      { name: 'apac', apiSecrets: [APAC_SECRET], apiSecretsParameter: undefined },
+    ]);
+  });
+
+  test('on a deployed stage, each from the SSM parameter its name fills in, read as often as the default one', () => {
+    const config = loadConfig({
+      ...minimal,
+      DROAM_SOURCES: 'emea',
+      DROAM_SOURCE_API_SECRETS_PARAMETER: '/droam-webhook-relay/prod/sources/{source}/api-secrets',
+      DROAM_API_SECRETS_MAX_AGE_SECONDS: '120',
+    });
+    expect(config.sources).toEqual([
+      { name: 'emea', apiSecrets: [], apiSecretsParameter: { name: '/droam-webhook-relay/prod/sources/emea/api-secrets', maxAgeSeconds: 120 } },
+    ]);
+  });
+
+  test('refuses a name that is not one, the default name, a name twice, a source without secrets, secrets of no source, and a parameter without {source}, never echoing a secret', () => {
+    const { problems, message } = problemsOf({
+      ...minimal,
+      DROAM_SOURCES: 'EMEA,default,apac,apac',
+      DROAM_SOURCE_API_SECRETS: `latam=${EMEA_SECRET}`,
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'DROAM_SOURCES: "EMEA" is not a source name (lower-case letters, digits and -, at most 32)',
+        'DROAM_SOURCES: "default" names the stage\'s default source (/webhooks/droam); give the others',
+        'DROAM_SOURCES names a source twice',
+        'DROAM_SOURCE_API_SECRETS gives secrets for "latam", which DROAM_SOURCES does not name',
+        'source apac has no api secrets: DROAM_SOURCE_API_SECRETS_PARAMETER, or apac=… in DROAM_SOURCE_API_SECRETS',
+      ]),
+    );
+    expect(message).not.toContain(EMEA_SECRET);
+    expect(
+      problemsOf({ ...minimal, DROAM_SOURCES: 'emea', DROAM_SOURCE_API_SECRETS_PARAMETER: '/droam-webhook-relay/prod/sources/api-secrets' }).problems,
+    ).toEqual(["DROAM_SOURCE_API_SECRETS_PARAMETER must hold {source} where the source's name goes"]);
+  });
+
+  test("a named source's secrets meet the same rules as the default one's", () => {
+    expect(problemsOf({ ...minimal, DROAM_SOURCES: 'emea', DROAM_SOURCE_API_SECRETS: 'emea=short' }).problems).toEqual([
+      'DROAM_SOURCE_API_SECRETS for emea entry 1 is shorter than 16 characters',
     ]);
   });
 });

@@ -149,6 +149,7 @@ describe('a replayed payload refused again', () => {
     expect(r.quarantined).toEqual([
       {
         ...first,
+        droam_source: 'default',
         issues: expect.any(Array) as unknown,
         attempt: 3,
         replayed_at: new Date(NOW_S * 1000).toISOString(),

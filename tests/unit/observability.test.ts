@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { droamHash } from '../../lib/relay/signature';
 import { createWebhookHandler } from '../../lib/relay/webhook';
+import type { Config } from '../../lib/relay/config';
 import { payloadTypes } from '../../lib/contract';
 import type { PublishResult } from '../../lib/topic/publish';
 import { deployedConfig } from '../support/unit/harness';
@@ -41,7 +42,11 @@ function request(body: string, signed = true, contentType = 'application/json'):
 }
 
 /** Runs one request through a handler with the real Logger and Metrics; returns the lines they wrote. */
-async function observe(event: unknown, publish: PublishResult = { ok: true, messageId: 'sns-1' }): Promise<{ status: number; logs: Json[]; emf: Json[] }> {
+async function observe(
+  event: unknown,
+  publish: PublishResult = { ok: true, messageId: 'sns-1' },
+  relayConfig: Config = config,
+): Promise<{ status: number; logs: Json[]; emf: Json[] }> {
   const written: string[] = [];
   const capture = (chunk: string | Uint8Array): boolean => {
     written.push(chunk.toString());
@@ -51,7 +56,7 @@ async function observe(event: unknown, publish: PublishResult = { ok: true, mess
   const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
   try {
     const handler = createWebhookHandler({
-      config,
+      config: relayConfig,
       registry: payloadTypes,
       now: () => NOW_MS,
       publish: () => Promise.resolve(publish),
@@ -90,6 +95,15 @@ function parseEmf(doc: Json): Emf {
 
 beforeAll(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+});
+
+describe('METRICS_BY_EVENT_TYPE=false: the metrics per service alone, four custom metrics fewer for each type', () => {
+  test('a published event is counted per service, and its line still names its type', async () => {
+    const { body } = sample('pool-usage.json');
+    const { logs, emf } = await observe(request(body), { ok: true, messageId: 'sns-1' }, { ...config, metricsByEventType: false });
+    expect(parseEmf(emf[0] ?? {}).dimensions).toEqual([['service']]);
+    expect(logs[0]).toMatchObject({ type: 'rule.pool.usage.triggered', outcome: 'published' });
+  });
 });
 
 describe('one log line per request, which is also its EMF metrics document', () => {

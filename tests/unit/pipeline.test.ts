@@ -222,6 +222,7 @@ describe('publish-retry queue: a valid event SNS cannot take for now', () => {
         stage: 'test',
         id: answer.id,
         type: 'rule.pool.usage.triggered',
+        droam_source: 'default',
         queued_at: new Date(NOW_MS).toISOString(),
         request_id: 'unit-request-1',
         publish_error: 'KMSThrottlingException: slow down',

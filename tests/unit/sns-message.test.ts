@@ -1,6 +1,7 @@
 import { type AttributeValue, type CloudEvent, MAX_MESSAGE_ATTRIBUTES, payloadTypes, toCloudEvent, type ValidPayload } from '../../lib/contract';
 import { SNS_MAX_MESSAGE_BYTES, type SnsMessage, snsMessageBytes, toSnsMessage } from '../../lib/topic/message';
-import { unknownTypePayload, vendorExample } from '../support/unit/harness';
+import { tagMessage } from '../../lib/queues/published';
+import { TEST_SECRET, unknownTypePayload, vendorExample } from '../support/unit/harness';
 
 function valid(input: unknown): ValidPayload {
   const result = payloadTypes.validate(input);
@@ -30,6 +31,7 @@ describe('message attributes for filter policies', () => {
     expect(message.MessageAttributes).toEqual({
       event_type: { DataType: 'String', StringValue: 'rule.pool.usage.triggered' },
       event_id: { DataType: 'String', StringValue: event.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
       pool_uuid: { DataType: 'String', StringValue: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55' },
       rule_uuid: { DataType: 'String', StringValue: '1711929600' },
       current_usage_kb: { DataType: 'Number', StringValue: '51200' },
@@ -45,7 +47,7 @@ describe('message attributes for filter policies', () => {
     else payload.data.pool.current_usage_kb = usage;
     const { message } = messageFor(payload);
     expect(message.MessageAttributes).not.toHaveProperty('current_usage_kb');
-    expect(Object.keys(message.MessageAttributes).sort()).toEqual(['event_id', 'event_type', 'pool_uuid', 'rule_uuid']);
+    expect(Object.keys(message.MessageAttributes).sort()).toEqual(['droam_source', 'event_id', 'event_type', 'pool_uuid', 'rule_uuid']);
   });
 
   test('a usage of 0 is still an attribute (0 is a figure, not "absent")', () => {
@@ -60,22 +62,27 @@ describe('message attributes for filter policies', () => {
     expect(messageFor(payload).message.MessageAttributes.current_usage_kb?.StringValue).toBe(String(Number.MAX_SAFE_INTEGER));
   });
 
-  test('an undocumented type carries event_type and event_id only', () => {
+  test('an undocumented type carries event_type, event_id and droam_source only', () => {
     const { event, message } = messageFor(unknownTypePayload());
     expect(message.MessageAttributes).toEqual({
       event_type: { DataType: 'String', StringValue: event.type },
       event_id: { DataType: 'String', StringValue: event.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
     });
   });
 
-  test(`at most ${String(MAX_MESSAGE_ATTRIBUTES)} attributes (what SQS raw delivery forwards), event_type and event_id always among them`, () => {
+  test(`at most ${String(MAX_MESSAGE_ATTRIBUTES)} attributes (what SQS raw delivery forwards), event_type, event_id and the integrity tag always among them`, () => {
     const { event } = messageFor(vendorExample());
     const many: Record<string, AttributeValue> = {};
     for (let i = 0; i < 15; i++) many[`attr_${String(i).padStart(2, '0')}`] = `value ${String(i)}`;
+    // Room is left for the integrity tag, set after the others.
     const message = toSnsMessage(event, many, false);
-    expect(Object.keys(message.MessageAttributes)).toHaveLength(10);
-    expect(message.MessageAttributes.event_type?.StringValue).toBe(event.type);
-    expect(message.MessageAttributes.event_id?.StringValue).toBe(event.id);
+    expect(Object.keys(message.MessageAttributes)).toHaveLength(MAX_MESSAGE_ATTRIBUTES - 1);
+    const tagged = tagMessage(message, { secret: TEST_SECRET, issue: { stage: 'test', issuedAt: 1_767_225_600 } });
+    expect(Object.keys(tagged.MessageAttributes)).toHaveLength(MAX_MESSAGE_ATTRIBUTES);
+    expect(tagged.MessageAttributes.event_type?.StringValue).toBe(event.type);
+    expect(tagged.MessageAttributes.event_id?.StringValue).toBe(event.id);
+    expect(tagged.MessageAttributes.integrity_tag?.StringValue).toMatch(/^test\.1767225600\./);
   });
 
   test('values SNS would refuse are left out instead of failing the publish', () => {
@@ -96,7 +103,7 @@ describe('message attributes for filter policies', () => {
       },
       false,
     );
-    expect(Object.keys(message.MessageAttributes).sort()).toEqual(['event_id', 'event_type', 'kept_number', 'kept_string']);
+    expect(Object.keys(message.MessageAttributes).sort()).toEqual(['droam_source', 'event_id', 'event_type', 'kept_number', 'kept_string']);
     expect(message.MessageAttributes.kept_number).toEqual({ DataType: 'Number', StringValue: '-1.5' });
     expect(message.MessageAttributes.kept_string).toEqual({ DataType: 'String', StringValue: 'Pööl ✓' });
   });

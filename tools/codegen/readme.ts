@@ -14,7 +14,7 @@ export const README_END = '<!-- contract:types:end -->';
 
 export function typesBlock(declarations: readonly DescribedPayloadType[]): string {
   const types = [
-    '| type | when | `subject` | attributes (besides `event_type`, `event_id`) | JSON Schema |',
+    `| type | when | \`subject\` | attributes (besides ${RELAY_ATTRIBUTES.map(({ name }) => code(name)).join(', ')}) | JSON Schema |`,
     '|---|---|---|---|---|',
     ...declarations.map((d) =>
       row([

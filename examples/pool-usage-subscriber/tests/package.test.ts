@@ -5,7 +5,9 @@
  * and a dead-letter queue for what SNS cannot deliver; the queue hands a
  * record to its dead-letter queue after 5 receives; every queue is encrypted
  * with SQS-managed keys; the function reports partial batch failures, and its
- * role reads its own queue and writes its own logs, nothing else.
+ * role reads its own queue, writes its own logs, and makes on each of its two
+ * DynamoDB tables (created with TTL) the operations its helper needs, nothing
+ * else.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -38,7 +40,9 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
     const env = childEnv();
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
     // --no: the repository's osls (a dependency of this workspace), never one fetched from the registry.
-    const result = await run('npx', ['--no', '--', 'sls', 'package', '--stage', 'prod', '--package', dir, `--param=operatorRoleArn=${OPERATOR_ROLE}`], {
+    // The threshold given on the command line, as a string: the template must carry it as a number.
+    const params = [`--param=operatorRoleArn=${OPERATOR_ROLE}`, '--param', 'poolUsageAlertKb=60000000'];
+    const result = await run('npx', ['--no', '--', 'sls', 'package', '--stage', 'prod', '--package', dir, ...params], {
       cwd: SERVICE,
       env,
       timeoutMs: 90_000,
@@ -65,6 +69,18 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
     expect(checkTemplate(template).problems).toEqual([]);
   });
 
+  it('refuses a poolUsageAlertKb that is not a whole number of KB in the range SNS filters on, before anything is built', async () => {
+    const refused = await run('npx', ['--no', '--', 'sls', 'package', '--stage', 'prod', '--package', dir, '--param', 'poolUsageAlertKb=50GB'], {
+      cwd: SERVICE,
+      env: childEnv(),
+      timeoutMs: 60_000,
+    });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toContain(
+      `poolUsageAlertKb must be a whole number of KB from 0 to 1000000000 (SNS's numeric filter range), not "50GB"`,
+    );
+  }, 60_000);
+
   it('subscribes the queue to the topic the relay stack exports: raw, pool usage events above poolUsageAlertKb, undeliverable ones kept', () => {
     expect(ofType('AWS::SNS::Subscription')).toEqual([
       [
@@ -76,8 +92,8 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
           RawMessageDelivery: true,
           RedrivePolicy: { deadLetterTargetArn: getAtt('PoolUsageDeliveryDeadLetterQueue') },
           FilterPolicyScope: 'MessageAttributes',
-          // A number: SNS refuses a string in a numeric filter.
-          FilterPolicy: { event_type: ['rule.pool.usage.triggered'], current_usage_kb: [{ numeric: ['>', 52_428_800] }] },
+          // A number, though --param gave a string: SNS refuses a string in a numeric filter.
+          FilterPolicy: { event_type: ['rule.pool.usage.triggered'], current_usage_kb: [{ numeric: ['>', 60_000_000] }] },
         },
       ],
     ]);
@@ -158,7 +174,36 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
     ]);
   });
 
-  it('gives the function a role that reads its own queue and writes its own logs, nothing else', () => {
+  it('creates the idempotency and state tables on demand, keyed as the helpers write them, with TTL, and names them to the function', () => {
+    expect(ofType('AWS::DynamoDB::Table')).toEqual([
+      [
+        'IdempotencyTable',
+        {
+          TableName: 'droam-pool-usage-subscriber-prod-idempotency',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        },
+      ],
+      [
+        'PoolUsageStateTable',
+        {
+          TableName: 'droam-pool-usage-subscriber-prod-pool-usage-state',
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+          TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+        },
+      ],
+    ]);
+    expect((properties('SubscriberLambdaFunction').Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
+      POOL_USAGE_STATE_TABLE: { Ref: 'PoolUsageStateTable' },
+    });
+  });
+
+  it('gives the function a role that reads its own queue, writes its own logs and uses its own tables, nothing else', () => {
     expect(ofType('AWS::IAM::Role').map(([id]) => id)).toEqual(['IamRoleLambdaExecution']);
     expect(properties('SubscriberLambdaFunction').Role).toEqual(getAtt('IamRoleLambdaExecution'));
     const role = properties('IamRoleLambdaExecution') as { Policies: { PolicyDocument: { Statement: Statement[] } }[]; ManagedPolicyArns?: unknown };
@@ -167,6 +212,12 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
     expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:TagResource'], Resource: [{ 'Fn::Sub': `${logGroups}:*` }] },
       { Effect: 'Allow', Action: ['logs:PutLogEvents'], Resource: [{ 'Fn::Sub': `${logGroups}:*:*` }] },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: getAtt('IdempotencyTable'),
+      },
+      { Effect: 'Allow', Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: getAtt('PoolUsageStateTable') },
       { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: [getAtt('PoolUsageQueue')] },
     ]);
   });

@@ -3,9 +3,11 @@
  * the relay's real handler → the topic → a queue subscribed with the SAME
  * filter policy as this service's serverless.yml (read from it, the stage
  * parameter substituted, so a drift breaks this test) → received → the real
- * handler on those SQS records. It receives exactly what the filter selects,
+ * handler on those SQS records, its two tables in a DynamoDB emulator
+ * (dynalite, in this process). It receives exactly what the filter selects,
  * and a corrupted record is reported in batchItemFailures while the others
- * succeed.
+ * succeed; an event delivered three times has its effect once, and of two
+ * states of a pool delivered out of order the newer stays.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,10 +15,12 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import YAML, { type Tags } from 'yaml';
 import { readSqsRecord } from '@droam-webhook-relay/events';
-import { Emulator, type Queue } from '../../../tests/support/integration/aws';
+import { type DynamoDbEmulator, startDynamoDb } from '../../../tests/support/dynamodb/emulator';
+import { CREDENTIALS, Emulator, type Queue, REGION, uniqueName } from '../../../tests/support/integration/aws';
 import { receiveRecords } from '../../../tests/support/integration/lambda-records';
-import { editPayload, loadEvent, payloadOf, signed, withPayload, type SampleEvent } from '../../../tests/support/integration/events';
+import { editPayload, loadEvent, payloadOf, type PoolPayload, signed, withPayload, type SampleEvent } from '../../../tests/support/integration/events';
 import { TEST_SECRET, deployedEnv, loadRelay } from '../../../tests/support/integration/relay';
+import checkParams from '../params.cjs';
 
 /** The short-form intrinsic functions this serverless.yml uses, as plain objects. */
 const CFN_TAGS: Tags = [
@@ -39,34 +43,71 @@ interface ServerlessYml {
 const serverless = YAML.parse(readFileSync(path.join(__dirname, '..', 'serverless.yml'), 'utf8'), { customTags: CFN_TAGS }) as ServerlessYml;
 const THRESHOLD_KB = serverless.params.default.poolUsageAlertKb;
 
+/** What serverless.yml's `${file(./params.cjs):NAME}` gives for a stage with the default parameters. */
+const checkedParams = checkParams({ resolveVariable: (variable) => Promise.resolve(serverless.params.default[variable.replace(/^param:/, '')]) });
+
 /** The filter policy as CloudFormation receives it for a stage with the default parameters. */
-function withParams(value: unknown): unknown {
+async function withParams(value: unknown): Promise<unknown> {
   if (typeof value === 'string') {
     const whole = /^\$\{param:(\w+)\}$/.exec(value);
     if (whole?.[1] !== undefined) return serverless.params.default[whole[1]];
+    const checked = /^\$\{file\(\.\/params\.cjs\):(\w+)\}$/.exec(value);
+    if (checked?.[1] !== undefined) return ((await checkedParams) as Record<string, unknown>)[checked[1]];
     if (value.includes('${')) throw new Error(`unresolved variable in the filter policy: ${value}`);
     return value;
   }
-  if (Array.isArray(value)) return value.map(withParams);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withParams(v)]));
+  if (Array.isArray(value)) return Promise.all(value.map(withParams));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await withParams(v)] as const)));
+  }
   return value;
 }
-const FILTER_POLICY = withParams(serverless.resources.Resources.PoolUsageSubscription?.Properties.FilterPolicy) as Record<string, unknown>;
+let FILTER_POLICY: Record<string, unknown>;
+beforeAll(async () => {
+  FILTER_POLICY = (await withParams(serverless.resources.Resources.PoolUsageSubscription?.Properties.FilterPolicy)) as Record<string, unknown>;
+});
 
 const emulator = new Emulator();
-afterAll(() => {
+let dynamodb: DynamoDbEmulator;
+/** The subscriber's environment, as serverless.yml gives it, with its tables in the DynamoDB emulator. */
+let subscriberEnv: Record<string, string>;
+beforeAll(async () => {
+  dynamodb = await startDynamoDb();
+  subscriberEnv = {
+    IDEMPOTENCY_TABLE: uniqueName('idempotency'),
+    POOL_USAGE_STATE_TABLE: uniqueName('pool-usage-state'),
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    POWERTOOLS_DEV: 'true',
+  };
+  await dynamodb.createTable(subscriberEnv.IDEMPOTENCY_TABLE ?? '', 'id');
+  await dynamodb.createTable(subscriberEnv.POOL_USAGE_STATE_TABLE ?? '', 'key');
+  // For the whole file: the SDK reads its endpoint, region and credentials when it first sends, not when the handler loads.
+  saved = Object.fromEntries(Object.keys(subscriberEnv).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, subscriberEnv);
+});
+let saved: Record<string, string | undefined> = {};
+afterAll(async () => {
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) Reflect.deleteProperty(process.env, name);
+    else process.env[name] = value;
+  }
   emulator.destroy();
+  await dynamodb.stop();
 });
 
 const sample = (file: string): SampleEvent => signed(loadEvent(file), TEST_SECRET);
 
 /** pool-usage.json with another current_usage_kb (a number, a string of digits, or absent), and another pool name to tell them apart. */
-function poolUsage(name: string, usage: number | string | undefined): SampleEvent {
+function poolUsage(name: string, usage: number | string | undefined, edit: (payload: PoolPayload) => void = () => undefined): SampleEvent {
   const event = loadEvent('pool-usage.json');
   const payload = editPayload(payloadOf(event), (p) => {
     p.data.pool.name = name;
     if (usage === undefined) delete p.data.pool.current_usage_kb;
     else p.data.pool.current_usage_kb = usage;
+    edit(p);
   });
   return signed(withPayload(event, payload), TEST_SECRET);
 }
@@ -82,14 +123,21 @@ function simCardAboveThreshold(): SampleEvent {
 
 const receive = (queue: Queue, expect: number): Promise<SQSRecord[]> => receiveRecords(emulator, queue, expect);
 
-/** The real handler, its Powertools log lines captured (POWERTOOLS_DEV routes them through console). */
-async function runSubscriber(event: SQSEvent): Promise<{ response: SQSBatchResponse; logs: Record<string, unknown>[] }> {
-  const saved = process.env.POWERTOOLS_DEV;
-  process.env.POWERTOOLS_DEV = 'true';
-  let handler: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
+type Handler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+/** The real handler, loaded as a cold start loads it. */
+async function loadSubscriber(): Promise<Handler> {
+  let handler: Handler | undefined;
   await jest.isolateModulesAsync(async () => {
     ({ handler } = await import('../src/handler'));
   });
+  if (handler === undefined) throw new Error('src/handler did not load');
+  return handler;
+}
+
+/** Runs a handler on a batch, its Powertools log lines captured (POWERTOOLS_DEV routes them through console). */
+async function runSubscriber(event: SQSEvent, loaded?: Handler): Promise<{ response: SQSBatchResponse; logs: Record<string, unknown>[] }> {
+  const handler = loaded ?? (await loadSubscriber());
   const lines: string[] = [];
   const spies = (['debug', 'info', 'warn', 'error', 'log'] as const).map((method) =>
     jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
@@ -97,13 +145,10 @@ async function runSubscriber(event: SQSEvent): Promise<{ response: SQSBatchRespo
     }),
   );
   try {
-    if (handler === undefined) throw new Error('src/handler did not load');
     const response = await handler(event);
     return { response, logs: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
   } finally {
     for (const spy of spies) spy.mockRestore();
-    if (saved === undefined) delete process.env.POWERTOOLS_DEV;
-    else process.env.POWERTOOLS_DEV = saved;
   }
 }
 
@@ -165,5 +210,95 @@ describe('POST → relay → topic → filtered queue → the pool usage subscri
     expect(logs.filter((line) => line.level === 'ERROR')).toEqual([
       expect.objectContaining({ message: 'record is not a CloudEvent of the relay', message_id: corrupted?.messageId, reason: 'not_json' }),
     ]);
+  });
+});
+
+describe('an event delivered three times and two states of a pool out of order → the subscriber with handleOnce and newestWins', () => {
+  const idOf = (record: SQSRecord): string => (JSON.parse(record.body) as { id: string }).id;
+  const ids: Record<string, string> = {};
+  let copies: SQSRecord[];
+  let logs: Record<string, unknown>[];
+  let responses: SQSBatchResponse[];
+
+  beforeAll(async () => {
+    const topicArn = await emulator.createTopic('pool-usage-subscriber-once');
+    const queue = await emulator.createQueue('pool-usage-subscriber-once');
+    await emulator.subscribe(topicArn, queue, { raw: true, filterPolicy: FILTER_POLICY });
+    const relay = await loadRelay(deployedEnv(topicArn));
+    const otherPool = (p: PoolPayload, unixTimestamp: number): void => {
+      p.data.pool.uuid = '2b8f4c1d-6e3a-4f5b-9c7d-1a2e3f4b5c6d';
+      p.created_at = { ...p.created_at, unix_timestamp: unixTimestamp };
+    };
+    const webhooks: [string, SampleEvent][] = [
+      // dRoam's retry, a second delivery by SNS, a replay: the same payload three times, so the same CloudEvent id.
+      ['copy', poolUsage('delivered three times', 84_000_000)],
+      ['copy', poolUsage('delivered three times', 84_000_000)],
+      ['copy', poolUsage('delivered three times', 84_000_000)],
+      // The newer state published first; the older one arrives after it (the publish-retry queue, a replay).
+      [
+        'newer',
+        poolUsage('newer state', 90_000_000, (p) => {
+          otherPool(p, 1_704_070_800);
+        }),
+      ],
+      [
+        'older',
+        poolUsage('older state', 85_000_000, (p) => {
+          otherPool(p, 1_704_067_200);
+        }),
+      ],
+    ];
+    for (const [name, webhook] of webhooks) {
+      const response = await relay.invoke(webhook);
+      expect(response.statusCode).toBe(200);
+      ids[name] = String(response.json.id);
+    }
+    const received = await receive(queue, webhooks.length);
+    const find = (name: string): SQSRecord[] => received.filter((record) => idOf(record) === ids[name]);
+    copies = find('copy');
+    const [newer, older] = [...find('newer'), ...find('older')];
+    const [copy1, copy2, copy3] = copies;
+    if (newer === undefined || older === undefined || copy1 === undefined || copy2 === undefined || copy3 === undefined) {
+      throw new Error('the queue did not receive every delivery');
+    }
+
+    // Three invocations, as the queue may hand the records over; the second is a cold start of another instance.
+    const batches = [[copy1, newer], [copy2, older], [copy3]];
+    const first = await loadSubscriber();
+    const second = await loadSubscriber();
+    responses = [];
+    logs = [];
+    for (const [index, batch] of batches.entries()) {
+      const result = await runSubscriber({ Records: batch }, index === 1 ? second : first);
+      responses.push(result.response);
+      logs.push(...result.logs);
+    }
+  }, 60_000);
+
+  it('receives the event three times with one id, and both states', () => {
+    expect(copies).toHaveLength(3);
+    expect(new Set([ids.copy, ids.newer, ids.older]).size).toBe(3);
+  });
+
+  it('has the effect once for the event delivered three times, and reports no failure', () => {
+    expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }]);
+    const effects = logs.filter((line) => line.message === 'pool usage above the alert threshold').map((line) => line.id);
+    expect(effects.filter((id) => id === ids.copy)).toHaveLength(1);
+    expect(logs.filter((line) => line.message === 'pool usage event already handled: a duplicate').map((line) => line.id)).toEqual([ids.copy, ids.copy]);
+  });
+
+  it('keeps the newer state of the pool: the older event arriving after it has no effect', async () => {
+    const effects = logs.filter((line) => line.message === 'pool usage above the alert threshold').map((line) => [line.id, line.current_usage_kb]);
+    expect(effects.filter(([id]) => id !== ids.copy)).toEqual([[ids.newer, 90_000_000]]);
+    expect(logs.filter((line) => line.message === 'pool usage event older than the one applied: skipped')).toEqual([
+      expect.objectContaining({ id: ids.older, reason: 'older', newer_id: ids.newer }),
+    ]);
+    const state = await dynamodb.scan(subscriberEnv.POOL_USAGE_STATE_TABLE ?? '');
+    expect(state.map((item) => [item.key?.S, item.id?.S]).sort()).toEqual(
+      [
+        ['rule.pool.usage.triggered#7d3e9b12-4a6f-4c8e-b1d2-9f0a3c5e7b14', ids.copy],
+        ['rule.pool.usage.triggered#2b8f4c1d-6e3a-4f5b-9c7d-1a2e3f4b5c6d', ids.newer],
+      ].sort(),
+    );
   });
 });

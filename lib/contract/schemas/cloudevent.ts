@@ -29,7 +29,7 @@ export const cloudEventSchema = <
       nonEmptyString,
       v.description("Derived from the payload's content (a UUIDv8 from its SHA-256): a redelivery has the same id. Deduplicate on it."),
     ),
-    source: v.pipe(v.string(), v.regex(/^\S+$/, 'Expected a URI reference'), v.description('The relay stage\'s EVENT_SOURCE, "droam" by default.')),
+    source: v.pipe(v.string(), v.regex(/^\S+$/, 'Expected a URI reference'), v.description('The relay stage\'s EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.')),
     type: parts.type,
     time: v.pipe(v.string(), v.isoTimestamp('Expected an RFC 3339 timestamp'), v.description("dRoam's created_at.unix_timestamp, in RFC 3339 UTC.")),
     subject: v.optional(parts.subject === undefined ? v.string() : v.pipe(v.string(), v.description(parts.subject))),

@@ -2,7 +2,7 @@
 // Checked by tests/unit/contract/generated-files.test.ts.
 
 /** The version of the published contract: this package's version. A breaking change to a type gives it a new `dataschema` URN and a new major version. */
-export const CONTRACT_VERSION = '0.1.0';
+export const CONTRACT_VERSION = '0.2.0';
 
 /** Every declared dRoam type, in declaration order. */
 export const DECLARED_EVENT_TYPES = [
@@ -45,7 +45,7 @@ export interface UndeclaredEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -126,7 +126,7 @@ export interface RulePoolUsageTriggeredEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -199,7 +199,7 @@ export interface CompanyAddedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -286,7 +286,7 @@ export interface CompanyDeletedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -342,7 +342,7 @@ export interface CompanyUpdatedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -398,7 +398,7 @@ export interface CompanyStaffAddedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -476,7 +476,7 @@ export interface CompanyStaffDeletedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -532,7 +532,7 @@ export interface CompanyStaffUpdatedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -588,7 +588,7 @@ export interface EndUserAddedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -644,7 +644,7 @@ export interface EndUserDeletedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -700,7 +700,7 @@ export interface EndUserUpdatedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -756,7 +756,7 @@ export interface SimCardAssignedToEndUserEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -852,7 +852,7 @@ export interface SimCardFirstUsageEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -908,7 +908,7 @@ export interface RuleSimCardCurrentUsageTriggeredEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -965,7 +965,7 @@ export interface RuleSimCardStatusChangedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -1022,7 +1022,7 @@ export interface RuleSimCardRemainingUsageTriggeredEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -1079,7 +1079,7 @@ export interface RuleSimCardRemainingUsageTriggered2Event {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -1136,7 +1136,7 @@ export interface RuleSimCardImeiChangedEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**
@@ -1193,7 +1193,7 @@ export interface RuleSimCardDateTriggeredEvent {
    */
   readonly id: string;
   /**
-   * The relay stage's EVENT_SOURCE, "droam" by default.
+   * The relay stage's EVENT_SOURCE, "droam" by default; "<EVENT_SOURCE>/<name>" for a named dRoam source of the stage.
    */
   readonly source: string;
   /**

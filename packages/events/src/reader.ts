@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import { toPayloadIssues } from '../../../lib/contract';
-import { parseJsonText } from '../../../lib/contract/json';
 import { AnyCloudEvent } from '../../../lib/contract/schemas/cloudevent';
 import type { DroamEvent, UndeclaredEvent } from './events.generated';
+import { parseJson } from './json-number';
 import { eventSchemas, isDeclaredEventType } from './schemas';
 
 /**
@@ -157,19 +157,6 @@ function attributeValue(type: unknown, value: unknown): string | number | undefi
   }
   return type === 'String' || type.startsWith('String.') ? value : undefined;
 }
-
-/**
- * Losslessly, as the relay parsed dRoam's body: a declared field gets its declared type, and a
- * number in an undeclared field that a double cannot hold exactly arrives as an object whose
- * `source` is its text, as sent.
- */
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  const parsed = parseJsonText(text, MAX_DEPTH);
-  return parsed.ok ? { ok: true, value: parsed.value } : { ok: false };
-}
-
-/** dRoam's nesting limit at the relay, plus the CloudEvent's own level and some room. */
-const MAX_DEPTH = 128;
 
 function failure(reason: ReadFailureReason, message: string, delivery: Delivery | undefined, issues: readonly v.BaseIssue<unknown>[] = []): ReadResult {
   return { ok: false, reason, message, issues: toPayloadIssues(issues), delivery };

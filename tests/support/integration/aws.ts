@@ -30,10 +30,15 @@ export function uniqueName(prefix: string, fifo = false): string {
 }
 
 export class Emulator {
-  readonly endpoint = emulatorEndpoint();
-  readonly sns = new SNSClient({ endpoint: this.endpoint, region: REGION, credentials: CREDENTIALS });
+  readonly sns: SNSClient;
   // fauxqs queue URLs name an unresolvable host; the client must keep talking to the endpoint.
-  readonly sqs = new SQSClient({ endpoint: this.endpoint, region: REGION, credentials: CREDENTIALS, useQueueUrlAsEndpoint: false });
+  readonly sqs: SQSClient;
+
+  /** The test run's emulator, or another one (`npm start`'s). */
+  constructor(readonly endpoint: string = emulatorEndpoint()) {
+    this.sns = new SNSClient({ endpoint, region: REGION, credentials: CREDENTIALS });
+    this.sqs = new SQSClient({ endpoint, region: REGION, credentials: CREDENTIALS, useQueueUrlAsEndpoint: false });
+  }
 
   async createTopic(prefix: string, options: { fifo?: boolean } = {}): Promise<string> {
     const fifo = options.fifo ?? false;

@@ -4,7 +4,6 @@
  * here is stopped here, its whole process group included.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { ROOT } from './events';
 
 /** The environment children get: this one, with the given variables added. */
@@ -64,68 +63,125 @@ export function jsonBlocks(output: string): unknown[] {
   return blocks;
 }
 
-export interface Offline {
+/** A message as `npm start`, `npm run invoke` and `sls invoke local` print it: its attributes (`value (Type)`) and its text. */
+export interface PrintedRecord {
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly text: string;
+}
+
+/** The CloudEvents printed in an output: each text line `{"specversion"…`, with the attribute lines right above it. */
+export function printedRecords(output: string): PrintedRecord[] {
+  const records: PrintedRecord[] = [];
+  let attributes: Record<string, string> = {};
+  for (const line of output.split('\n')) {
+    const attribute = /^ {2}([\w.-]+): (.*)$/.exec(line);
+    if (attribute !== null) {
+      attributes[attribute[1] ?? ''] = attribute[2] ?? '';
+      continue;
+    }
+    if (line.startsWith('{"specversion"')) records.push({ attributes, text: line });
+    attributes = {};
+  }
+  return records;
+}
+
+export interface NpmStart {
+  /** The relay's base URL, http://127.0.0.1:<http port>. */
   readonly url: string;
+  /** Its SNS/SQS emulator. */
+  readonly emulatorEndpoint: string;
+  /** What it printed on stdout so far: the tail of the topic, among the rest. */
+  stdout(): string;
   /** Everything it printed so far, for failure messages. */
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM to the npm process alone, as a service manager or `kill` sends it; resolves when npm has exited. */
+  terminate(): Promise<void>;
+  /** Whether any process of the group it leads is still running. */
+  groupAlive(): boolean;
+  /** Kills whatever is left of its process group. */
+  kill(): void;
 }
 
 /**
- * `sls offline start --stage local` on the given ports, resolved once it
- * prints "Server ready". On failure to start it is stopped before rejecting.
+ * `npm start` on the given ports, as a user runs it, resolved once serverless-offline prints
+ * "Server ready". On failure to start, its whole process group is killed before rejecting.
  */
-export async function startOffline(options: { httpPort: number; lambdaPort: number; env: NodeJS.ProcessEnv; readyTimeoutMs: number }): Promise<Offline> {
-  const sls = path.join(ROOT, 'node_modules', '.bin', 'sls');
-  const args = ['offline', 'start', '--stage', 'local', '--httpPort', String(options.httpPort), '--lambdaPort', String(options.lambdaPort)];
-  const child = spawn(sls, args, { cwd: ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export async function startNpmStart(options: {
+  emulatorPort: number;
+  httpPort: number;
+  lambdaPort: number;
+  env: NodeJS.ProcessEnv;
+  readyTimeoutMs: number;
+}): Promise<NpmStart> {
+  const args = [
+    'start',
+    '--',
+    '--emulator-port',
+    String(options.emulatorPort),
+    '--http-port',
+    String(options.httpPort),
+    '--lambda-port',
+    String(options.lambdaPort),
+  ];
+  const child = spawn('npm', args, { cwd: ROOT, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
   let output = '';
   const exited = new Promise<void>((resolve) =>
     child.on('close', () => {
       resolve();
     }),
   );
-  const offline: Offline = {
+  const started: NpmStart = {
     url: `http://127.0.0.1:${options.httpPort}`,
+    emulatorEndpoint: `http://127.0.0.1:${options.emulatorPort}`,
+    stdout: () => stdout,
     output: () => output,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      killGroup(child, 'SIGTERM');
-      const killer = setTimeout(() => {
-        killGroup(child, 'SIGKILL');
-      }, 5_000);
+    terminate: async () => {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
       await exited;
-      clearTimeout(killer);
+    },
+    groupAlive: () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    kill: () => {
+      killGroup(child, 'SIGKILL');
     },
   };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    output += chunk;
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`serverless-offline printed no "Server ready" within ${options.readyTimeoutMs} ms:\n${output}`));
+        reject(new Error(`npm start printed no "Server ready" within ${options.readyTimeoutMs} ms:\n${output}`));
       }, options.readyTimeoutMs);
-      const onData = (chunk: string): void => {
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         output += chunk;
         if (output.includes('Server ready')) {
           clearTimeout(timer);
           resolve();
         }
-      };
-      child.stdout.setEncoding('utf8').on('data', onData);
-      child.stderr.setEncoding('utf8').on('data', onData);
+      });
       child.on('error', (error) => {
         clearTimeout(timer);
         reject(error);
       });
       child.on('close', (code) => {
         clearTimeout(timer);
-        reject(new Error(`serverless-offline exited (${code}) before it was ready:\n${output}`));
+        reject(new Error(`npm start exited (${code}) before it was ready:\n${output}`));
       });
     });
   } catch (error) {
-    await offline.stop();
+    started.kill();
     throw error;
   }
-  return offline;
+  return started;
 }
 
 /** Signals the child's whole process group (it was spawned detached, so it leads one). */

@@ -81,7 +81,7 @@ describe.each(payloadTypes.declarations.map((declaration) => [declaration.type, 
     return found;
   };
 
-  it('lists its SNS message attributes, with their SNS types and descriptions, after event_type and event_id, and the integrity tag last', () => {
+  it('lists its SNS message attributes, with their SNS types and descriptions, after event_type, event_id and droam_source, and the integrity tag last', () => {
     const { headers } = message();
     const expected = [...RELAY_ATTRIBUTES, ...declaration.attributes, INTEGRITY_TAG_ATTRIBUTE];
     expect(Object.keys(headers.properties)).toEqual(expected.map((a) => a.name));
@@ -93,7 +93,7 @@ describe.each(payloadTypes.declarations.map((declaration) => [declaration.type, 
       });
     }
     expect(headers.properties.event_type?.const).toBe(type);
-    expect(headers.required).toEqual(['event_type', 'event_id']);
+    expect(headers.required).toEqual(['event_type', 'event_id', 'droam_source']);
   });
 
   it('refers to its JSON Schema file for the payload', () => {
@@ -109,7 +109,7 @@ describe.each(payloadTypes.declarations.map((declaration) => [declaration.type, 
     for (const example of examples) {
       expect(example.payload.type).toBe(type);
       expect(schemaErrors(ajv, example.payload, `urn:droam-webhook-relay:schema:event:${type}`)).toEqual([]);
-      expect(example.headers).toMatchObject({ event_type: type, event_id: example.payload.id });
+      expect(example.headers).toMatchObject({ event_type: type, event_id: example.payload.id, droam_source: 'default' });
       for (const [name, value] of Object.entries(example.headers)) {
         const header = message().headers.properties[name];
         expect(header).toBeDefined();
@@ -121,5 +121,5 @@ describe.each(payloadTypes.declarations.map((declaration) => [declaration.type, 
 
 it('describes undeclared types by the envelope schema', () => {
   expect(doc.components.messages.undeclared?.payload.schema.$ref).toBe('./envelope.json');
-  expect(Object.keys(doc.components.messages.undeclared?.headers.properties ?? {})).toEqual(['event_type', 'event_id', 'integrity_tag']);
+  expect(Object.keys(doc.components.messages.undeclared?.headers.properties ?? {})).toEqual(['event_type', 'event_id', 'droam_source', 'integrity_tag']);
 });

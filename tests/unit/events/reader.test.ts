@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { SnsMessage } from '../../../lib/topic/message';
 import { envelopedRecord, rawRecord, sqsRecord } from '../../support/sqs-records';
-import { readSnsRecord, readSqsRecord } from '@droam-webhook-relay/events';
+import { JsonNumber, parseJson, readSnsRecord, readSqsRecord } from '@droam-webhook-relay/events';
 import { changed, ENVELOPE, type Published, publishSamples } from '../../support/contract';
 
 let published: Published[];
@@ -163,5 +163,46 @@ describe('readSnsRecord (a function subscribed to the topic)', () => {
 
   it('reports a Message that is not JSON', () => {
     expect(readSnsRecord({ Sns: { Message: '<xml/>' } })).toMatchObject({ ok: false, reason: 'not_json', delivery: 'enveloped' });
+  });
+});
+
+describe('parseJson, the lossless reader the record readers use', () => {
+  /** The pool sample as the relay would publish it with numbers a double cannot hold, at the top level (droamenvelope) and in data. */
+  function inexactPoolEvent(): { message: SnsMessage; text: string } {
+    const { message } = sample('rule.pool.usage.triggered');
+    // droamenvelope is JSON text inside the message: its quotes are escaped.
+    const text = message.Message.replace('{\\"created_at\\":{', '{\\"account_number\\":12345678901234567890,\\"created_at\\":{\\"offset_hours\\":1.10,').replace(
+      '"pool":{',
+      '"pool":{"price":35.20,',
+    );
+    expect(text).toContain('offset_hours');
+    expect(text).toContain('"price":35.20');
+    return { message: { ...message, Message: text }, text };
+  }
+
+  it('reads droamenvelope with every number as dRoam wrote it: exact ones as numbers, others as JsonNumber with their text', () => {
+    const { message } = inexactPoolEvent();
+    const read = readSqsRecord(rawRecord(message));
+    if (!read.ok) throw new Error(read.message);
+    const envelope = parseJson(read.event.droamenvelope ?? '');
+    if (!envelope.ok) throw new Error('droamenvelope is not JSON');
+    const { account_number: accountNumber, created_at: createdAt } = envelope.value as { account_number: unknown; created_at: Record<string, unknown> };
+    expect(accountNumber).toBeInstanceOf(JsonNumber);
+    expect((accountNumber as JsonNumber).source).toBe('12345678901234567890');
+    expect((createdAt.offset_hours as JsonNumber).source).toBe('1.10');
+    expect(typeof createdAt.unix_timestamp).toBe('number');
+  });
+
+  it('reads the numbers of data no schema declares the same way, and says so when the text is not JSON', () => {
+    const { text } = inexactPoolEvent();
+    const parsed = parseJson(text);
+    if (!parsed.ok) throw new Error('not JSON');
+    const price = (parsed.value as { data: { pool: { price: unknown } } }).data.pool.price;
+    expect(price).toBeInstanceOf(JsonNumber);
+    expect((price as JsonNumber).source).toBe('35.20');
+    const read = readSqsRecord(rawRecord({ ...sample('rule.pool.usage.triggered').message, Message: text }));
+    if (!read.ok || !read.declared || read.event.type !== 'rule.pool.usage.triggered') throw new Error('expected a pool usage event');
+    expect(((read.event.data.pool as Record<string, unknown>).price as JsonNumber).source).toBe('35.20');
+    expect(parseJson('{"truncated":')).toEqual({ ok: false });
   });
 });

@@ -90,6 +90,7 @@ describe('company events through the handler', () => {
     expect(message?.MessageAttributes).toEqual({
       event_type: { DataType: 'String', StringValue: 'company.deleted' },
       event_id: { DataType: 'String', StringValue: response.json.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
       company_uuid: { DataType: 'String', StringValue: ACCOUNT.uuid },
       integrity_tag: TAGGED,
     });

@@ -100,6 +100,7 @@ describe('end user events through the handler', () => {
     expect(message?.MessageAttributes).toEqual({
       event_type: { DataType: 'String', StringValue: 'end_user.deleted' },
       event_id: { DataType: 'String', StringValue: response.json.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
       end_user_uuid: { DataType: 'String', StringValue: END_USER.uuid },
       integrity_tag: TAGGED,
     });

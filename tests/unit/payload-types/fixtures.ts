@@ -93,7 +93,6 @@ export const NORMALISED_SIM_CARD = {
 export const SIM_CARD_ATTRIBUTES = {
   iccid: '8920000012345678900',
   sim_status: 'pending',
-  sim_status_id: 1,
   company_uuid: ACCOUNT.uuid,
   end_user_uuid: END_USER.uuid,
   current_usage_kb: 512,

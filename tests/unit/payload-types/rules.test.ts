@@ -71,11 +71,11 @@ describe('rule.sim_card.remaining_usage: both documented spellings', () => {
       'rule.sim_card.remaining_usage.triggered',
       'rule.sim_card.remaining_usage_triggered',
     ]);
-    // Each message's own: its type, its id and its integrity tag.
-    const own = new Set(['event_type', 'event_id', 'integrity_tag']);
+    // Each message's own: its type, its id, its dRoam source and its integrity tag.
+    const own = new Set(['event_type', 'event_id', 'droam_source', 'integrity_tag']);
     const others = r.published.map((m) => Object.entries(m.MessageAttributes).filter(([name]) => !own.has(name)));
     expect(others[1]).toEqual(others[0]);
-    expect(others[0]?.length).toBe(7);
+    expect(others[0]?.length).toBe(6);
   });
 });
 
@@ -109,10 +109,10 @@ describe('SIM card rules through the handler', () => {
     expect(message?.MessageAttributes).toMatchObject({
       event_type: { DataType: 'String', StringValue: 'rule.sim_card.status.changed' },
       event_id: { DataType: 'String', StringValue: response.json.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
       rule_uuid: { DataType: 'String', StringValue: RULE.uuid },
       iccid: { DataType: 'String', StringValue: SIM_CARD.iccid },
       sim_status: { DataType: 'String', StringValue: 'Active' },
-      sim_status_id: { DataType: 'Number', StringValue: '3' },
       integrity_tag: TAGGED,
     });
     expect(Object.keys(message?.MessageAttributes ?? {})).toHaveLength(10);

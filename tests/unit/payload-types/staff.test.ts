@@ -80,6 +80,7 @@ describe('staff events through the handler', () => {
     expect(message?.MessageAttributes).toEqual({
       event_type: { DataType: 'String', StringValue: 'company.staff.added' },
       event_id: { DataType: 'String', StringValue: response.json.id },
+      droam_source: { DataType: 'String', StringValue: 'default' },
       user_uuid: { DataType: 'String', StringValue: USER.uuid },
       company_uuid: { DataType: 'String', StringValue: ACCOUNT.uuid },
       end_user_uuid: { DataType: 'String', StringValue: END_USER.uuid },
