@@ -21,6 +21,7 @@ const {
   keyThrough,
   NO_VALUE,
   not,
+  OPERATOR_ROLE,
   param,
   policyDocument,
   queueAlarm,
@@ -97,20 +98,26 @@ module.exports = {
         },
       },
     },
-    // Only the archiver writes objects: `npm run history` also checks each message's integrity tag, but nobody else
-    // can add an object to check. Nothing reaches the bucket without TLS.
+    // Only the archiver writes objects under events/, and the operator's role, which rewrites one to erase a person's
+    // data (docs/operating.md): `npm run history` also checks each message's integrity tag, but nobody else can add an
+    // object to check. Athena writes query results under athena-results/ as its callers' IAM policies allow, and
+    // history and find never read them. Nothing reaches the bucket without TLS.
     ArchiveBucketPolicy: {
       Type: 'AWS::S3::BucketPolicy',
       Properties: {
         Bucket: ref('ArchiveBucket'),
         PolicyDocument: policyDocument([
           {
-            Sid: 'WritesFromTheArchiverOnly',
+            Sid: 'EventWritersNamedHereOnly',
             Effect: 'Deny',
             Principal: '*',
             Action: ['s3:PutObject', 's3:ReplicateObject'],
-            Resource: join([arn('ArchiveBucket'), '/*']),
-            Condition: { ArnNotEquals: { 'aws:PrincipalArn': getAtt('ArchiverRole', 'Arn') } },
+            Resource: join([arn('ArchiveBucket'), '/events/*']),
+            Condition: {
+              ArnNotEquals: {
+                'aws:PrincipalArn': ifCondition('HasOperatorRole', [getAtt('ArchiverRole', 'Arn'), OPERATOR_ROLE], [getAtt('ArchiverRole', 'Arn')]),
+              },
+            },
           },
           tlsOnly('s3:*', [arn('ArchiveBucket'), join([arn('ArchiveBucket'), '/*'])]),
         ]),

@@ -861,7 +861,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         QuarantineQueue: ['WebhookRole'],
         RetryQueue: ['WebhookRole', 'operatorRoleArn'],
         RetryDeadLetterQueue: ['RetryDrainerRole'],
-        ArchiveBucket: ['ArchiverRole'],
+        ArchiveBucket: ['ArchiverRole', 'operatorRoleArn'],
         ArchiveQueue: ['operatorRoleArn', 'sns.amazonaws.com'],
         ArchiveDeadLetterQueue: ['sns.amazonaws.com'],
       });
@@ -876,6 +876,15 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       const forger: Caller = { name: 'forger', arn: 'arn:aws:iam::123456789012:user/forger' };
       // SendMessageBatch is authorised as sqs:SendMessage.
       expect(permits(archiveQueue.policy, forger, 'sqs:SendMessage', archiveQueue.resource)).toBe(false);
+    });
+
+    it("Athena may write a query's results to the archive bucket for whoever queries it, outside the archived events", () => {
+      const bucket = writables(template as unknown as ResolvableTemplate).find((w) => w.id === 'ArchiveBucket');
+      if (bucket === undefined) throw new Error('no ArchiveBucket');
+      // Athena writes results with its caller's credentials, under the workgroup's athena-results/.
+      const analyst: Caller = { name: 'analyst', arn: 'arn:aws:iam::123456789012:role/analyst' };
+      expect(permits(bucket.policy, analyst, 's3:PutObject', '<ArchiveBucket.Arn>/athena-results/query.csv')).toBe(true);
+      expect(permits(bucket.policy, analyst, 's3:PutObject', bucket.resource)).toBe(false);
     });
 
     it("SECURITY.md's table of writers names exactly these, and the api secret's", () => {
