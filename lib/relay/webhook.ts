@@ -46,7 +46,8 @@ export function createWebhookHandler(deps: HandlerDeps): (event: unknown, contex
       correlation_id: request?.requestId,
       event_format: request?.format,
       // The dRoam source the path names, known to the stage or not (a 404's line says which name was asked for).
-      droam_source: request === undefined ? undefined : excerpt(request.droamSource ?? DEFAULT_DROAM_SOURCE, MAX_QUOTED_TYPE),
+      droam_source:
+        request === undefined || request.unknownPath !== undefined ? undefined : excerpt(request.droamSource ?? DEFAULT_DROAM_SOURCE, MAX_QUOTED_TYPE),
       duration_ms: deps.now() - started,
     };
     write(report(processed, { base, firstOfUndeclaredType, metricsByEventType: deps.config.metricsByEventType }), deps);
