@@ -207,7 +207,8 @@ export async function stackCounts(root: string, archive: boolean): Promise<Stack
   const serverless = YAML.parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
     params: { default: Record<string, unknown> };
     provider: { memorySize: number };
-    functions: Record<string, { events?: { sqs?: unknown }[] }>;
+    // A function's events are a list, or a variable for the Framework to resolve (the webhook's: HTTP events, infra/ingress.js).
+    functions: Record<string, { events?: { sqs?: unknown }[] | string }>;
   };
   const params: Record<string, unknown> = { ...serverless.params.default, archive };
   const framework = {
@@ -228,7 +229,7 @@ export async function stackCounts(root: string, archive: boolean): Promise<Stack
     .filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')
     .reduce((sum, alarm) => sum + (alarm.Properties?.Metrics?.filter((metric) => metric.MetricStat !== undefined).length ?? 1), 0);
   const polledQueues = Object.entries(serverless.functions).filter(
-    ([name, fn]) => (name !== 'archiver' || archive) && (fn.events ?? []).some((event) => event.sqs !== undefined),
+    ([name, fn]) => (name !== 'archiver' || archive) && Array.isArray(fn.events) && fn.events.some((event) => event.sqs !== undefined),
   ).length;
   return {
     kmsKeys: present.filter((resource) => resource.Type === 'AWS::KMS::Key').length,
