@@ -1,7 +1,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { apiSecretsFrom } from '../lib/api-secrets/ssm';
 import { combinedApiSecrets } from '../lib/api-secrets/store';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../lib/lambda/clients';
+import { PUBLISH_DEADLINE_MS, snsClientOptions } from '../lib/lambda/clients';
 import { createLogger } from '../lib/observability/logger';
 import { createRetryDrainer, loadDrainerConfig, sqsRetryActions } from '../lib/queues/retry-drainer';
 import { snsPublisher } from '../lib/topic/publish';
@@ -17,7 +17,7 @@ const config = loadDrainerConfig(process.env);
 const secrets = apiSecretsFrom(config, { readAtColdStart: true });
 
 export const handler = createRetryDrainer({
-  publish: snsPublisher(new SNSClient(AWS_CLIENT_OPTIONS), config.topicArn, PUBLISH_DEADLINE_MS),
+  publish: snsPublisher(new SNSClient(snsClientOptions()), config.topicArn, PUBLISH_DEADLINE_MS),
   apiSecrets: combinedApiSecrets([secrets.apiSecrets, ...secrets.sourceApiSecrets.values()]),
   ...sqsRetryActions(config),
   logger: createLogger('droam-webhook-relay-retry-drainer'),

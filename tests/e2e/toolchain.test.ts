@@ -669,7 +669,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       const settings = resource('HttpApiStage').DefaultRouteSettings as { ThrottlingRateLimit: number; ThrottlingBurstLimit: number };
       expect(model).toContain(`throttlingRateLimit: ${String(settings.ThrottlingRateLimit)}`);
       expect(model).toContain(`throttlingBurstLimit: ${String(settings.ThrottlingBurstLimit)}`);
-      expect(settings).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 1000 });
+      expect(settings).toEqual({ ThrottlingRateLimit: 5000, ThrottlingBurstLimit: 5000 });
     });
 
     it('a 429 raises an alarm: counted from the access log of this API, whose lines carry the status', () => {
