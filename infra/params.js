@@ -53,6 +53,9 @@ const RULES = {
   throttlingBurstLimit: wholeNumber(0, 1_000_000),
   throttledAlarmThreshold: wholeNumber(0),
   retryQueueAgeAlarmSeconds: wholeNumber(60, 1_209_600),
+  retryPublishSharePercent: wholeNumber(1, 100),
+  // SQS's bounds of an event source mapping's MaximumConcurrency.
+  retryDrainerMaximumConcurrency: wholeNumber(2, 1000),
   durationAlarmPercent: wholeNumber(1, 100),
   quarantineRetentionDays: wholeNumber(1, SQS_MAX_RETENTION_DAYS),
   archiveRetentionDays: wholeNumber(0),
@@ -139,4 +142,5 @@ module.exports = async ({ resolveVariable }) => {
 module.exports.paramProblems = paramProblems;
 module.exports.numericParam = numericParam;
 module.exports.checkedParam = checkedParam;
+module.exports.failure = failure;
 module.exports.RULES = RULES;

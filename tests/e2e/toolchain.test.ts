@@ -707,12 +707,15 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
     return (resource(functionId) as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables ?? {};
   }
 
-  it('drains the publish-retry queue under a role of its own, with a dead-letter queue after 50 receives', () => {
+  it('drains the publish-retry queue under a role of its own, at most two instances paced to a share of the SNS quota, with a dead-letter queue after 50 receives', () => {
     expect(resource('RetryDrainerLambdaFunction').Role).toEqual({ 'Fn::GetAtt': ['RetryDrainerRole', 'Arn'] });
     expect(environmentOf('RetryDrainerLambdaFunction')).toMatchObject({
       DROAM_API_SECRETS_PARAMETER: PARAMETER,
       RETRY_QUEUE_URL: { Ref: 'RetryQueue' },
       RETRY_DEAD_LETTER_QUEUE_URL: { Ref: 'RetryDeadLetterQueue' },
+      // 10 % of us-east-1's SNS Publish quota (30,000/s), for at most two instances.
+      RETRY_PUBLISH_PER_SECOND: '3000',
+      RETRY_DRAINER_MAXIMUM_CONCURRENCY: '2',
     });
     expect(environmentOf('WebhookLambdaFunction').RETRY_QUEUE_URL).toEqual({ Ref: 'RetryQueue' });
     const role = resource('RetryDrainerRole') as { Policies: { PolicyDocument: { Statement: unknown[] } }[]; ManagedPolicyArns?: unknown };
@@ -750,6 +753,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       BatchSize: 10,
       Enabled: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     expect(resource('RetryQueue').RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['RetryDeadLetterQueue', 'Arn'] }, maxReceiveCount: 50 });

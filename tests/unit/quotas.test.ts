@@ -3,6 +3,9 @@
  * account throttle, and every quota names the AWS page it comes from.
  */
 import { apiGatewayAccountThrottle, quotas, snsFifoPublishPerSecond, snsPublishPerSecond } from '../../infra/quotas';
+import retry from '../../infra/retry';
+
+const { drainerPace } = retry;
 
 describe("AWS's default quotas", () => {
   it.each([
@@ -32,5 +35,30 @@ describe("AWS's default quotas", () => {
     const sources = JSON.stringify(quotas).match(/"(?:source|burstSource)":"[^"]*"/g) ?? [];
     expect(sources.length).toBeGreaterThanOrEqual(Object.keys(quotas).length);
     for (const source of sources) expect(source).toMatch(/:"https:\/\/docs\.aws\.amazon\.com\//);
+  });
+});
+
+describe("the publish-retry drainer's pace (infra/retry.js)", () => {
+  const framework = (region: string, params: Record<string, string>) => ({
+    resolveVariable: (variable: string): Promise<unknown> =>
+      Promise.resolve(variable === 'self:provider.region' ? region : params[variable.replace(/^param:/, '')]),
+  });
+
+  it.each([
+    ['us-east-1', '10', '2', 3_000],
+    ['eu-central-1', '10', '2', 150],
+    ['sa-east-1', '10', '2', 30],
+    ['sa-east-1', '1', '2', 3],
+  ])('is retryPublishSharePercent of the Region quota: %s at %s %% with %s instances publishes %d a second', async (region, share, concurrency, perSecond) => {
+    await expect(drainerPace(framework(region, { retryPublishSharePercent: share, retryDrainerMaximumConcurrency: concurrency }))).resolves.toEqual({
+      publishPerSecond: perSecond,
+      maximumConcurrency: Number(concurrency),
+    });
+  });
+
+  it('is refused when an instance would get less than a message a second', async () => {
+    await expect(drainerPace(framework('sa-east-1', { retryPublishSharePercent: '1', retryDrainerMaximumConcurrency: '4' }))).rejects.toThrow(
+      /3\/s, less than a message a second for each of retryDrainerMaximumConcurrency=4 instances/,
+    );
   });
 });
