@@ -20,6 +20,7 @@ const LAMBDA_SCALING_PAGE = 'https://docs.aws.amazon.com/lambda/latest/dg/scalin
 const LAMBDA_SCALING_CONFIG_PAGE = 'https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html';
 const API_GATEWAY_QUOTAS_PAGE = 'https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html';
 const API_GATEWAY_THROTTLING_PAGE = 'https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html';
+const SSM_QUOTAS_PAGE = 'https://docs.aws.amazon.com/general/latest/gr/ssm.html';
 
 /**
  * SNS Publish (and PublishBatch, per message) per account and Region, standard topics and FIFO topics whose
@@ -101,6 +102,12 @@ const quotas = Object.freeze({
   apiGatewayAccount,
   /** An SQS event source mapping's ScalingConfig.MaximumConcurrency. */
   sqsEventSourceMaximumConcurrency: { min: 2, max: 1_000, source: LAMBDA_SCALING_CONFIG_PAGE },
+  /**
+   * Parameter Store's default throughput, shared by GetParameter, GetParameters and GetParametersByPath: each
+   * instance of the webhook and of the drainer reads its api secrets with GetParameter at cold start. Higher
+   * throughput is a paid setting of the account and Region.
+   */
+  ssmGetParameter: /** @type {Quota} */ ({ value: 40, unit: 'transactions per second, per account and Region', source: SSM_QUOTAS_PAGE }),
 });
 
 /**

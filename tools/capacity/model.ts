@@ -44,6 +44,8 @@ export interface BurstSettings {
   /** The drainer's MaximumConcurrency (retryDrainerMaximumConcurrency), and the messages of one PublishBatch. */
   readonly drainerConcurrency: number;
   readonly batchMessages: number;
+  /** SSM's GetParameter a second for the account and Region: each new instance reads its api secrets with one. */
+  readonly ssmGetParameterPerSecond: number;
 }
 
 export interface Refusal {
@@ -64,6 +66,10 @@ export interface BurstOutcome extends Refusal {
     readonly available: number;
     /** Seconds Lambda takes to scale the function out to what it needs (0: at once). */
     readonly scalingSeconds: number;
+    /** The api secrets read at cold start by the instances a stage idle before the burst starts: one GetParameter each. */
+    readonly secretsReads: number;
+    /** Seconds SSM takes to serve them at its GetParameter rate. */
+    readonly secretsReadSeconds: number;
   };
   readonly publish: {
     /** What the topic takes a second: the Region's quota, and a FIFO topic's groups. */
@@ -138,6 +144,8 @@ export function burstOutcome(settings: BurstSettings): BurstOutcome {
   const beyondFirstStep = Math.max(0, Math.min(needed, available) - settings.scaling.environments);
   const scalingSeconds = beyondFirstStep === 0 ? 0 : Math.ceil(beyondFirstStep / settings.scaling.environments - EPSILON) * settings.scaling.periodSeconds;
 
+  const secretsReads = Math.min(needed, available);
+
   const topicPerSecond = settings.fifo
     ? Math.min(settings.snsPublishPerSecond, settings.messageGroups * settings.fifoGroupPerSecond)
     : settings.snsPublishPerSecond;
@@ -152,7 +160,7 @@ export function burstOutcome(settings: BurstSettings): BurstOutcome {
     refused,
     by,
     seconds,
-    concurrency: { needed, available, scalingSeconds },
+    concurrency: { needed, available, scalingSeconds, secretsReads, secretsReadSeconds: secretsReads / settings.ssmGetParameterPerSecond },
     publish: { topicPerSecond, drainerPerSecond, drainerCanPublish, livePerSecond, atOnce, queued, drainSeconds },
   };
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { FUNCTION_URL_RESERVED_CONCURRENCY } from '../../infra/ingress';
+import { SECRETS_DEADLINE_MS, SECRETS_RETRY_AFTER_FAILURE_MS } from '../../lib/lambda/clients';
 import { apiGatewayAccountThrottle, quotas, snsPublishPerSecond } from '../../infra/quotas';
 import { measure, type Measured } from '../cost/measure';
 import { type CostLine, logIngestionCost, requestCosts, stackCounts, type StackCounts, total } from '../cost/model';
@@ -92,6 +93,7 @@ export function burstSettings(defaults: StageDefaults, options: CapacityOptions)
     retrySharePercent: options.retrySharePercent ?? defaults.retrySharePercent,
     drainerConcurrency: options.drainerConcurrency ?? defaults.drainerConcurrency,
     batchMessages: quotas.snsPublishBatch.maxMessages,
+    ssmGetParameterPerSecond: quotas.ssmGetParameter.value,
   };
 }
 
@@ -164,6 +166,11 @@ export function burstReport(settings: BurstSettings, outcome: BurstOutcome, cost
       concurrency.needed > concurrency.available
         ? `dRoam's rate × ${settings.durationMs} ms a request, over the ${count(concurrency.available)} the webhook may run: Lambda answers the rest 429`
         : `dRoam's rate × ${settings.durationMs} ms a request, of ${count(concurrency.available)} available; Lambda scales a function by ${count(settings.scaling.environments)} every ${settings.scaling.periodSeconds} s: reached ${scaled}`,
+    ],
+    [
+      'api secrets reads at cold start',
+      count(concurrency.secretsReads),
+      `a GetParameter for each instance that starts (one more per named source), ${seconds(concurrency.secretsReadSeconds)} of SSM's default ${rate(settings.ssmGetParameterPerSecond)}: a read still throttled at its ${SECRETS_DEADLINE_MS} ms deadline answers its instance's requests 503 secrets_unavailable for ${SECRETS_RETRY_AFTER_FAILURE_MS / 1000} s; a stage already warm, or SSM's higher throughput (paid), avoids it`,
     ],
     [
       'published at once',
