@@ -8,10 +8,13 @@ const quota = (what: string): string => `${what} (default: AWS's documented defa
 
 const spec = command({
   name: 'capacity',
-  summary:
-    'What a burst of webhooks does to a stage: what it admits and answers 429, what it publishes at once, what waits in the publish-retry queue and for how long, the Lambda concurrency it needs and what it costs. Without --region, or with --table, the table of docs/operating.md: 10,000 webhooks at 5,000/s in three Regions. Runs offline.',
+  summary: 'What a burst of webhooks does to a stage: admitted and 429, published at once and queued, Lambda instances, cost. Offline.',
   options: {
-    region: { type: 'string', value: 'REGION', description: "the stage's Region, e.g. eu-central-1" },
+    region: {
+      type: 'string',
+      value: 'REGION',
+      description: "the stage's Region, e.g. eu-central-1 (without it, the table of docs/operating.md: 10,000 webhooks at 5,000/s in three Regions)",
+    },
     burst: { type: 'string', value: 'N', description: 'webhooks in the burst (default 10000)' },
     rate: { type: 'string', value: 'K', description: 'webhooks dRoam sends a second (default 5000)' },
     fifo: { type: 'boolean', description: 'the stage has a FIFO topic (fifoTopic=true)' },
@@ -63,8 +66,8 @@ await runCommand(spec, async ({ values }) => {
     retrySharePercent: whole('retry-share-percent', 1, 100),
     drainerConcurrency: whole('drainer-concurrency', 2, 1_000),
     snsPublishPerSecond: whole('sns-publish-per-second', 1),
-    apiThrottle: { rate: whole('api-rate', 1), burst: whole('api-burst', 0) },
-    lambdaConcurrency: whole('lambda-concurrency', 1),
+    accountThrottle: { rate: whole('api-rate', 1), burst: whole('api-burst', 0) },
+    accountConcurrency: whole('lambda-concurrency', 1),
   };
   const tables = await import('../tools/capacity/tables');
   const root = repositoryRoot(import.meta.url);

@@ -14,7 +14,7 @@ import { measure, type Measured } from '../cost/measure';
 import { type CostLine, logIngestionCost, requestCosts, stackCounts, type StackCounts, total } from '../cost/model';
 import { PRICES } from '../cost/prices';
 import { DEFAULT_OPTIONS as COST_DEFAULTS, dollars } from '../cost/tables';
-import { type Bucket, type BurstOutcome, type BurstSettings, burstOutcome, type Ingress } from './model';
+import { type Bucket, type BurstOutcome, type BurstSettings, burstOutcome } from './model';
 
 /** A rate or burst given on the command line, over the stage's or AWS's. */
 export interface BucketOverride {
@@ -22,33 +22,26 @@ export interface BucketOverride {
   readonly burst?: number | undefined;
 }
 
-/** What `npm run capacity` is given; anything left out is the stage's default or AWS's documented quota. */
-export interface CapacityOptions {
-  readonly region: string;
-  readonly webhooks: number;
-  readonly perSecond: number;
-  readonly fifo: boolean;
-  readonly ingress?: Ingress | undefined;
-  readonly stageThrottle?: BucketOverride | undefined;
-  readonly reservedConcurrency?: number | undefined;
-  readonly messageGroups?: number | undefined;
-  readonly durationMs?: number | undefined;
-  readonly retrySharePercent?: number | undefined;
-  readonly drainerConcurrency?: number | undefined;
-  /** An account's raised quotas. */
-  readonly snsPublishPerSecond?: number | undefined;
-  readonly apiThrottle?: BucketOverride | undefined;
-  readonly lambdaConcurrency?: number | undefined;
-}
+/** The settings an option may give, over the stage's default or AWS's documented quota. */
+type Overridable =
+  | 'ingress'
+  | 'reservedConcurrency'
+  | 'messageGroups'
+  | 'durationMs'
+  | 'retrySharePercent'
+  | 'drainerConcurrency'
+  | 'snsPublishPerSecond'
+  | 'accountConcurrency';
+
+/** What `npm run capacity` is given: the burst, and any of the settings above (an account's raised quotas among them). */
+export type CapacityOptions = Pick<BurstSettings, 'region' | 'webhooks' | 'perSecond' | 'fifo'> & {
+  readonly [Setting in Overridable]?: BurstSettings[Setting] | undefined;
+} & { readonly stageThrottle?: BucketOverride | undefined; readonly accountThrottle?: BucketOverride | undefined };
 
 /** The stage's defaults, from serverless.yml's params (params.default). */
-export interface StageDefaults {
-  readonly ingress: Ingress;
-  readonly stageThrottle: Bucket;
-  readonly retrySharePercent: number;
-  readonly drainerConcurrency: number;
+export type StageDefaults = Pick<BurstSettings, 'ingress' | 'stageThrottle' | 'retrySharePercent' | 'drainerConcurrency'> & {
   readonly retryQueueAgeAlarmSeconds: number;
-}
+};
 
 export function stageDefaults(root: string): StageDefaults {
   const serverless = YAML.parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
@@ -81,9 +74,9 @@ export function burstSettings(defaults: StageDefaults, options: CapacityOptions)
     perSecond: options.perSecond,
     ingress,
     stageThrottle: over(defaults.stageThrottle, options.stageThrottle),
-    accountThrottle: over(account, options.apiThrottle),
+    accountThrottle: over(account, options.accountThrottle),
     reservedConcurrency: options.reservedConcurrency ?? (ingress === 'functionUrl' ? FUNCTION_URL_RESERVED_CONCURRENCY : undefined),
-    accountConcurrency: options.lambdaConcurrency ?? quotas.lambdaConcurrentExecutions.value,
+    accountConcurrency: options.accountConcurrency ?? quotas.lambdaConcurrentExecutions.value,
     scaling: { environments: quotas.lambdaScalingRate.value, periodSeconds: quotas.lambdaScalingRate.periodSeconds },
     durationMs: options.durationMs ?? COST_DEFAULTS.durationMs,
     snsPublishPerSecond: options.snsPublishPerSecond ?? snsPublishPerSecond(options.region),
