@@ -13,7 +13,8 @@ export const DEFAULT_OPTIONS: CostOptions = {
   ingress: 'httpApi',
 };
 
-const dollars = (value: number): string => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
+/** Dollars to the cent, or to a hundredth of a cent under a cent. */
+export const dollars = (value: number): string => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
 
 function table(lines: readonly CostLine[], totalLabel: string): string {
   const rows = lines.map((line) => `| ${line.line} | ${line.quantity} | ${dollars(line.usd)} | ${line.basis} |`);
