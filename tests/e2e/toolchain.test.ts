@@ -514,6 +514,23 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       expect(resource('Topic').KmsMasterKeyId).toEqual({ Ref: 'MessagesKey' });
     });
 
+    it('is a standard topic by default; with fifoTopic=true a FIFO topic of high throughput (FifoThroughputScope MessageGroup), which passes the specification', async () => {
+      expect(resource('Topic')).not.toHaveProperty('FifoThroughputScope');
+      const topicFragment = (await import('../../infra/topic')).default as (framework: {
+        resolveVariable: (variable: string) => Promise<unknown>;
+      }) => Promise<{ Resources: Template['Resources'] }>;
+      const fifo = await topicFragment({ resolveVariable: (variable) => Promise.resolve(variable === 'param:fifoTopic' ? 'true' : null) });
+      expect(fifo.Resources.Topic?.Properties).toMatchObject({ TopicName: expect.stringMatching(/\.fifo$/) as unknown, FifoThroughputScope: 'MessageGroup' });
+      const check = checkTemplate({
+        ...template,
+        Resources: {
+          ...template.Resources,
+          Topic: { ...fifo.Resources.Topic, Properties: { ...fifo.Resources.Topic?.Properties, FifoTopic: true } } as Template['Resources'][string],
+        },
+      });
+      expect(check.problems).toEqual([]);
+    });
+
     it('is exported as droam-webhook-relay-<stage>-TopicArn, for subscriber stacks to import', () => {
       expect(template.Outputs?.TopicArn).toEqual({
         Description: 'The topic dRoam events are published to; subscribe to it with a filter policy',
