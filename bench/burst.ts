@@ -103,6 +103,7 @@ export async function runBurst(settings: BurstSettings): Promise<BurstReport> {
     const retryQueue = await emulator.createQueue('burst-retry');
     const deadLetters = await emulator.createQueue('burst-retry-dlq');
     const functions = await settings.load({
+      STAGE: 'burst',
       TOPIC_ARN: topicArn,
       DROAM_API_SECRETS: TEST_SECRET,
       AWS_ENDPOINT_URL_SNS: sns.endpoint,

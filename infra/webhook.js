@@ -1,6 +1,20 @@
 // @ts-check
 /** The webhook function's role, the HTTP API's throttling, and the alarms on both. */
-const { API_SECRETS_PARAMETER_ARNS, allow, alarm, arn, durationAlarm, functionAlarm, functionRole, getAtt, join, keyThrough, param, ref } = require('./shapes');
+const {
+  API_SECRETS_PARAMETER_ARNS,
+  DECRYPT_NO_OTHER_SECRETS_KEY,
+  allow,
+  alarm,
+  arn,
+  durationAlarm,
+  functionAlarm,
+  functionRole,
+  getAtt,
+  join,
+  keyThrough,
+  param,
+  ref,
+} = require('./shapes');
 
 const service = { service: param('metricsService') };
 
@@ -18,8 +32,9 @@ module.exports = {
       policyName: 'webhook',
       logGroup: 'WebhookLogGroup',
       statements: [
-        // Decrypting it is granted by ApiSecretsKey's own policy, for this parameter and through SSM only.
+        // Decrypting them is granted by ApiSecretsKey's own policy, for these parameters and through SSM only.
         allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARNS),
+        DECRYPT_NO_OTHER_SECRETS_KEY,
         allow('sns:Publish', ref('Topic')),
         allow('sqs:SendMessage', arn('QuarantineQueue')),
         allow('sqs:SendMessage', arn('RetryQueue')),

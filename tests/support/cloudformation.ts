@@ -12,7 +12,12 @@ export interface Template {
   Outputs: Record<string, { Condition?: string; Value: unknown }>;
 }
 
-const PSEUDO: Record<string, string> = { 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com' };
+const PSEUDO: Record<string, string> = {
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '123456789012',
+  'AWS::URLSuffix': 'amazonaws.com',
+  'AWS::Partition': 'aws',
+};
 
 export function condition(template: Template, name: string): boolean {
   const definition = template.Conditions?.[name];
@@ -39,8 +44,11 @@ function truth(template: Template, node: unknown): boolean {
   }
 }
 
+/** What `Fn::If` gives for a property or list item that is left out (`AWS::NoValue`): `resolve` leaves it out too. */
+const NO_VALUE = '<Ref AWS::NoValue>';
+
 export function resolve(template: Template, node: unknown): unknown {
-  if (Array.isArray(node)) return node.map((item) => resolve(template, item));
+  if (Array.isArray(node)) return node.map((item) => resolve(template, item)).filter((item) => item !== NO_VALUE);
   if (typeof node !== 'object' || node === null) return node;
   const entries = Object.entries(node as Record<string, unknown>);
   const [first] = entries;
@@ -52,6 +60,8 @@ export function resolve(template: Template, node: unknown): unknown {
         return PSEUDO[args as string] ?? `<Ref ${String(args)}>`;
       case 'Fn::GetAtt':
         return `<${list.join('.')}>`;
+      case 'Fn::ImportValue':
+        return `<ImportValue ${String(resolve(template, args))}>`;
       case 'Fn::Join':
         return (resolve(template, list[1]) as unknown[]).join(list[0] as string);
       case 'Fn::If':
@@ -67,5 +77,5 @@ export function resolve(template: Template, node: unknown): unknown {
         throw new Error(`function ${fn} not understood here`);
     }
   }
-  return Object.fromEntries(entries.map(([key, value]) => [key, resolve(template, value)]));
+  return Object.fromEntries(entries.map(([key, value]) => [key, resolve(template, value)]).filter(([, value]) => value !== NO_VALUE));
 }

@@ -33,6 +33,8 @@ describe('the stage params checked at package time', () => {
     ['maxSkewSeconds', '86401', 'a whole number from 1 to 86400'],
     ['apiSecretsMaxAgeSeconds', '', 'a whole number from 1 to 3600'],
     ['fifoTopic', 'yes', 'true or false'],
+    ['deadLetterAgeAlarmSeconds', '1209600', 'a whole number from 60 to 1123200'],
+    ['operatorRoleArn', 'relay-operator', "the ARN of the IAM role the stage's operator acts with"],
   ])('refuses %s=%s, saying what it must be', (name, value, must) => {
     expect(params.paramProblems({ [name]: value }, { local: false })).toEqual([expect.stringContaining(`${name} must be ${must}`)]);
   });
@@ -42,5 +44,15 @@ describe('the stage params checked at package time', () => {
     expect(
       params.paramProblems({ throttlingRateLimit: '250.5', quarantineRetentionDays: '1', archive: 'true', reservedConcurrency: null }, { local: false }),
     ).toEqual([]);
+  });
+
+  it('require an operator role when a deployed stage is packaged or deployed, not when its stack is only read (info, logs, remove)', () => {
+    const role = 'arn:aws:iam::123456789012:role/relay-operator';
+    expect(params.paramProblems({ operatorRoleArn: '' }, { local: false, packaging: true })).toEqual([
+      expect.stringMatching(/^operatorRoleArn must be the ARN of the IAM role the stage's operator acts with.*, not ""$/),
+    ]);
+    expect(params.paramProblems({ operatorRoleArn: role }, { local: false, packaging: true })).toEqual([]);
+    expect(params.paramProblems({ operatorRoleArn: '' }, { local: false, packaging: false })).toEqual([]);
+    expect(params.paramProblems({ operatorRoleArn: '' }, { local: true, packaging: true })).toEqual([]);
   });
 });
