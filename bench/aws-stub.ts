@@ -61,7 +61,8 @@ function stubSocket(Duplex: typeof DuplexType, answer: (body: Buffer) => Buffer)
   return socket;
 }
 
-function patch(https: typeof Https): void {
+/** Answers SNS and SQS on this process's https agents from now on (the bundles' own clients, or any other). */
+export function patch(https: typeof Https): void {
   const { Duplex } = process.getBuiltinModule('node:stream');
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the agent as `this`
   const original = https.Agent.prototype.createConnection;

@@ -98,6 +98,7 @@ function poolBody(): string {
 function run(node: string, dir: string, bundlePath: string, mode: 'cold' | 'warm', count: number): Record<string, number> {
   const env = {
     PATH: process.env.PATH ?? '',
+    STAGE: 'bench',
     TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:droam-webhook-relay-bench',
     DROAM_API_SECRETS: SECRET,
     AWS_REGION: 'us-east-1',

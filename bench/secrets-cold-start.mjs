@@ -175,6 +175,7 @@ function coldStart(name) {
     AWS_ENDPOINT_URL_SNS: endpoint,
     AWS_ENDPOINT_URL_SSM: endpoint,
     AWS_LAMBDA_FUNCTION_NAME: 'droam-webhook-relay-bench-webhook',
+    STAGE: 'bench',
     TOPIC_ARN,
     BUNDLE: variant.outfile,
     EVENT: JSON.stringify(sample),

@@ -18,6 +18,7 @@ const config = loadDrainerConfig(process.env);
 const secrets = apiSecretsFrom(config, { readAtColdStart: true });
 
 export const handler = createRetryDrainer({
+  stage: config.stage,
   publishBatch: snsBatchPublisher(new SNSClient(snsClientOptions()), config.topicArn, PUBLISH_DEADLINE_MS),
   // This instance's part of the drainer's rate: the event source runs at most maximumConcurrency of them.
   pace: pace(config.publishPerSecond / config.maximumConcurrency, { now: Date.now, sleep }),

@@ -10,6 +10,7 @@ const path = require('node:path');
 const {
   allow,
   and,
+  getAtt,
   arn,
   condition,
   durationAlarm,
@@ -20,6 +21,7 @@ const {
   keyThrough,
   NO_VALUE,
   not,
+  OPERATOR_ROLE,
   param,
   policyDocument,
   queueAlarm,
@@ -96,11 +98,29 @@ module.exports = {
         },
       },
     },
+    // Only the archiver writes objects under events/, and the operator's role, which rewrites one to erase a person's
+    // data (docs/operating.md): `npm run history` also checks each message's integrity tag, but nobody else can add an
+    // object to check. Athena writes query results under athena-results/ as its callers' IAM policies allow, and
+    // history and find never read them. Nothing reaches the bucket without TLS.
     ArchiveBucketPolicy: {
       Type: 'AWS::S3::BucketPolicy',
       Properties: {
         Bucket: ref('ArchiveBucket'),
-        PolicyDocument: policyDocument([tlsOnly('s3:*', [arn('ArchiveBucket'), join([arn('ArchiveBucket'), '/*'])])]),
+        PolicyDocument: policyDocument([
+          {
+            Sid: 'EventWritersNamedHereOnly',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: ['s3:PutObject', 's3:ReplicateObject'],
+            Resource: join([arn('ArchiveBucket'), '/events/*']),
+            Condition: {
+              ArnNotEquals: {
+                'aws:PrincipalArn': ifCondition('HasOperatorRole', [getAtt('ArchiverRole', 'Arn'), OPERATOR_ROLE], [getAtt('ArchiverRole', 'Arn')]),
+              },
+            },
+          },
+          tlsOnly('s3:*', [arn('ArchiveBucket'), join([arn('ArchiveBucket'), '/*'])]),
+        ]),
       },
     },
     // ArchiveDeadLetterQueue: messages the archiver could not write 5 times, and those SNS could not deliver
@@ -122,7 +142,9 @@ module.exports = {
         RedrivePolicy: { deadLetterTargetArn: arn('ArchiveDeadLetterQueue') },
       },
     },
-    ArchiveQueuePolicy: queuePolicy('ArchiveQueue', { fromTopic: true }),
+    // SNS delivers the topic's messages, and the operator's role moves them back from the dead-letter queue.
+    ArchiveQueuePolicy: queuePolicy('ArchiveQueue', { fromTopic: true, operator: true }),
+    // SNS sends what it could not deliver to ArchiveQueue; SQS moves the others, from ArchiveQueue only.
     ArchiveDeadLetterQueuePolicy: queuePolicy('ArchiveDeadLetterQueue', { fromTopic: true }),
     // The archiver's own role: its log group, reading ArchiveQueue (with the key), writing under events/ in the bucket.
     ArchiverRole: functionRole({
@@ -138,6 +160,11 @@ module.exports = {
     ArchiveDeadLetterAlarm: queueAlarm(
       "Messages the archiver failed to write 5 times wait in the archive's dead-letter queue; the archive misses them until they are sent back",
       'ArchiveDeadLetterQueue',
+    ),
+    ArchiveDeadLetterAgeAlarm: queueAlarm(
+      "A message has waited in the archive's dead-letter queue longer than deadLetterAgeAlarmSeconds; SQS deletes it 14 days after it was published: move it back before",
+      'ArchiveDeadLetterQueue',
+      { metricName: 'ApproximateAgeOfOldestMessage', threshold: param('deadLetterAgeAlarmSeconds') },
     ),
     ArchiverDurationAlarm: durationAlarm(
       'An invocation of the archiver took more than durationAlarmPercent of its timeout; at the timeout its batch is redelivered',
@@ -168,6 +195,7 @@ module.exports = {
             compressionType: 'gzip',
             'projection.enabled': 'true',
             'projection.type.type': 'enum',
+            // As the keys spell them: a declared type (letters, digits, `.` and `_`) is the same escaped (lib/archive/archive.ts).
             'projection.type.values': DECLARED_TYPES.join(','),
             'projection.date.type': 'date',
             'projection.date.format': 'yyyy-MM-dd',

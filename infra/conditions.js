@@ -1,5 +1,5 @@
 // @ts-check
-/** The stage's switches that several features read: alarm notifications and X-Ray tracing. */
+/** The stage's switches that several features read: alarm notifications, X-Ray tracing, the operator's role. */
 const { equals, not, param } = require('./shapes');
 
 /** @type {import('./shapes').Fragment} */
@@ -7,5 +7,6 @@ module.exports = {
   Conditions: {
     HasAlarmTopic: not(equals(param('alarmTopicArn'), '')),
     TracingEnabled: equals(param('tracing'), 'true'),
+    HasOperatorRole: not(equals(param('operatorRoleArn'), '')),
   },
 };

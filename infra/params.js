@@ -5,11 +5,23 @@
  * `--param` is a string, and a wrong one (`throttlingRateLimit=fast`, a retention CloudWatch does not
  * offer) would otherwise pass packaging and fail the deploy, or the function's first cold start. Every
  * problem is listed at once, before any call to AWS. The fragment itself adds nothing to the stack.
+ *
+ * A deployed stage names the IAM role its operator acts with (operatorRoleArn): only that role may encrypt
+ * with the api secrets' key, so without one nobody can put the api secret and every request is answered
+ * 503; and only that role may move messages back from the dead-letter queues. Packaging such a stage
+ * (`sls package`, and `sls deploy`, which packages) without one stops here; the commands that only read
+ * a deployed stack (info, logs, remove) need no such param.
+ */
+
+/**
+ * Where the params are checked: on the local stage or a deployed one, and whether the command builds the
+ * stack's template (package, deploy) or only reads a deployed one.
+ * @typedef {{ local: boolean, packaging?: boolean }} Context
  */
 
 /**
  * A rule: undefined when the text is acceptable, else what it must be.
- * @typedef {(text: string, context: { local: boolean }) => string | undefined} Rule
+ * @typedef {(text: string, context: Context) => string | undefined} Rule
  */
 
 /** @param {number} min @param {number} [max] @returns {Rule} */
@@ -37,6 +49,19 @@ const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400,
 /** The most an SQS queue keeps a message: 14 days. */
 const SQS_MAX_RETENTION_DAYS = 14;
 
+/** An IAM role's ARN, in any partition. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/** @type {Rule} */
+const operatorRole = (text, { local, packaging }) => {
+  if (text === '' && (local || packaging !== true)) return undefined;
+  if (ROLE_ARN.test(text)) return undefined;
+  return (
+    "the ARN of the IAM role the stage's operator acts with, e.g. arn:aws:iam::123456789012:role/relay-operator: " +
+    'the one principal that may put the api secret and move messages back from the dead-letter queues (docs/operating.md)'
+  );
+};
+
 /** Each checked param (serverless.yml `params`) and its rule. @type {Readonly<Record<string, Rule>>} */
 const RULES = {
   fifoTopic: trueOrFalse,
@@ -56,12 +81,15 @@ const RULES = {
   retryPublishSharePercent: wholeNumber(1, 100),
   // SQS's bounds of an event source mapping's MaximumConcurrency.
   retryDrainerMaximumConcurrency: wholeNumber(2, 1000),
+  // A day before SQS's 14-day retention at the latest: the alarm has to come while the message can still be moved back.
+  deadLetterAgeAlarmSeconds: wholeNumber(60, 1_123_200),
   durationAlarmPercent: wholeNumber(1, 100),
   quarantineRetentionDays: wholeNumber(1, SQS_MAX_RETENTION_DAYS),
   archiveRetentionDays: wholeNumber(0),
   reservedConcurrency: wholeNumber(0),
   // Where the webhooks come in: the HTTP API's stage, or the webhook's Lambda function URL (infra/ingress.js).
   ingress: oneOf(['httpApi', 'functionUrl']),
+  operatorRoleArn: operatorRole,
 };
 
 /**
@@ -78,7 +106,7 @@ const READ_TOGETHER = ['domainName'];
 
 /**
  * What is wrong with the given params, one line each; params not given (reservedConcurrency) are left out.
- * @param {Readonly<Record<string, unknown>>} params @param {{ local: boolean }} context
+ * @param {Readonly<Record<string, unknown>>} params @param {Context} context
  * @returns {string[]}
  */
 function paramProblems(params, context) {
@@ -125,17 +153,20 @@ async function numericParam(framework, name) {
 }
 
 /**
- * @param {{ resolveVariable: (variable: string) => Promise<unknown> }} framework
+ * @param {{ resolveVariable: (variable: string) => Promise<unknown>, options: Readonly<Record<string, unknown>> }} framework
  * @returns {Promise<import('./shapes').Fragment>}
  */
-module.exports = async ({ resolveVariable }) => {
+module.exports = async ({ resolveVariable, options }) => {
   /** @type {Record<string, unknown>} */
   const params = {};
   // Resolved one by one, never caught: the Framework throws to say a variable is not resolvable yet, and calls again later.
   // A param without a default (reservedConcurrency) resolves to null when not given.
   for (const name of [...Object.keys(RULES), ...READ_TOGETHER]) params[name] = await resolveVariable(`param:${name}, null`);
   const local = String(await resolveVariable('sls:stage')) === 'local';
-  const problems = paramProblems(params, { local });
+  // The Framework gives a file's function the options the command takes, not the command: only package and
+  // deploy, the commands that build the template, take --package.
+  const packaging = 'package' in (options ?? {});
+  const problems = paramProblems(params, { local, packaging });
   if (problems.length > 0) throw failure(`Invalid stage params (serverless.yml params, or --param):\n  - ${problems.join('\n  - ')}`);
   return {};
 };

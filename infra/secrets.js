@@ -1,14 +1,17 @@
 // @ts-check
 /** The key of the api secrets' SSM SecureStrings (/droam-webhook-relay/<stage>/api-secrets, and each named source's). */
-const { ACCOUNT_ROOT, API_SECRETS_PARAMETER_ARNS, STACK, getAtt, policyDocument, ref, viaService } = require('./shapes');
+const { ACCOUNT_ROOT, API_SECRETS_PARAMETER_ARNS, NO_VALUE, OPERATOR_ROLE, STACK, getAtt, ifCondition, policyDocument, ref, viaService } = require('./shapes');
+
+/** Encrypting, or decrypting, one of its parameters' values, through SSM: the default source's, and the named sources' under the stage's sources/ path. */
+const ITS_PARAMETERS_THROUGH_SSM = { StringEquals: viaService(['ssm']), StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': API_SECRETS_PARAMETER_ARNS } };
 
 /** @type {import('./shapes').Fragment} */
 module.exports = {
   Resources: {
-    // Only the webhook, through SSM and for that one parameter, may decrypt: account principals
-    // administer the key and encrypt with it (to put a new secret), but no IAM policy, not even
-    // AdministratorAccess, lets them decrypt, re-encrypt or grant without first changing this policy,
-    // which CloudTrail records.
+    // Only the webhook and the drainer, through SSM and for the stage's api secrets parameters, may decrypt, and
+    // only the operator's role (operatorRoleArn) may encrypt, so put a secret: account principals administer the key,
+    // but no IAM policy, not even AdministratorAccess, lets them encrypt, decrypt, re-encrypt or grant
+    // without first changing this policy, which CloudTrail records.
     ApiSecretsKey: {
       Type: 'AWS::KMS::Key',
       Properties: {
@@ -16,7 +19,7 @@ module.exports = {
         EnableKeyRotation: true,
         KeyPolicy: policyDocument([
           {
-            Sid: 'AccountPrincipalsAdministerAndEncrypt',
+            Sid: 'AccountPrincipalsAdminister',
             Effect: 'Allow',
             Principal: ACCOUNT_ROOT,
             Action: [
@@ -33,20 +36,30 @@ module.exports = {
               'kms:DeleteAlias',
               'kms:ScheduleKeyDeletion',
               'kms:CancelKeyDeletion',
-              'kms:Encrypt',
-              'kms:GenerateDataKey',
             ],
             Resource: '*',
           },
-          // The publish-retry drainer reads the same parameter, to check the tags of the records the webhook wrote.
+          // A standard parameter is encrypted with Encrypt, an advanced one with a data key.
+          ifCondition(
+            'HasOperatorRole',
+            {
+              Sid: 'TheOperatorPutsTheParameterThroughSsm',
+              Effect: 'Allow',
+              Principal: { AWS: OPERATOR_ROLE },
+              Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+              Resource: '*',
+              Condition: ITS_PARAMETERS_THROUGH_SSM,
+            },
+            NO_VALUE,
+          ),
+          // The publish-retry drainer reads the same parameters, to check the tags of the records the webhook wrote.
           {
             Sid: 'TheWebhookDecryptsItsParameterThroughSsm',
             Effect: 'Allow',
             Principal: { AWS: [getAtt('WebhookRole', 'Arn'), getAtt('RetryDrainerRole', 'Arn')] },
             Action: 'kms:Decrypt',
             Resource: '*',
-            // Its parameters: the default source's, and the named sources' under the stage's sources/ path.
-            Condition: { StringEquals: viaService(['ssm']), StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': API_SECRETS_PARAMETER_ARNS } },
+            Condition: ITS_PARAMETERS_THROUGH_SSM,
           },
         ]),
       },

@@ -38,8 +38,9 @@
  * @property {'Allow' | 'Deny'} Effect
  * @property {unknown} [Principal]
  * @property {string | string[]} Action
- * @property {unknown} Resource
- * @property {Properties} [Condition]
+ * @property {unknown} [Resource]
+ * @property {unknown} [NotResource]
+ * @property {unknown} [Condition]
  */
 
 // ---- Intrinsic functions ----
@@ -83,6 +84,14 @@ const SOURCE_API_SECRETS_PARAMETERS_ARN = sub('arn:${AWS::Partition}:ssm:${AWS::
 const API_SECRETS_PARAMETER_ARNS = [API_SECRETS_PARAMETER_ARN, SOURCE_API_SECRETS_PARAMETERS_ARN];
 /** The account, as a key policy's principal: its principals as their own IAM policies allow. */
 const ACCOUNT_ROOT = { AWS: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root') };
+/**
+ * The IAM role an operator acts with (the operatorRoleArn parameter): it puts the api secret (the one
+ * principal that may encrypt with its key) and moves messages back from the dead-letter queues (the
+ * queues they go back to take SendMessage from it).
+ */
+const OPERATOR_ROLE = param('operatorRoleArn');
+/** The ARN of a queue of the stack, from its name: a dead-letter queue's policy names its source without depending on it. */
+const queueArnOf = (/** @type {string} */ name) => sub(`arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${STACK}-${name}`);
 
 /**
  * Resources that exist only under a condition; whatever refers to them must hold the same one.
@@ -155,7 +164,9 @@ function queue(name, properties = {}) {
 
 /**
  * `<prefix>Queue` and `<prefix>DeadLetterQueue` (<stack>-<name>-dlq), where a message goes after
- * `maxReceiveCount` receives.
+ * `maxReceiveCount` receives. Only that queue may use the dead-letter queue as one (`RedriveAllowPolicy`):
+ * SQS moves messages into a dead-letter queue without its queue policy, so another queue naming it in its
+ * own redrive policy would be a way to write to it.
  * @param {string} prefix
  * @param {{ name: string, maxReceiveCount: number, visibilityTimeout: number, maximumMessageSize?: number }} options
  * @returns {Record<string, Resource>}
@@ -168,39 +179,64 @@ function queueWithDeadLetterQueue(prefix, { name, maxReceiveCount, visibilityTim
       VisibilityTimeout: visibilityTimeout,
       RedrivePolicy: { deadLetterTargetArn: arn(`${prefix}DeadLetterQueue`), maxReceiveCount },
     }),
-    [`${prefix}DeadLetterQueue`]: queue(`${name}-dlq`, size),
+    [`${prefix}DeadLetterQueue`]: queue(`${name}-dlq`, {
+      ...size,
+      RedriveAllowPolicy: { redrivePermission: 'byQueue', sourceQueueArns: [queueArnOf(name)] },
+    }),
   };
 }
 
 /**
- * A queue's policy: nothing without TLS; with `onlySender`, no principal but that one may SendMessage;
- * with `fromTopic`, SNS may deliver the topic's messages to it.
- * @param {string} queueId @param {{ onlySender?: unknown, fromTopic?: boolean }} [options] @returns {Resource}
+ * A queue's policy, naming every principal that may send to it: the roles given, the operator's role with
+ * `operator` (when the stage names one: it moves messages back from a dead-letter queue, and a message move
+ * task sends with its caller's principal), and with `fromTopic` SNS delivering the topic's messages. Every
+ * other principal is refused SendMessage, whatever its IAM policy says; nothing reaches the queue without TLS.
+ * @param {string} queueId @param {{ senders?: unknown[], operator?: boolean, fromTopic?: boolean }} [options] @returns {Resource}
  */
-function queuePolicy(queueId, { onlySender, fromTopic = false } = {}) {
+function queuePolicy(queueId, { senders = [], operator = false, fromTopic = false } = {}) {
   const queueArn = arn(queueId);
   /** @type {Statement[]} */
   const statements = [];
   if (fromTopic)
     statements.push({
+      Sid: 'TheTopicDelivers',
       Effect: 'Allow',
       Principal: { Service: 'sns.amazonaws.com' },
       Action: 'sqs:SendMessage',
       Resource: queueArn,
       Condition: { ArnEquals: { 'aws:SourceArn': ref('Topic') } },
     });
-  if (onlySender !== undefined)
-    statements.push({
-      Sid: 'SendFromTheRelayOnly',
-      Effect: 'Deny',
-      Principal: '*',
-      Action: 'sqs:SendMessage',
-      Resource: queueArn,
-      Condition: { ArnNotEquals: { 'aws:PrincipalArn': onlySender } },
-    });
+  // Refused unless one of the named roles sends, or the topic delivers (a request of SNS's carries the topic as aws:SourceArn).
+  /** @param {unknown[]} roles */
+  const unless = (roles) => {
+    /** @type {Record<string, unknown>} */
+    const keys = { ...(roles.length === 0 ? {} : { 'aws:PrincipalArn': roles }), ...(fromTopic ? { 'aws:SourceArn': ref('Topic') } : {}) };
+    return Object.keys(keys).length === 0 ? NO_VALUE : { ArnNotEquals: keys };
+  };
+  statements.push({
+    Sid: 'SendersNamedHereOnly',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 'sqs:SendMessage',
+    Resource: queueArn,
+    Condition: operator ? ifCondition('HasOperatorRole', unless([...senders, OPERATOR_ROLE]), unless(senders)) : unless(senders),
+  });
   statements.push(tlsOnly('sqs:*', queueArn));
   return { Type: 'AWS::SQS::QueuePolicy', Properties: { Queues: [ref(queueId)], PolicyDocument: policyDocument(statements) } };
 }
+
+/**
+ * What the roles that read the api secrets' parameter may not do: decrypt, through SSM, with any key but the
+ * stage's. A SecureString put under another key (`aws/ssm`, which any principal of the account may use) then
+ * fails to read instead of replacing the secret; lib/api-secrets/ssm.ts refuses a String parameter.
+ * @type {Statement}
+ */
+const DECRYPT_NO_OTHER_SECRETS_KEY = {
+  Effect: 'Deny',
+  Action: 'kms:Decrypt',
+  NotResource: arn('ApiSecretsKey'),
+  Condition: { StringEquals: viaService(['ssm']) },
+};
 
 // ---- Alarms ----
 
@@ -310,6 +346,8 @@ module.exports = {
   API_SECRETS_PARAMETER_ARN,
   API_SECRETS_PARAMETER_ARNS,
   ACCOUNT_ROOT,
+  OPERATOR_ROLE,
+  DECRYPT_NO_OTHER_SECRETS_KEY,
   withCondition,
   policyDocument,
   allow,

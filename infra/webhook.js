@@ -4,7 +4,21 @@
  * and 429 alarms and URL, or the function URL's 5xx alarm and URL.
  */
 const { ingressOf } = require('./ingress');
-const { API_SECRETS_PARAMETER_ARNS, allow, alarm, arn, durationAlarm, functionAlarm, functionRole, getAtt, join, keyThrough, param, ref } = require('./shapes');
+const {
+  API_SECRETS_PARAMETER_ARNS,
+  DECRYPT_NO_OTHER_SECRETS_KEY,
+  allow,
+  alarm,
+  arn,
+  durationAlarm,
+  functionAlarm,
+  functionRole,
+  getAtt,
+  join,
+  keyThrough,
+  param,
+  ref,
+} = require('./shapes');
 
 const service = { service: param('metricsService') };
 const WEBHOOK_URL_DESCRIPTION = 'The URL to register in dRoam as the Push API endpoint';
@@ -15,8 +29,9 @@ const COMMON = {
     policyName: 'webhook',
     logGroup: 'WebhookLogGroup',
     statements: [
-      // Decrypting it is granted by ApiSecretsKey's own policy, for this parameter and through SSM only.
+      // Decrypting them is granted by ApiSecretsKey's own policy, for these parameters and through SSM only.
       allow('ssm:GetParameter', API_SECRETS_PARAMETER_ARNS),
+      DECRYPT_NO_OTHER_SECRETS_KEY,
       allow('sns:Publish', ref('Topic')),
       allow('sqs:SendMessage', arn('QuarantineQueue')),
       allow('sqs:SendMessage', arn('RetryQueue')),

@@ -5,7 +5,15 @@
  * `npm run history` and `npm run find`; nothing here writes.
  */
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { type ArchivedMessage, ARCHIVE_PREFIX, decodeObject, partitionOfKey, partitionPrefix } from '../lib/archive/archive';
+import { type ArchivedMessage, ARCHIVE_PREFIX, partitionOfKey, partitionPrefix, readObject, typeFromKey } from '../lib/archive/archive';
+
+/**
+ * One object of the archive: its lines that are archived messages and, when some could not be read, why;
+ * or, when the object itself could not be (not fetched, or not gzip), only why.
+ */
+export type ArchiveObject =
+  | { readonly key: string; readonly messages: ArchivedMessage[]; readonly unreadable?: string }
+  | { readonly key: string; readonly unreadable: string; readonly messages?: undefined };
 
 export class ArchiveBucket {
   // An endpoint override (the local emulator) serves buckets by path, not by host name.
@@ -36,21 +44,32 @@ export class ArchiveBucket {
     const types: string[] = [];
     for await (const { prefix } of this.list({ Prefix: `${ARCHIVE_PREFIX}type=`, Delimiter: '/' })) {
       const type = /^events\/type=([^/]+)\/$/.exec(prefix ?? '')?.[1];
-      if (type !== undefined) types.push(type);
+      if (type !== undefined) types.push(typeFromKey(type));
     }
     return types;
   }
 
-  /** The objects of one type whose partition date is in [firstDate, lastDate] (YYYY-MM-DD), each with its lines. */
-  async *objects(type: string, firstDate: string, lastDate: string): AsyncGenerator<{ key: string; messages: ArchivedMessage[] }> {
+  /**
+   * The objects of one type whose partition date is in [firstDate, lastDate] (YYYY-MM-DD), each with its lines;
+   * one that cannot be read is given with why, and the others still are.
+   */
+  async *objects(type: string, firstDate: string, lastDate: string): AsyncGenerator<ArchiveObject> {
     // Keys sort by date within a type: start at the first day, stop after the last.
-    for await (const { key } of this.list({ Prefix: `${ARCHIVE_PREFIX}type=${type}/`, StartAfter: partitionPrefix(type, firstDate).slice(0, -1) })) {
+    for await (const { key } of this.list({ Prefix: partitionPrefix(type), StartAfter: partitionPrefix(type, firstDate).slice(0, -1) })) {
       const partition = partitionOfKey(key ?? '');
       if (key === undefined || partition === undefined || partition.date < firstDate) continue;
       if (partition.date > lastDate) break;
+      yield await this.fetchObject(key);
+    }
+  }
+
+  private async fetchObject(key: string): Promise<ArchiveObject> {
+    try {
       const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (object.Body === undefined) continue;
-      yield { key, messages: decodeObject(await object.Body.transformToByteArray()) };
+      const { messages, unreadable } = readObject((await object.Body?.transformToByteArray()) ?? new Uint8Array());
+      return unreadable === 0 ? { key, messages } : { key, messages, unreadable: `${String(unreadable)} line(s) that are not archived messages` };
+    } catch (error) {
+      return { key, unreadable: error instanceof Error ? error.message : String(error) };
     }
   }
 }

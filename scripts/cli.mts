@@ -170,10 +170,25 @@ export function integerOption(text: string | undefined, name: string, fallback: 
   return value;
 }
 
-/** A time from an option's text, a date (midnight UTC) or an RFC 3339 time, in milliseconds; a usage error naming the option otherwise. */
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A time from an option's text, a date (midnight UTC) or an RFC 3339 time with its offset, in milliseconds;
+ * a usage error naming the option otherwise. A time without an offset is refused: it would be read in this
+ * machine's zone.
+ */
 export function timeOption(text: string | undefined, name: string): number | undefined {
   if (text === undefined) return undefined;
-  const millis = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (!DATE.test(text) && !RFC3339.test(text)) {
+    const noOffset = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}/.test(text);
+    throw new UsageError(
+      noOffset
+        ? `--${name} '${text}' has no offset: add Z for UTC (${text}Z) or the offset it is in (+01:00)`
+        : `--${name} '${text}' is not a date or an RFC 3339 time`,
+    );
+  }
+  const millis = Date.parse(DATE.test(text) ? `${text}T00:00:00Z` : text);
   if (Number.isNaN(millis)) throw new UsageError(`--${name} '${text}' is not a date or an RFC 3339 time`);
   return millis;
 }

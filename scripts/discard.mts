@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { readQuarantineMessage } from '../lib/queues/quarantine';
-import { INTEGRITY_TAG_ATTRIBUTE } from '../lib/queues/records';
+import { INTEGRITY_TAG } from '../lib/queues/records';
 import { command, runCommand, UsageError } from './cli.mjs';
 import { isLocalQueueHost, LOCAL_QUARANTINE_QUEUE_URL, quarantineSqsClient } from './quarantine-queue.mjs';
 
@@ -74,7 +74,7 @@ await runCommand(spec, async ({ values }) => {
     }
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: found.ReceiptHandle }));
     const body = found.Body ?? '';
-    const read = readQuarantineMessage(body, found.MessageAttributes?.[INTEGRITY_TAG_ATTRIBUTE]?.StringValue, secrets);
+    const read = readQuarantineMessage(body, found.MessageAttributes?.[INTEGRITY_TAG]?.StringValue, secrets);
     const record = read.ok ? read.record : undefined;
     const payload = read.ok ? read.body : undefined;
     const tag = read.ok
@@ -91,6 +91,8 @@ await runCommand(spec, async ({ values }) => {
         by,
         why: reason,
         record: {
+          stage: record?.stage,
+          droam_source: record?.droam_source,
           reason: record?.reason,
           received_at: record?.received_at,
           request_id: record?.request_id,

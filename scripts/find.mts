@@ -43,7 +43,7 @@ const spec = command({
     pool: valued('UUID', "a pool's uuid (the pool_uuid attribute, or data.pool.uuid)"),
     rule: valued('UUID', "an automation rule's uuid (the rule_uuid attribute, or data.rule.uuid)"),
     type: valued('TYPE', "dRoam's type, e.g. rule.sim_card.status.changed"),
-    since: valued('TIME', `from this time, included: 2026-11-01 (midnight UTC) or an RFC 3339 time (default: ${DEFAULT_DAYS} days ago)`),
+    since: valued('TIME', `from this time, included: 2026-11-01 (midnight UTC) or an RFC 3339 time with its offset (default: ${DEFAULT_DAYS} days ago)`),
     until: valued('TIME', 'until this time, excluded, in the same forms (default: now)'),
     stage: valued('STAGE', "the relay's stage: its queues are droam-webhook-relay-<stage>-… (default: local)"),
     bucket: valued('NAME', 'the archive bucket (stack output ArchiveBucketName; default: ARCHIVE_BUCKET, else the buckets CloudFormation named for the stage)'),
@@ -123,15 +123,17 @@ async function archiveBuckets(s3: S3Client, stage: string, given: string | undef
   return Buckets.map((bucket) => bucket.Name ?? '').filter((name) => name.startsWith(prefix));
 }
 
-async function searchArchive(archive: ArchiveBucket, selector: Selector, from: number, to: number): Promise<Found[]> {
+/** The archive's events the selector asks for; an object that cannot be read is noted in `unread`, and the others are searched. */
+async function searchArchive(archive: ArchiveBucket, selector: Selector, from: number, to: number, unread: string[]): Promise<Found[]> {
   const types = selector.kind === 'type' ? [selector.value] : await archive.types();
   const firstDate = dateOf(new Date(from).toISOString()) ?? '';
   const lastDate = dateOf(new Date(to - 1).toISOString()) ?? '';
   // The archive is at-least-once: an event archived twice is one event, in the first object it is in.
   const byId = new Map<string, { message: ArchivedMessage; key: string; copies: number }>();
   for (const type of types) {
-    for await (const { key, messages } of archive.objects(type, firstDate, lastDate)) {
-      for (const message of messages) {
+    for await (const { key, messages, unreadable } of archive.objects(type, firstDate, lastDate)) {
+      if (unreadable !== undefined) unread.push(`archive: s3://${archive.bucket}/${key}: ${unreadable}`);
+      for (const message of messages ?? []) {
         if (!inRange(message.time, from, to) || !matchesPublished(selector, message)) continue;
         const seen = byId.get(message.id);
         byId.set(message.id, seen === undefined ? { message, key, copies: 1 } : { ...seen, copies: seen.copies + 1 });
@@ -270,7 +272,7 @@ await runCommand(spec, async ({ values }) => {
     }
     for (const bucket of buckets) {
       report.phase(`reading the archive s3://${bucket}/ from ${range}`);
-      found.push(...(await searchArchive(new ArchiveBucket(bucket, s3), selector, from, to)));
+      found.push(...(await searchArchive(new ArchiveBucket(bucket, s3), selector, from, to, notSearched)));
     }
   };
 

@@ -10,11 +10,12 @@ import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, Rec
 import { DEFAULT_DROAM_SOURCE } from '../lib/contract/attributes';
 import { type QuarantineRecord, readQuarantineMessage, REPLAY_ORIGIN_HEADER, replayOriginHeader } from '../lib/queues/quarantine';
 import { signedHeaders } from '../lib/relay/signature';
-import { INTEGRITY_TAG_ATTRIBUTE } from '../lib/queues/records';
+import { INTEGRITY_TAG } from '../lib/queues/records';
 import { LOCAL_STAGE } from '../tools/local-stage';
 import { command, integerOption, runCommand, UsageError, type Values } from './cli.mjs';
 import { LOCAL_URL } from './droam-client.mjs';
-import { isLocalQueueHost, LOCAL_QUARANTINE_QUEUE_URL, quarantineSqsClient } from './quarantine-queue.mjs';
+import { LOCAL_QUARANTINE_QUEUE_URL, quarantineSqsClient } from './quarantine-queue.mjs';
+import { type Reach, reachOf } from './this-machine.mjs';
 
 /** Long enough for a run to go through the queue without seeing a record twice; released at the end. */
 const VISIBILITY_SECONDS = 300;
@@ -39,6 +40,12 @@ const spec = command({
       description:
         "api secrets: the first signs, each is tried on the tags (default: DROAM_API_SECRETS, DROAM_API_SECRET, or the local stage's for a local relay)",
     },
+    stage: {
+      type: 'string',
+      value: 'NAME',
+      description:
+        "the stage whose quarantine this is; records of another stage are refused (default: the stage in the queue's name, droam-webhook-relay-<stage>-quarantine, or local for a queue on this machine)",
+    },
     'timestamp-header': { type: 'string', value: 'NAME', description: 'the timestamp header name, when the stage pins one (DROAM_TIMESTAMP_HEADER)' },
     'hash-header': { type: 'string', value: 'NAME', description: 'the hash header name, when the stage pins one (DROAM_HASH_HEADER)' },
     max: { type: 'string', value: 'N', description: 'replay at most N records (default: all)' },
@@ -51,12 +58,13 @@ const spec = command({
     'dry-run': { type: 'boolean', description: 'list every record (and whether its tag verifies) and change nothing' },
   },
   notes: [
-    'A deployed queue is never replayed to a relay on this machine, nor a local queue to a deployed relay.',
+    "A deployed queue is never replayed to a relay on this machine (whatever the URL's host resolves to: a loopback, unspecified or mapped address, or one of this machine's), nor a local queue to a deployed relay. Only the records of the queue's stage are sent; a relay refuses (409) a record of another stage, which stays in the queue.",
     'Exit status: 0 when every record was replayed (or listed), 1 when any was left in the queue, 2 on a usage error.',
   ],
 });
 
 interface Settings {
+  readonly stage: string;
   readonly queueUrl: string;
   readonly localQueue: boolean;
   readonly url: string;
@@ -69,19 +77,30 @@ interface Settings {
   readonly source: string;
 }
 
-const isLocalHost = (host: string): boolean => ['127.0.0.1', 'localhost', '[::1]'].includes(host);
+/** The emulator names its queues sqs.<region>.localhost; the stack names the quarantine droam-webhook-relay-<stage>-quarantine. */
+const STACK_QUARANTINE = /\/droam-webhook-relay-([A-Za-z0-9_-]+)-quarantine$/;
 
-function settingsFrom(values: Values<typeof spec.options>): Settings {
+async function settingsFrom(values: Values<typeof spec.options>): Promise<Settings> {
   const queueUrl = values['queue-url'] ?? LOCAL_QUARANTINE_QUEUE_URL;
-  const queueHost = hostOf(queueUrl, '--queue-url');
-  const localQueue = isLocalQueueHost(queueHost);
+  // A queue is local when its host is this machine (the emulator's sqs.<region>.localhost); the SQS client never connects to it.
+  const queueReach = await reach(queueUrl, '--queue-url');
+  const localQueue = !('unresolved' in queueReach) && queueReach.thisMachine;
   if (!localQueue && values.url === undefined) {
     throw new UsageError(`--url is required with a deployed queue (${queueUrl}): give the WebhookUrl of that queue's stack`);
   }
   const url = values.url ?? LOCAL_URL;
-  const localUrl = isLocalHost(hostOf(url, '--url'));
-  if (!localQueue && localUrl) throw new UsageError(`a deployed queue is never replayed to a relay on this machine (${url})`);
+  const relayReach = await reach(url, '--url');
+  const localUrl = !('unresolved' in relayReach) && relayReach.thisMachine;
   if (localQueue && !localUrl) throw new UsageError(`a local queue is never replayed to a deployed relay (${url})`);
+  if (!localQueue && 'unresolved' in relayReach) {
+    throw new UsageError(`--url ${url}: its host does not resolve (${relayReach.unresolved}), so it cannot be told apart from this machine`);
+  }
+  if (!localQueue && localUrl) {
+    throw new UsageError(`a deployed queue is never replayed to a relay on this machine (${url} is ${relayReach.addresses.join(', ')})`);
+  }
+  // A queue on this machine is the local stage's (npm start): the only one that runs here.
+  const stage = values.stage ?? STACK_QUARANTINE.exec(new URL(queueUrl).pathname)?.[1] ?? (localQueue ? 'local' : undefined);
+  if (stage === undefined) throw new UsageError(`give --stage: the queue's name (${queueUrl}) does not say whose quarantine it is`);
 
   const fromEnv = [process.env.DROAM_API_SECRETS, process.env.DROAM_API_SECRET].find((value) => value !== undefined && value.trim() !== '');
   const secretList = values.secret ?? fromEnv ?? (localUrl ? LOCAL_STAGE.apiSecret : '');
@@ -96,18 +115,21 @@ function settingsFrom(values: Values<typeof spec.options>): Settings {
   const source = values.source?.trim() || DEFAULT_DROAM_SOURCE;
   // A named source's webhooks arrive at the stage's webhook URL followed by its name.
   const sourceUrl = source === DEFAULT_DROAM_SOURCE ? url : `${url.replace(/\/+$/, '')}/${encodeURIComponent(source)}`;
-  return { queueUrl, localQueue, url: sourceUrl, secrets, timestampHeader: values['timestamp-header'], hashHeader: values['hash-header'], max, dryRun, source };
+  const headerNames = { timestampHeader: values['timestamp-header'], hashHeader: values['hash-header'] };
+  return { stage, queueUrl, localQueue, url: sourceUrl, secrets, ...headerNames, max, dryRun, source };
 }
 
-function hostOf(url: string, flag: string): string {
+/** Where a URL leads. */
+async function reach(url: string, flag: string): Promise<Reach> {
   try {
-    return new URL(url).host.replace(/:\d+$/, '');
+    new URL(url);
   } catch {
     throw new UsageError(`${flag} is not a URL: "${url}"`);
   }
+  return reachOf(url);
 }
 
-type Result = 'published' | 'queued' | 'kept again' | 'listed' | 'skipped' | 'refused' | 'malformed' | 'failed' | 'unauthorized';
+type Result = 'published' | 'queued' | 'kept again' | 'listed' | 'skipped' | 'refused' | 'malformed' | 'failed' | 'unauthorized' | 'other stage';
 
 /** What the relay's answer means for the record: only a safe answer lets it be deleted. */
 function judge(status: number, text: string): { result: Result; deletes: boolean; note: string } {
@@ -130,6 +152,9 @@ function judge(status: number, text: string): { result: Result; deletes: boolean
     return { result: 'kept again', deletes: true, note: `refused again (${status} ${String(answer.error)}) and kept as a new record` };
   }
   if (status === 401) return { result: 'unauthorized', deletes: false, note: '401: check --secret and the header names; left in the queue' };
+  if (status === 409 && answer.error === 'replay_other_stage') {
+    return { result: 'other stage', deletes: false, note: "409: --url is another stage's relay; left in the queue" };
+  }
   return { result: 'failed', deletes: false, note: `${status} ${text.slice(0, 300)}: left in the queue` };
 }
 
@@ -173,7 +198,8 @@ async function replay(settings: Settings): Promise<number> {
         if (outcome === undefined) continue;
         handled++;
         count(outcome.result);
-        if (outcome.result === 'unauthorized') stop = true;
+        // Every record would meet the same answer.
+        if (outcome.result === 'unauthorized' || outcome.result === 'other stage') stop = true;
         if (outcome.deletes) await sqs.send(new DeleteMessageCommand({ QueueUrl: settings.queueUrl, ReceiptHandle: message.ReceiptHandle }));
         else if (message.ReceiptHandle !== undefined) held.push(message.ReceiptHandle);
       }
@@ -195,7 +221,7 @@ async function replay(settings: Settings): Promise<number> {
       if (message.ReceiptHandle !== undefined) held.push(message.ReceiptHandle);
       return undefined;
     }
-    const read = readQuarantineMessage(message.Body ?? '', message.MessageAttributes?.[INTEGRITY_TAG_ATTRIBUTE]?.StringValue, settings.secrets);
+    const read = readQuarantineMessage(message.Body ?? '', message.MessageAttributes?.[INTEGRITY_TAG]?.StringValue, settings.secrets, settings.stage);
     if (!read.ok) {
       const unchecked = settings.secrets.length === 0 && read.problem !== 'malformed';
       console.log(`${label}: ${read.problem === 'malformed' ? 'malformed' : unchecked ? 'tag not checked (no secret)' : 'refused'}: ${read.detail}`);
@@ -219,7 +245,7 @@ async function replay(settings: Settings): Promise<number> {
       'content-type': record.headers['content-type'] ?? 'application/json',
       'user-agent': 'droam-webhook-relay-replay',
       ...signedHeaders(secret, { timestampHeader: settings.timestampHeader, hashHeader: settings.hashHeader }),
-      [REPLAY_ORIGIN_HEADER]: replayOriginHeader(record, body, secret),
+      [REPLAY_ORIGIN_HEADER]: replayOriginHeader(record, body, secret, Math.floor(Date.now() / 1000)),
     };
     let verdict: ReturnType<typeof judge>;
     try {
@@ -236,9 +262,10 @@ async function replay(settings: Settings): Promise<number> {
     return verdict;
   }
 
-  const order: Result[] = ['listed', 'published', 'queued', 'kept again', 'skipped', 'failed', 'unauthorized', 'refused', 'malformed'];
+  const order: Result[] = ['listed', 'published', 'queued', 'kept again', 'skipped', 'failed', 'unauthorized', 'other stage', 'refused', 'malformed'];
   const parts = order.filter((result) => (counts.get(result) ?? 0) > 0).map((result) => `${counts.get(result) ?? 0} ${result}`);
-  const left = ['skipped', 'failed', 'unauthorized', 'refused', 'malformed'].reduce((sum, result) => sum + (counts.get(result as Result) ?? 0), 0);
+  const leftResults: Result[] = ['skipped', 'failed', 'unauthorized', 'other stage', 'refused', 'malformed'];
+  const left = leftResults.reduce((sum, result) => sum + (counts.get(result) ?? 0), 0);
   console.log(
     `\nreplay${settings.dryRun ? ' (dry run, nothing changed)' : ''}: ${handled} record(s)${parts.length > 0 ? `: ${parts.join(', ')}` : ''}${left > 0 ? `; ${left} left in the queue` : ''}` +
       (otherSources > 0 ? `; ${otherSources} record(s) of other dRoam sources left for their own run (--source NAME)` : ''),
@@ -256,7 +283,4 @@ function droamSourceOf(body: string): string {
   }
 }
 
-await runCommand(spec, ({ values }) => {
-  const settings = settingsFrom(values);
-  return replay(settings);
-});
+await runCommand(spec, async ({ values }) => replay(await settingsFrom(values)));

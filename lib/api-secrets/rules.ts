@@ -14,12 +14,21 @@ export function parseApiSecrets(list: string): string[] {
     .filter((secret) => secret !== '');
 }
 
+/**
+ * The form of an api secret: 16 to 256 letters, digits and `-_.~+/`, with up to two `=` at the end: hex
+ * (dRoam's documented example is 32 hex digits), base64 or base64url. A value of another form is a
+ * mistake or a forgery, never a secret: a JSON document, `DROAM_API_SECRET=…`, NUL characters.
+ */
+export const API_SECRET_FORM = /^[A-Za-z0-9._~+/-]{16,256}={0,2}$/;
+
 /** What is wrong with a list of api secrets. Never echoes a secret, not even a malformed one. */
 export function apiSecretProblems(apiSecrets: readonly string[], local: boolean, source: string): string[] {
   const problems: string[] = [];
   apiSecrets.forEach((secret, index) => {
-    if (secret.length < 16) problems.push(`${source} entry ${index + 1} is shorter than 16 characters`);
-    if (/\s/.test(secret)) problems.push(`${source} entry ${index + 1} contains white space`);
+    const entry = `${source} entry ${index + 1}`;
+    if (secret.length < 16) problems.push(`${entry} is shorter than 16 characters`);
+    else if (/\s/.test(secret)) problems.push(`${entry} contains white space`);
+    else if (!API_SECRET_FORM.test(secret)) problems.push(`${entry} is not an api secret (16 to 256 letters, digits, - _ . ~ + /, and = at the end)`);
   });
   if (!local && apiSecrets.some(isDocumentedExampleSecret)) {
     problems.push(`${source} contains the secret from dRoam's public documentation, which is accepted only locally (IS_LOCAL/IS_OFFLINE)`);

@@ -1,5 +1,5 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AWS_CLIENT_OPTIONS, SECRETS_DEADLINE_MS, SECRETS_RETRY_AFTER_FAILURE_MS } from '../lambda/clients';
 import { withDeadline } from '../lambda/deadline';
 import type { ApiSecretsParameter, ApiSecretsSettings } from './settings';
@@ -15,13 +15,32 @@ export interface SsmApiSecretsOptions {
 }
 
 /**
+ * Powertools' SSM provider (its cache and maximum age), reading a SecureString only: a String parameter
+ * needs no key to write, so whoever may put-parameter could set one. The functions' roles may decrypt
+ * with no key but the stage's (infra/shapes.js), so a SecureString under another key fails too.
+ */
+class SecureStringProvider extends SSMProvider {
+  constructor(private readonly ssm: SSMClient) {
+    super({ awsSdkV3Client: ssm });
+  }
+
+  protected override async _get(name: string): Promise<string | undefined> {
+    const { Parameter } = await this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    if (Parameter !== undefined && Parameter.Type !== 'SecureString') {
+      throw new Error(`${name} is a ${Parameter.Type ?? 'parameter without a type'}, not a SecureString under the stage's key`);
+    }
+    return Parameter?.Value;
+  }
+}
+
+/**
  * The api secrets of a deployed stage: an SSM SecureString read through
  * Powertools Parameters, decrypted by SSM with the stage's KMS key, and cached
  * for the parameter's maximum age, so a value an operator puts is in use on
  * every instance within that age, without a deploy.
  */
 export function ssmApiSecrets(client: SSMClient, parameter: ApiSecretsParameter, options: SsmApiSecretsOptions): ApiSecrets {
-  const provider = new SSMProvider({ awsSdkV3Client: client });
+  const provider = new SecureStringProvider(client);
   const read = async ({ fresh }: { readonly fresh: boolean }): Promise<string> => {
     const value = await withDeadline(options.deadlineMs, () =>
       provider.get(parameter.name, { decrypt: true, maxAge: parameter.maxAgeSeconds, forceFetch: fresh }),

@@ -8,6 +8,12 @@ import { gunzipSync, gzipSync } from 'node:zlib';
  *
  *   events/type=<type>/date=<YYYY-MM-DD>/<archived at>-<batch>.jsonl.gz
  *
+ * The type in a key is escaped as Hive escapes partition values, `%` and two
+ * hex digits, for every character but letters, digits, `.`, `_` and `-`: any
+ * type the relay publishes (printable ASCII, up to 256 characters, `:` and
+ * `/` included) makes one unambiguous key that Athena reads back, and
+ * dRoam's dotted types are written as they are.
+ *
  * so a reader lists one type's range of days with one listing, and Athena or
  * Glue read the partitions as columns. Each line keeps the message exactly as
  * published (`message`, the CloudEvent's JSON text) and its SNS message
@@ -44,7 +50,7 @@ export function toArchivedMessage(received: ReceivedMessage): ArchivedMessage | 
   }
   if (typeof event !== 'object' || event === null) return undefined;
   const { id, type, time } = event as Record<string, unknown>;
-  if (typeof id !== 'string' || typeof type !== 'string' || typeof time !== 'string' || !TYPE.test(type) || dateOf(time) === undefined) return undefined;
+  if (typeof id !== 'string' || typeof type !== 'string' || typeof time !== 'string' || !EVENT_TYPE.test(type) || dateOf(time) === undefined) return undefined;
   const attributes: Record<string, { DataType: string; StringValue: string }> = {};
   for (const [name, attribute] of Object.entries(received.messageAttributes ?? {})) {
     if (attribute.stringValue !== undefined) attributes[name] = { DataType: attribute.dataType, StringValue: attribute.stringValue };
@@ -52,8 +58,18 @@ export function toArchivedMessage(received: ReceivedMessage): ArchivedMessage | 
   return { id, type, time, message: received.body, attributes };
 }
 
-/** dRoam types are dotted words; anything else would make an ambiguous key. */
-const TYPE = /^[A-Za-z0-9_.-]{1,128}$/;
+/** Every type the relay publishes: printable ASCII without spaces, 1 to 256 characters (lib/contract `eventTypeName`). */
+const EVENT_TYPE = /^[\x21-\x7e]{1,256}$/;
+
+/** A type as a key writes it: every character but letters, digits, `.`, `_` and `-` as `%` and its two hex digits. */
+export function typeInKey(type: string): string {
+  return type.replace(/[^A-Za-z0-9._-]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** The type a key's `type=` part names. */
+export function typeFromKey(escaped: string): string {
+  return escaped.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
 
 /** The UTC date (YYYY-MM-DD) of an RFC 3339 time, or undefined. */
 export function dateOf(time: string): string | undefined {
@@ -61,8 +77,9 @@ export function dateOf(time: string): string | undefined {
   return Number.isNaN(millis) ? undefined : new Date(millis).toISOString().slice(0, 10);
 }
 
-export function partitionPrefix(type: string, date: string): string {
-  return `${ARCHIVE_PREFIX}type=${type}/date=${date}/`;
+/** The prefix of a type's objects, with `date`, of that date's. */
+export function partitionPrefix(type: string, date = ''): string {
+  return `${ARCHIVE_PREFIX}type=${typeInKey(type)}/${date === '' ? '' : `date=${date}/`}`;
 }
 
 /** The key of a new archive object: its partition, when it was written (so keys sort by it) and a batch id. */
@@ -73,7 +90,7 @@ export function objectKey(type: string, date: string, archivedAt: Date, batchId:
 /** The type and date of an object's key, or undefined for a key outside the layout. */
 export function partitionOfKey(key: string): { type: string; date: string } | undefined {
   const match = /^events\/type=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/[^/]+\.jsonl\.gz$/.exec(key);
-  return match?.[1] === undefined || match[2] === undefined ? undefined : { type: match[1], date: match[2] };
+  return match?.[1] === undefined || match[2] === undefined ? undefined : { type: typeFromKey(match[1]), date: match[2] };
 }
 
 /** Messages grouped by the object they go to: one group per type and date. */
@@ -94,9 +111,46 @@ export function encodeObject(messages: readonly ArchivedMessage[]): Buffer {
 }
 
 export function decodeObject(bytes: Uint8Array): ArchivedMessage[] {
-  return gunzipSync(bytes)
-    .toString('utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as ArchivedMessage);
+  const { messages, unreadable } = readObject(bytes);
+  if (unreadable > 0) throw new Error(`${String(unreadable)} line(s) of the object are not archived messages`);
+  return messages;
+}
+
+/**
+ * An object's lines that are archived messages, and how many are not (not JSON, or without the fields a
+ * line has); throws only when the object is not gzip at all.
+ */
+export function readObject(bytes: Uint8Array): { readonly messages: ArchivedMessage[]; readonly unreadable: number } {
+  const messages: ArchivedMessage[] = [];
+  let unreadable = 0;
+  for (const line of gunzipSync(bytes).toString('utf8').split('\n')) {
+    if (line === '') continue;
+    const message = archivedMessage(line);
+    if (message === undefined) unreadable++;
+    else messages.push(message);
+  }
+  return { messages, unreadable };
+}
+
+function archivedMessage(line: string): ArchivedMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { id, type, time, message, attributes } = value as Record<string, unknown>;
+  const strings = [id, type, time, message].every((field) => typeof field === 'string');
+  const attributesValid =
+    typeof attributes === 'object' &&
+    attributes !== null &&
+    Object.values(attributes).every(
+      (attribute) =>
+        typeof attribute === 'object' &&
+        attribute !== null &&
+        typeof (attribute as { DataType?: unknown }).DataType === 'string' &&
+        typeof (attribute as { StringValue?: unknown }).StringValue === 'string',
+    );
+  return strings && attributesValid ? (value as ArchivedMessage) : undefined;
 }

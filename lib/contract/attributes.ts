@@ -1,11 +1,12 @@
 /**
- * SNS message attributes, as the contract declares them: the two the relay sets
- * on every message, and the helpers a payload declaration uses for its own.
- * Subscribers filter on these; SQS raw delivery forwards at most
- * MAX_MESSAGE_ATTRIBUTES of them.
+ * SNS message attributes, as the contract declares them: the three the relay sets
+ * on every message and its integrity tag, and the helpers a payload declaration
+ * uses for its own. Subscribers filter on these; SQS raw delivery forwards at most
+ * MAX_MESSAGE_ATTRIBUTES of them, so a type declares at most
+ * MAX_MESSAGE_ATTRIBUTES − RESERVED_ATTRIBUTE_NAMES.length (6).
  */
 
-/** SQS raw message delivery forwards at most 10 message attributes. */
+/** SNS takes, and SQS raw message delivery forwards, at most 10 message attributes. */
 export const MAX_MESSAGE_ATTRIBUTES = 10;
 
 export type AttributeValue = string | number | null | undefined;
@@ -60,6 +61,22 @@ export const RELAY_ATTRIBUTES: readonly RelayAttribute[] = [
     value: (message) => message.droamSource,
   },
 ];
+
+/**
+ * The relay's integrity tag of the message (an HMAC of its body and its other attributes, under a key
+ * derived from the api secret, naming the stage and the second it was made), on every message of a stage
+ * that authenticates. `npm run history` replays an archived event only when its tag verifies; a
+ * subscriber, which holds no secret, has no use for it.
+ */
+export const INTEGRITY_TAG_ATTRIBUTE: DescribedAttribute = {
+  name: 'integrity_tag',
+  type: 'String',
+  description:
+    "The relay's integrity tag of the message (none when the stage authenticates nothing), which `npm run history` checks before it replays an archived event; subscribers ignore it.",
+};
+
+/** Names no declaration may give an attribute of its own: the relay sets them. */
+export const RESERVED_ATTRIBUTE_NAMES: readonly string[] = [...RELAY_ATTRIBUTES.map(({ name }) => name), INTEGRITY_TAG_ATTRIBUTE.name];
 
 /** A String attribute. */
 export const string = <TPayload>(description: string, value: (payload: TPayload) => string | null | undefined): AttributeDeclaration<TPayload> => ({

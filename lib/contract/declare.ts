@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type AttributeDeclaration, type AttributeValue, type DescribedAttribute, MAX_MESSAGE_ATTRIBUTES, RELAY_ATTRIBUTES } from './attributes';
+import { type AttributeDeclaration, type AttributeValue, type DescribedAttribute, MAX_MESSAGE_ATTRIBUTES, RESERVED_ATTRIBUTE_NAMES } from './attributes';
 import { JsonNumber } from './json';
 import { AnyEnvelope } from './schemas/common';
 
@@ -35,7 +35,7 @@ export interface PayloadTypeDeclaration<TType extends string, TSchema extends En
   readonly description: string;
   readonly schema: TSchema;
   readonly subject?: SubjectDeclaration<v.InferOutput<TSchema>>;
-  /** In the order they are set; with `event_type` and `event_id` at most MAX_MESSAGE_ATTRIBUTES. */
+  /** In the order they are set; with `event_type`, `event_id`, `droam_source` and `integrity_tag` at most MAX_MESSAGE_ATTRIBUTES. */
   readonly attributes?: Readonly<Record<string, AttributeDeclaration<v.InferOutput<TSchema>>>>;
 }
 
@@ -87,7 +87,6 @@ export const MAX_ISSUES = 12;
 export const MAX_ISSUE_TEXT = 120;
 /** How much of a received value an issue message quotes. */
 export const MAX_QUOTED_VALUE = 32;
-const RESERVED_ATTRIBUTES = RELAY_ATTRIBUTES.map(({ name }) => name);
 
 /**
  * Declares a type. Throws at module load when the declaration could not be
@@ -101,11 +100,11 @@ export function declarePayloadType<const TType extends string, TSchema extends E
     type: attribute.type,
     description: attribute.description,
   }));
-  const clash = attributes.find(({ name }) => RESERVED_ATTRIBUTES.includes(name));
+  const clash = attributes.find(({ name }) => RESERVED_ATTRIBUTE_NAMES.includes(name));
   if (clash !== undefined) throw new Error(`${declaration.type}: the attribute name ${clash.name} is set by the relay itself`);
-  if (attributes.length + RESERVED_ATTRIBUTES.length > MAX_MESSAGE_ATTRIBUTES) {
+  if (attributes.length + RESERVED_ATTRIBUTE_NAMES.length > MAX_MESSAGE_ATTRIBUTES) {
     throw new Error(
-      `${declaration.type}: ${attributes.length} attributes, more than the ${MAX_MESSAGE_ATTRIBUTES - RESERVED_ATTRIBUTES.length} a message has room for`,
+      `${declaration.type}: ${attributes.length} attributes, more than the ${MAX_MESSAGE_ATTRIBUTES - RESERVED_ATTRIBUTE_NAMES.length} a message has room for`,
     );
   }
   const entries = envelopeEntries(declaration.schema);

@@ -18,6 +18,8 @@
  * value, however naive its merging, can reach a prototype through it.
  */
 
+const JSON_NUMBER = Symbol.for('droam-webhook-relay.JsonNumber');
+
 /** A JSON number whose source text a double cannot reproduce; `source` is that text, exactly as sent. */
 export class JsonNumber {
   constructor(readonly source: string) {}
@@ -30,18 +32,31 @@ export class JsonNumber {
   toJSON(): unknown {
     return rawJson === undefined ? Number(this.source) : rawJson(this.source);
   }
+
+  /**
+   * `instanceof` holds for a JsonNumber made by any copy of this class: the relay's, and the events
+   * package's ES module and CommonJS builds, both of which one subscriber may load.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { readonly [JSON_NUMBER]?: unknown })[JSON_NUMBER] === true;
+  }
 }
+Object.defineProperty(JsonNumber.prototype, JSON_NUMBER, { value: true });
 
 /** Keys never kept: assigning them can reach or shadow an object's prototype in code that merges objects. */
 export const GUARDED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type ParsedJsonText =
-  { readonly ok: true; readonly value: unknown; readonly droppedKeys: number } | { readonly ok: false; readonly reason: 'too_deep' | 'invalid' };
+  { readonly ok: true; readonly value: unknown; readonly droppedKeys: number } | { readonly ok: false; readonly reason: 'too_deep' | 'too_wide' | 'invalid' };
 
-/** Parses JSON text losslessly (see the module comment); text nesting deeper than `maxDepth` is refused before parsing. Never throws. */
-export function parseJsonText(text: string, maxDepth: number): ParsedJsonText {
-  const scanned = scan(text);
+/**
+ * Parses JSON text losslessly (see the module comment). Text nesting deeper than `maxDepth`, or with an
+ * object of more than `maxMembers` members, is refused before it is parsed. Never throws.
+ */
+export function parseJsonText(text: string, maxDepth: number, maxMembers = Number.POSITIVE_INFINITY): ParsedJsonText {
+  const scanned = scan(text, maxMembers);
   if (scanned.depth > maxDepth) return { ok: false, reason: 'too_deep' };
+  if (scanned.tooWide) return { ok: false, reason: 'too_wide' };
   try {
     if (scanned.native) return { ok: true, value: JSON.parse(text) as unknown, droppedKeys: 0 };
     const parser = new Parser(text);
@@ -54,20 +69,74 @@ export function parseJsonText(text: string, maxDepth: number): ParsedJsonText {
 
 /** True when the double `Number(text)` prints back as `text` exactly. */
 export function isExactNumberText(text: string): boolean {
-  return String(Number(text)) === text;
+  const known = exactnessOf(text);
+  return known === undefined ? String(Number(text)) === text : known;
 }
+
+/**
+ * Whether a JSON number's text prints back unchanged, when its spelling alone says so; undefined when only
+ * converting it tells. Printing a double is the dear part (a body holds tens of thousands of numbers), and
+ * the spelling settles most numbers: JavaScript never prints a trailing zero after the point, an `E`, a `+`
+ * before an exponent under 21, `e-` before one under 7, or more than 17 significant digits; it prints any decimal of at most 15
+ * significant digits between 10^-6 and 10^21 as those digits. tests/unit/lossless.test.ts checks it
+ * against conversion.
+ */
+function exactnessOf(text: string): boolean | undefined {
+  const length = text.length;
+  let at = text.charCodeAt(0) === 0x2d ? 1 : 0;
+  const wholeStart = at;
+  while (at < length && isDigit(text.charCodeAt(at))) at++;
+  const wholeDigits = at - wholeStart;
+  // `-0`, and leading zeros, never print back.
+  if (wholeDigits === 0 || (text.charCodeAt(wholeStart) === 0x30 && (wholeDigits > 1 || (at === length && wholeStart === 1)))) return false;
+  let fractionDigits = 0;
+  let leadingFractionZeros = 0;
+  if (at < length && text.charCodeAt(at) === 0x2e) {
+    const fractionStart = ++at;
+    while (at < length && isDigit(text.charCodeAt(at))) at++;
+    fractionDigits = at - fractionStart;
+    if (fractionDigits === 0 || text.charCodeAt(at - 1) === 0x30) return false;
+    while (text.charCodeAt(fractionStart + leadingFractionZeros) === 0x30) leadingFractionZeros++;
+  }
+  const zeroWhole = text.charCodeAt(wholeStart) === 0x30;
+  if (at < length) {
+    // JavaScript writes an exponent as one digit, the fraction, `e`, a sign and the exponent's digits: `e-` below 10^-6, `e+` from 10^21.
+    if (text.charCodeAt(at) !== 0x65 || wholeDigits !== 1 || zeroWhole) return false;
+    const sign = text.charCodeAt(at + 1);
+    const exponent = text.slice(at + 2);
+    if ((sign !== 0x2b && sign !== 0x2d) || exponent === '' || exponent.charCodeAt(0) === 0x30) return false;
+    if (!/^\d+$/.test(exponent)) return undefined;
+    return (sign === 0x2d ? Number(exponent) <= 6 : Number(exponent) <= 20) ? false : undefined;
+  }
+  const significant = zeroWhole ? fractionDigits - leadingFractionZeros : wholeDigits + fractionDigits;
+  if (significant > 17 && fractionDigits > 0) return false;
+  if (fractionDigits === 0) return wholeDigits <= 15 ? true : wholeDigits > 21 ? false : undefined;
+  if (significant <= 15 && (zeroWhole ? leadingFractionZeros <= 5 : wholeDigits <= 21)) return true;
+  return undefined;
+}
+
+const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
+const isNonZeroDigit = (code: number): boolean => code >= 0x31 && code <= 0x39;
 
 interface Scan {
   /** Deepest bracket nesting outside string literals; only meaningful for text that then parses. */
   readonly depth: number;
   /** Whether `JSON.parse` gives the lossless value: every number prints back unchanged, no string could be a guarded key. */
   readonly native: boolean;
+  /** Whether an object has more members than allowed. */
+  readonly tooWide: boolean;
 }
 
-function scan(text: string): Scan {
+/** Nesting beyond this is refused anyway: members are counted this deep only. */
+const COUNTED_DEPTH = 1024;
+
+function scan(text: string, maxMembers: number): Scan {
   let depth = 0;
   let deepest = 0;
   let native = true;
+  let tooWide = false;
+  // Members of the object open at each depth: a colon outside strings is one more member of the innermost object.
+  const members = new Int32Array(COUNTED_DEPTH);
   const length = text.length;
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
@@ -91,9 +160,12 @@ function scan(text: string): Scan {
         )
           native = false;
       }
+    } else if (c === 0x3a) {
+      if (depth < COUNTED_DEPTH && (members[depth] = (members[depth] ?? 0) + 1) > maxMembers) tooWide = true;
     } else if (c === 0x7b || c === 0x5b) {
       depth++;
       if (depth > deepest) deepest = depth;
+      if (depth < COUNTED_DEPTH) members[depth] = 0;
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
@@ -114,7 +186,7 @@ function scan(text: string): Scan {
       i = end - 1;
     }
   }
-  return { depth: deepest, native };
+  return { depth: deepest, native, tooWide };
 }
 
 function decodeString(literal: string): string {
@@ -127,8 +199,6 @@ function decodeString(literal: string): string {
 }
 
 class SyntaxFailure extends Error {}
-
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /** A recursive-descent JSON parser (RFC 8259, as strict as `JSON.parse`); recursion is bounded by the scan's depth check. */
 class Parser {
@@ -231,13 +301,36 @@ class Parser {
     return escaped ? (JSON.parse(text.slice(start - 1, i + 1)) as string) : text.slice(start, i);
   }
 
+  /** RFC 8259's number, read character by character: a regular expression would allocate its match for each of tens of thousands. */
   private number(): number | JsonNumber {
-    NUMBER.lastIndex = this.at;
-    const match = NUMBER.exec(this.text);
-    if (match === null) throw new SyntaxFailure();
-    const source = match[0];
-    this.at += source.length;
+    const { text } = this;
+    const start = this.at;
+    let at = start;
+    if (text.charCodeAt(at) === 0x2d) at++;
+    if (text.charCodeAt(at) === 0x30) at++;
+    else if (isNonZeroDigit(text.charCodeAt(at))) at = this.digits(at);
+    else throw new SyntaxFailure();
+    if (text.charCodeAt(at) === 0x2e) {
+      if (!isDigit(text.charCodeAt(at + 1))) throw new SyntaxFailure();
+      at = this.digits(at + 1);
+    }
+    const e = text.charCodeAt(at);
+    if (e === 0x65 || e === 0x45) {
+      at++;
+      const sign = text.charCodeAt(at);
+      if (sign === 0x2b || sign === 0x2d) at++;
+      if (!isDigit(text.charCodeAt(at))) throw new SyntaxFailure();
+      at = this.digits(at);
+    }
+    this.at = at;
+    const source = text.slice(start, at);
     return isExactNumberText(source) ? Number(source) : new JsonNumber(source);
+  }
+
+  private digits(from: number): number {
+    let at = from;
+    while (isDigit(this.text.charCodeAt(at))) at++;
+    return at;
   }
 }
 

@@ -45,7 +45,10 @@ const endUser = {
   attributes: { end_user_uuid: string("The end user's uuid, when the end user object has one.", (p: EndUserPayload) => p.data.end_user.uuid) },
 };
 
-/** `sim_status` is the status title as sent (its case varies in dRoam's docs); `sim_status_id` its numeric id. */
+/**
+ * `sim_status` is the status title as sent (its case varies in dRoam's docs). Its numeric id is in `data`
+ * only: a SIM card rule's six attributes (`rule_uuid` and these five) fill a message's room (lib/contract/attributes.ts).
+ */
 type SimCardPayload = { data: { sim_card: SimCardModel } };
 const simCardAttributes = {
   iccid: string("The SIM card's ICCID.", (p: SimCardPayload) => p.data.sim_card.iccid),
@@ -53,7 +56,6 @@ const simCardAttributes = {
     "The SIM card's status title as sent (its case varies: filter with equals-ignore-case).",
     (p: SimCardPayload) => p.data.sim_card.status?.title,
   ),
-  sim_status_id: number("The SIM card's numeric status id.", (p: SimCardPayload) => p.data.sim_card.status?.id),
   company_uuid: string('The uuid of the company the SIM card belongs to, if any.', (p: SimCardPayload) => p.data.sim_card.company?.uuid),
   end_user_uuid: string('The uuid of the end user the SIM card is assigned to, if any.', (p: SimCardPayload) => p.data.sim_card.end_user?.uuid),
   current_usage_kb: number(

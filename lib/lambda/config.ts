@@ -27,3 +27,17 @@ export function readQueueUrl(env: Env, name: string): { readonly url: string | u
   if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) return { url, problems: [`${name} is not an SQS queue URL: "${url}"`] };
   return { url, problems: [] };
 }
+
+/** A stage's name, as the Framework's `${sls:stage}` gives it: letters, digits, `-` and `_`. */
+const STAGE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * STAGE: the stage whose relay this is (serverless.yml gives it `${sls:stage}`). Records, and the
+ * tags on them and on every message, name it, so nothing is moved between stages. Required on a
+ * deployed stage; `local` for a local run without one.
+ */
+export function readStage(env: Env): { readonly stage: string; readonly problems: string[] } {
+  const stage = env.STAGE?.trim() ?? '';
+  if (stage === '') return isLocalRun(env) ? { stage: 'local', problems: [] } : { stage, problems: ['STAGE is required (the stage whose relay this is)'] };
+  return STAGE_NAME.test(stage) ? { stage, problems: [] } : { stage, problems: [`STAGE must be a stage name (letters, digits, - and _), not "${stage}"`] };
+}

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import type { PayloadIssue } from '../contract';
 import type { TraceClient } from '../observability/sinks';
-import { integrityTag, verifyIntegrityTag } from './integrity';
-import { readTaggedRecord, type RecordKind, type SendRecord, sqsRecordQueue } from './records';
+import { checkIntegrityTag, integrityTag, type TagIssue, type TagProblem } from './integrity';
+import { readTaggedRecord, type RecordKind, type SendRecord, type Signer, sqsRecordQueue } from './records';
 
 /**
  * An authenticated payload the relay cannot publish is kept, not dropped:
@@ -13,6 +13,8 @@ import { readTaggedRecord, type RecordKind, type SendRecord, sqsRecordQueue } fr
 export type QuarantineReason = 'invalid_json' | 'invalid_echo' | 'invalid_payload' | 'payload_too_large' | 'publish_rejected';
 
 export interface QuarantineRecord {
+  /** The stage whose relay kept it: a replay sends it to that stage's relay only. */
+  readonly stage: string;
   /** When the relay first received the payload (a replay keeps it). */
   readonly received_at: string;
   readonly reason: QuarantineReason;
@@ -36,10 +38,10 @@ export interface QuarantineRecord {
   readonly body_base64: string;
 }
 
-/** Keeps a record, tagged under the api secret given (the first accepted one; none when authentication is off). */
+/** Keeps a record, tagged by the signer given (the first accepted secret; none when authentication is off). */
 export type Quarantine = (
   record: QuarantineRecord,
-  signingSecret: string | undefined,
+  signer: Signer | undefined,
 ) => Promise<{ readonly ok: true } | { readonly ok: false; readonly error: string }>;
 
 /**
@@ -53,6 +55,8 @@ const MAX_REPLAY_ORIGIN_LENGTH = 16_384;
 
 /** What a replay claims about a quarantined payload's first delivery. */
 export interface ReplayOrigin {
+  /** The stage whose relay kept the record. */
+  readonly stage: string;
   readonly received_at: string;
   readonly request_id: string | undefined;
   readonly source_ip: string | undefined;
@@ -78,14 +82,15 @@ export function nonSecretHeaders(headers: ReadonlyMap<string, string>, authHeade
 /** Sends quarantine records to an SQS queue, tagged (message attribute `integrity_tag`); with a tracer, its calls are traced. */
 export function sqsQuarantine(queueUrl: string, deadlineMs: number, traceClient?: Promise<TraceClient>): Quarantine {
   const send: SendRecord = sqsRecordQueue(queueUrl, { deadlineMs, purpose: 'quarantine-record', traceClient });
-  return (record, signingSecret) => send(record, { reason: record.reason, request_id: record.request_id, attempt: record.attempt }, signingSecret);
+  return (record, signer) => send(record, { reason: record.reason, request_id: record.request_id, attempt: record.attempt }, signer);
 }
 
 const bodyDigest = (body: Buffer): string => createHash('sha256').update(body).digest('base64url');
 
-/** The value of REPLAY_ORIGIN_HEADER for replaying `record`'s body. */
-export function replayOriginHeader(record: QuarantineRecord, body: Buffer, secret: string): string {
+/** The value of REPLAY_ORIGIN_HEADER for replaying `record`'s body, tagged as the record's stage now (unix seconds). */
+export function replayOriginHeader(record: QuarantineRecord, body: Buffer, secret: string, issuedAt: number): string {
   const origin = {
+    stage: record.stage,
     received_at: record.received_at,
     request_id: record.request_id,
     source_ip: record.source_ip,
@@ -94,18 +99,22 @@ export function replayOriginHeader(record: QuarantineRecord, body: Buffer, secre
     body_sha256: bodyDigest(body),
   };
   const payload = Buffer.from(JSON.stringify(origin), 'utf8').toString('base64url');
-  return `${payload}.${integrityTag(secret, 'replay-origin', payload)}`;
+  const issue: TagIssue = { stage: record.stage, issuedAt };
+  return `${payload}.${integrityTag(secret, 'replay-origin', payload, issue)}`;
 }
 
 /**
  * The origin a replayed request carries, when its tag verifies under one of
  * the secrets and it names this very body; undefined otherwise (the request
- * is then treated as a first delivery).
+ * is then treated as a first delivery). Its `stage` is the tag's: the relay
+ * refuses the replay of another stage's record.
  */
 export function readReplayOrigin(header: string | undefined, body: Buffer, secrets: readonly string[]): ReplayOrigin | undefined {
   if (header === undefined || header.length > MAX_REPLAY_ORIGIN_LENGTH || secrets.length === 0) return undefined;
-  const [payload = '', tag, ...rest] = header.split('.');
-  if (rest.length > 0 || !verifyIntegrityTag(secrets, 'replay-origin', payload, tag)) return undefined;
+  const dot = header.indexOf('.');
+  const payload = header.slice(0, Math.max(dot, 0));
+  const check = checkIntegrityTag(secrets, 'replay-origin', payload, dot < 0 ? undefined : header.slice(dot + 1));
+  if (!check.ok) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
@@ -114,11 +123,12 @@ export function readReplayOrigin(header: string | undefined, body: Buffer, secre
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const origin = value as Record<string, unknown>;
-  if (origin.body_sha256 !== bodyDigest(body)) return undefined;
+  if (origin.body_sha256 !== bodyDigest(body) || origin.stage !== check.stage) return undefined;
   if (typeof origin.received_at !== 'string' || !Number.isSafeInteger(origin.attempt) || (origin.attempt as number) < 1) return undefined;
   const optionalString = (field: unknown): string | undefined => (typeof field === 'string' ? field : undefined);
   const headers = typeof origin.headers === 'object' && origin.headers !== null ? (origin.headers as Record<string, unknown>) : {};
   return {
+    stage: check.stage,
     received_at: origin.received_at,
     request_id: optionalString(origin.request_id),
     source_ip: optionalString(origin.source_ip),
@@ -130,8 +140,9 @@ export function readReplayOrigin(header: string | undefined, body: Buffer, secre
 /** What a quarantine record must hold to be replayed; its other fields are metadata for the operator. */
 const QUARANTINE_RECORD: RecordKind<QuarantineRecord> = {
   purpose: 'quarantine-record',
-  description: 'a quarantine record (body_base64, received_at, reason, attempt, headers, issues)',
+  description: 'a quarantine record (stage, body_base64, received_at, reason, attempt, headers, issues)',
   schema: v.looseObject({
+    stage: v.string(),
     body_base64: v.string(),
     received_at: v.string(),
     reason: v.string(),
@@ -144,10 +155,13 @@ const QUARANTINE_RECORD: RecordKind<QuarantineRecord> = {
 
 export type ParsedRecord =
   | { readonly ok: true; readonly record: QuarantineRecord; readonly body: Buffer }
-  | { readonly ok: false; readonly problem: 'untagged' | 'altered' | 'malformed'; readonly detail: string };
+  | { readonly ok: false; readonly problem: TagProblem | 'malformed'; readonly detail: string };
 
-/** A quarantine message read back, with the payload's bytes (lib/queues/records.ts says what is refused). */
-export function readQuarantineMessage(messageBody: string, tag: string | undefined, secrets: readonly string[]): ParsedRecord {
-  const read = readTaggedRecord(messageBody, tag, secrets, QUARANTINE_RECORD);
-  return read.ok ? { ...read, body: Buffer.from(read.record.body_base64, 'base64') } : read;
+/**
+ * A quarantine message read back, with the payload's bytes (lib/queues/records.ts says what is refused);
+ * with `stage`, one another stage's relay kept is refused.
+ */
+export function readQuarantineMessage(messageBody: string, tag: string | undefined, secrets: readonly string[], stage?: string): ParsedRecord {
+  const read = readTaggedRecord(messageBody, tag, secrets, QUARANTINE_RECORD, stage === undefined ? {} : { stage });
+  return read.ok ? { ok: true, record: read.record, body: Buffer.from(read.record.body_base64, 'base64') } : read;
 }

@@ -2,22 +2,25 @@ import * as v from 'valibot';
 import { AWS_CLIENT_OPTIONS, describeError } from '../lambda/clients';
 import { withDeadline } from '../lambda/deadline';
 import type { TraceClient } from '../observability/sinks';
-import { asciiJson, integrityTag, type TagPurpose, verifyIntegrityTag } from './integrity';
+import { INTEGRITY_TAG_ATTRIBUTE } from '../contract';
+import { asciiJson, checkIntegrityTag, integrityTag, type TagExpectation, type TagIssue, type TagProblem, type TagPurpose } from './integrity';
 
-/** The message attribute that carries a record's integrity tag (integrity.ts). */
-export const INTEGRITY_TAG_ATTRIBUTE = 'integrity_tag';
+/** The message attribute that carries a record's integrity tag (integrity.ts): the name a published message carries its own under. */
+export const INTEGRITY_TAG = INTEGRITY_TAG_ATTRIBUTE.name;
 
 export type SendResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
+/** What a record is tagged with: the api secret the relay signs with (its first accepted one), its stage and the time. */
+export interface Signer {
+  readonly secret: string;
+  readonly issue: TagIssue;
+}
+
 /**
- * Sends one record, tagged under the api secret (untagged without one: authentication off); string
- * attributes must be printable ASCII (others are left off).
+ * Sends one record, tagged (untagged without a signer: authentication off); string attributes must be
+ * printable ASCII (others are left off).
  */
-export type SendRecord = (
-  record: object,
-  attributes: Readonly<Record<string, string | number | undefined>>,
-  signingSecret: string | undefined,
-) => Promise<SendResult>;
+export type SendRecord = (record: object, attributes: Readonly<Record<string, string | number | undefined>>, signer: Signer | undefined) => Promise<SendResult>;
 
 export interface RecordQueueOptions {
   readonly deadlineMs: number;
@@ -45,7 +48,7 @@ export function sqsRecordQueue(queueUrl: string, options: RecordQueueOptions): S
       );
     };
   };
-  return async (record, attributes, signingSecret) => {
+  return async (record, attributes, signer) => {
     try {
       const body = asciiJson(record);
       const messageAttributes: Record<string, { DataType: string; StringValue: string }> = {};
@@ -53,8 +56,8 @@ export function sqsRecordQueue(queueUrl: string, options: RecordQueueOptions): S
         if (typeof value === 'number') messageAttributes[name] = { DataType: 'Number', StringValue: String(value) };
         else if (value !== undefined && PRINTABLE_ASCII.test(value)) messageAttributes[name] = { DataType: 'String', StringValue: value };
       }
-      if (signingSecret !== undefined) {
-        messageAttributes[INTEGRITY_TAG_ATTRIBUTE] = { DataType: 'String', StringValue: integrityTag(signingSecret, options.purpose, body) };
+      if (signer !== undefined) {
+        messageAttributes[INTEGRITY_TAG] = { DataType: 'String', StringValue: integrityTag(signer.secret, options.purpose, body, signer.issue) };
       }
       client ??= connect();
       await (
@@ -67,8 +70,8 @@ export function sqsRecordQueue(queueUrl: string, options: RecordQueueOptions): S
   };
 }
 
-/** A kind of record the relay keeps: the purpose its tag is made for, and its shape. */
-export interface RecordKind<R> {
+/** A kind of record the relay keeps: the purpose its tag is made for, and its shape (which names its stage). */
+export interface RecordKind<R extends { readonly stage: string }> {
   readonly purpose: TagPurpose;
   /** Named in the detail of a malformed message, e.g. `a retry record (id, type, message)`. */
   readonly description: string;
@@ -76,14 +79,22 @@ export interface RecordKind<R> {
 }
 
 export type ReadRecord<R> =
-  { readonly ok: true; readonly record: R } | { readonly ok: false; readonly problem: 'untagged' | 'altered' | 'malformed'; readonly detail: string };
+  | { readonly ok: true; readonly record: R; readonly issue: TagIssue }
+  | { readonly ok: false; readonly problem: TagProblem | 'malformed'; readonly detail: string };
 
 /**
  * A record read back from its queue: refused when it is not a record of its kind, when it carries no tag,
- * and when its tag does not verify under any of the secrets (so nobody who can only write to the queue can
- * add one).
+ * when its tag does not verify under any of the secrets (so nobody who can only write to the queue can add
+ * one), when another stage's relay made it (its tag and the stage it names agree), and when it is older
+ * than `expected.maxAgeSeconds`.
  */
-export function readTaggedRecord<R>(messageBody: string, tag: string | undefined, secrets: readonly string[], kind: RecordKind<R>): ReadRecord<R> {
+export function readTaggedRecord<R extends { readonly stage: string }>(
+  messageBody: string,
+  tag: string | undefined,
+  secrets: readonly string[],
+  kind: RecordKind<R>,
+  expected: TagExpectation = {},
+): ReadRecord<R> {
   let value: unknown;
   try {
     value = JSON.parse(messageBody);
@@ -92,9 +103,10 @@ export function readTaggedRecord<R>(messageBody: string, tag: string | undefined
   }
   const parsed = v.safeParse(kind.schema, value);
   if (!parsed.success) return { ok: false, problem: 'malformed', detail: `the message is not ${kind.description}` };
-  if (tag === undefined) return { ok: false, problem: 'untagged', detail: 'the message carries no integrity tag' };
-  if (!verifyIntegrityTag(secrets, kind.purpose, messageBody, tag)) {
-    return { ok: false, problem: 'altered', detail: 'the integrity tag does not match the message under any accepted secret' };
+  const check = checkIntegrityTag(secrets, kind.purpose, messageBody, tag, expected);
+  if (!check.ok) return { ok: false, problem: check.problem, detail: `the message ${check.detail}` };
+  if (parsed.output.stage !== check.stage) {
+    return { ok: false, problem: 'altered', detail: `the message names stage ${parsed.output.stage}, its tag ${check.stage}` };
   }
-  return { ok: true, record: parsed.output };
+  return { ok: true, record: parsed.output, issue: { stage: check.stage, issuedAt: check.issuedAt } };
 }

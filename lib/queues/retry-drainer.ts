@@ -5,12 +5,12 @@ import { type NamedSource, readNamedSources } from '../api-secrets/sources';
 import { DEFAULT_DROAM_SOURCE } from '../contract';
 import type { ApiSecrets } from '../api-secrets/store';
 import { AWS_CLIENT_OPTIONS, describeError } from '../lambda/clients';
-import { ConfigError, type Env, isLocalRun } from '../lambda/config';
+import { ConfigError, type Env, isLocalRun, readStage } from '../lambda/config';
 import type { LogSink } from '../observability/sinks';
 import { snsMessageBytes } from '../topic/message';
 import { inPublishBatches, type PublishBatch, type PublishResult, readTopicArn } from '../topic/publish';
 import type { Pace } from './pace';
-import { INTEGRITY_TAG_ATTRIBUTE } from './records';
+import { INTEGRITY_TAG } from './records';
 import { readRetryMessage, type RetryRecord } from './retry';
 
 /**
@@ -18,15 +18,20 @@ import { readRetryMessage, type RetryRecord } from './retry';
  * publish, exactly as the webhook would have (same message, attributes, id,
  * FIFO group and de-duplication ids), ten to a PublishBatch call in the
  * batch's order, paced to the instance's share of the Region's SNS quota so
- * that a backlog does not throttle the webhook. A record that fails for a reason time
- * can mend waits longer after each receive (exponential back-off through its
- * visibility timeout) and, after the queue's maxReceiveCount, moves to the
- * dead-letter queue. A record that must never be published — no valid
- * integrity tag, not a retry record, or a message SNS refuses as such — goes
- * to the dead-letter queue at once, where an alarm calls an operator.
+ * that a backlog does not throttle the webhook. A record that fails for a reason that
+ * is not its own — SNS, its key or IAM unavailable, or the api secrets that
+ * check its tag unreadable (SSM or KMS) — waits longer after each receive
+ * (exponential back-off through its visibility timeout, one schedule for all
+ * of them) and, after the queue's maxReceiveCount, moves to the dead-letter
+ * queue. A record that must never be published — no valid integrity tag,
+ * another stage's, older than records are kept, not a retry record, or a
+ * message SNS refuses as such — goes to the dead-letter queue at once, where
+ * an alarm calls an operator.
  */
 
 export interface DrainerConfig extends ApiSecretsSettings {
+  /** The stage whose relay this is: a record another stage's relay queued is refused. */
+  readonly stage: string;
   readonly topicArn: string;
   /** The webhook's api secrets check each record's tag: the documented example one only locally. */
   readonly local: boolean;
@@ -70,6 +75,7 @@ function readPace(env: Env): { readonly publishPerSecond: number; readonly maxim
 /** The drainer's configuration, read once at cold start: the webhook's topic and api secrets, its two queues, and its pace. */
 export function loadDrainerConfig(env: Env): DrainerConfig {
   const local = isLocalRun(env);
+  const { stage, problems: stageProblems } = readStage(env);
   const { topicArn, problems: topicProblems } = readTopicArn(env);
   const { problems: secretProblems, ...apiSecrets } = readApiSecretsSettings(env, { local, required: true });
   const named = readNamedSources(env, { local, required: true, defaultName: DEFAULT_DROAM_SOURCE });
@@ -77,6 +83,7 @@ export function loadDrainerConfig(env: Env): DrainerConfig {
   const deadLetterQueueUrl = env.RETRY_DEAD_LETTER_QUEUE_URL?.trim() ?? '';
   const { problems: paceProblems, ...paced } = readPace(env);
   const problems = [
+    ...stageProblems,
     ...topicProblems,
     ...secretProblems,
     ...named.problems,
@@ -84,10 +91,12 @@ export function loadDrainerConfig(env: Env): DrainerConfig {
     ...paceProblems,
   ];
   if (problems.length > 0) throw new ConfigError(problems);
-  return { topicArn, local, ...apiSecrets, retryQueueUrl, deadLetterQueueUrl, sources: named.sources, ...paced };
+  return { stage, topicArn, local, ...apiSecrets, retryQueueUrl, deadLetterQueueUrl, sources: named.sources, ...paced };
 }
 
 export interface DrainerDeps {
+  /** The stage whose relay this is. */
+  readonly stage: string;
   /** Publishes up to ten messages in one call (PublishBatch): a result per message, in order. */
   readonly publishBatch: PublishBatch;
   /** Holds a call back until its messages fit the instance's pace (publishPerSecond / maximumConcurrency). */
@@ -99,6 +108,7 @@ export interface DrainerDeps {
   /** Moves a record to the dead-letter queue now (the drainer then deletes it by reporting success). */
   readonly deadLetter: (record: SQSRecord, why: string) => Promise<void>;
   readonly logger: LogSink;
+  /** Milliseconds since the epoch. */
   readonly now: () => number;
 }
 
@@ -133,6 +143,26 @@ export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent, context
     }
   }
 
+  /** Hides the record for its next back-off and reports it failed: a failure that is not the record's own. */
+  async function later(record: SQSRecord, fields: Record<string, unknown>, detail: string): Promise<SQSBatchItemFailure> {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+    const delaySeconds = retryDelaySeconds(receiveCount);
+    try {
+      await deps.delay(record.receiptHandle, delaySeconds);
+    } catch (error) {
+      // The queue's own visibility timeout then paces the next attempt.
+      logger.warn('could not delay the next attempt', { ...fields, message_id: record.messageId, error: describeError(error) });
+    }
+    logger.warn('queued event not published yet; retrying later', {
+      ...fields,
+      message_id: record.messageId,
+      receive_count: receiveCount,
+      retry_in_seconds: delaySeconds,
+      detail,
+    });
+    return { itemIdentifier: record.messageId };
+  }
+
   /** What became of a record SNS was given: published, refused for good, or waiting longer for its next attempt. */
   async function settle(record: SQSRecord, queued: RetryRecord, published: PublishResult): Promise<SQSBatchItemFailure | undefined> {
     const { id, type, queued_at } = queued;
@@ -143,24 +173,16 @@ export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent, context
     }
     const failure = `${published.error.name}: ${published.error.message}`;
     if (!published.error.retryable) return refuse(record, `SNS refused the message: ${failure}`, { id, type });
-    const receiveCount = Number(record.attributes.ApproximateReceiveCount);
-    const delaySeconds = retryDelaySeconds(receiveCount);
-    try {
-      await deps.delay(record.receiptHandle, delaySeconds);
-    } catch (error) {
-      // The queue's own visibility timeout then paces the next attempt.
-      logger.warn('could not delay the next attempt', { id, error: describeError(error) });
-    }
-    logger.warn('queued event not published yet; retrying later', { id, type, receive_count: receiveCount, retry_in_seconds: delaySeconds, detail: failure });
-    return { itemIdentifier: record.messageId };
+    return later(record, { id, type }, failure);
   }
 
   /** The records whose tag verifies, published ten to a call in the batch's order, each call paced; the others refused. */
   async function drain(records: readonly SQSRecord[], secrets: readonly string[]): Promise<(SQSBatchItemFailure | undefined)[]> {
     const refused: Promise<SQSBatchItemFailure | undefined>[] = [];
     const readable: { readonly record: SQSRecord; readonly queued: RetryRecord }[] = [];
+    const reader = { stage: deps.stage, now: Math.floor(deps.now() / 1000) };
     for (const record of records) {
-      const read = readRetryMessage(record.body, record.messageAttributes[INTEGRITY_TAG_ATTRIBUTE]?.stringValue, secrets);
+      const read = readRetryMessage(record.body, record.messageAttributes[INTEGRITY_TAG]?.stringValue, secrets, reader);
       if (read.ok) readable.push({ record, queued: read.record });
       else refused.push(refuse(record, `${read.problem}: ${read.detail}`, {}));
     }
@@ -178,9 +200,9 @@ export function createRetryDrainer(deps: DrainerDeps): (event: SQSEvent, context
     if (context !== undefined) logger.addContext?.(context);
     const secrets = await deps.apiSecrets();
     if (!secrets.ok) {
-      // Without the secrets no tag can be checked: every record waits for the queue's visibility timeout, none is refused.
-      logger.error('api secrets unavailable; the batch is retried', { reason: secrets.reason, records: event.Records.length });
-      return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
+      // No tag can be checked: not the records' fault. Each waits its back-off, as for SNS, and none is refused.
+      logger.error('api secrets unavailable; the batch waits', { reason: secrets.reason, records: event.Records.length });
+      return { batchItemFailures: await Promise.all(event.Records.map((record) => later(record, {}, `api secrets unavailable: ${secrets.reason}`))) };
     }
     const results = await drain(event.Records, secrets.secrets);
     return { batchItemFailures: results.filter((failure): failure is SQSBatchItemFailure => failure !== undefined) };

@@ -1,7 +1,7 @@
 import { type ApiSecretsSettings, readApiSecretsSettings } from '../api-secrets/settings';
 import { type NamedSource, readNamedSources } from '../api-secrets/sources';
 import { DEFAULT_DROAM_SOURCE } from '../contract';
-import { ConfigError, type Env, isLocalRun, readQueueUrl } from '../lambda/config';
+import { ConfigError, type Env, isLocalRun, readQueueUrl, readStage } from '../lambda/config';
 import { readTopicArn } from '../topic/publish';
 import { parseSourceAllowList, type SourceAllowList } from './source-ip';
 
@@ -19,6 +19,8 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 export type AuthMode = 'required' | 'off';
 
 export interface Config extends ApiSecretsSettings {
+  /** The stage whose relay this is: its records and tags name it. */
+  readonly stage: string;
   readonly topicArn: string;
   readonly fifo: boolean;
   readonly auth: AuthMode;
@@ -49,6 +51,7 @@ export interface Config extends ApiSecretsSettings {
 export function loadConfig(env: Env): Config {
   const local = isLocalRun(env);
   const { topicArn, problems: topicProblems } = readTopicArn(env);
+  const { stage, problems: stageProblems } = readStage(env);
 
   const authRaw = (env.DROAM_AUTH ?? 'required').trim().toLowerCase();
   const auth: AuthMode = authRaw === 'off' ? 'off' : 'required';
@@ -71,6 +74,7 @@ export function loadConfig(env: Env): Config {
   const sources = cidrs === '' ? undefined : parseSourceAllowList(cidrs);
 
   const problems = [
+    ...stageProblems,
     ...topicProblems,
     ...authProblems,
     ...secretProblems,
@@ -85,6 +89,7 @@ export function loadConfig(env: Env): Config {
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    stage,
     topicArn,
     fifo: topicArn.endsWith('.fifo'),
     auth,

@@ -1,10 +1,22 @@
-import type { PayloadIssue } from '../contract';
+import { excerpt, type PayloadIssue } from '../contract';
 import type { AuthFailure } from './authenticate';
 
 /** How long dRoam is asked to wait before it retries a 503. */
 export const RETRY_AFTER_SECONDS = 30;
 /** dRoam's types are about 40 characters; an answer or log line quotes at most this much of one (an undeclared one may have 256). */
 export const MAX_QUOTED_TYPE = 64;
+
+/** Runs of hex digits this long or longer are the shape of a hash or of an api secret (dRoam's example is 32 hex digits). */
+const HEX_RUN = /[0-9a-f]{32,}/gi;
+
+/**
+ * A `type` as an answer or a log line quotes it: at most MAX_QUOTED_TYPE characters, and never a run of
+ * 32 or more hex digits, which is written as its length instead: no log line holds a hash or a secret,
+ * whatever type a sender makes up.
+ */
+export function quotedType(type: string): string {
+  return excerpt(type, MAX_QUOTED_TYPE).replace(HEX_RUN, (run) => `<${String(run.length)} hex digits>`);
+}
 
 /** Every way a request can end. Errors are values: the pipeline returns one of these, never throws. */
 export type ErrorCode =
@@ -20,6 +32,7 @@ export type ErrorCode =
   | 'publish_failed'
   | 'publish_rejected'
   | 'quarantine_failed'
+  | 'replay_other_stage'
   | 'secrets_unavailable'
   | 'internal_error';
 
@@ -61,7 +74,7 @@ export interface Skipped {
 
 export interface Rejected {
   readonly outcome: 'rejected';
-  readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 422 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 500 | 503;
   readonly code: ErrorCode;
   readonly message: string;
   readonly issues?: readonly PayloadIssue[];

@@ -10,7 +10,7 @@ import { authenticate } from './authenticate';
 import type { Config } from './config';
 import type { WebhookRequest } from './decode';
 import { type Credentials, type Keeper, keeper } from './keep';
-import { MAX_QUOTED_TYPE, type Processed, type Rejected, reject, type RequestFacts, RETRY_AFTER_SECONDS } from './outcome';
+import { type Processed, quotedType, type Rejected, reject, type RequestFacts, RETRY_AFTER_SECONDS } from './outcome';
 import { parseJsonBody } from './parse-json';
 
 /** dRoam bodies above this are refused before anything else is done with them (SNS's own limit). */
@@ -66,6 +66,9 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   // From here on the payload is authentic: every refusal keeps it in the quarantine.
   const keep = keeper(request, auth.credentials, deps);
   const facts: RequestFacts = { ...auth.facts, ...(parsed.ok && parsed.droppedKeys > 0 ? { droppedKeys: parsed.droppedKeys } : {}) };
+  // A record another stage's relay kept is that stage's: neither published nor kept here.
+  if (keep.foreignReplay !== undefined)
+    return { outcome: reject(409, 'replay_other_stage', `The replayed record belongs to stage ${keep.foreignReplay}`), facts };
   const kept = async (refusal: Rejected, issues = refusal.issues ?? []): Promise<Processed> => ({ outcome: await keep.refuse(refusal, issues), facts });
 
   if (!parsed.ok) return kept(reject(400, 'invalid_json', parsed.message), [{ path: '', message: parsed.message }]);
@@ -76,17 +79,17 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
     return kept(reject(422, 'invalid_echo', 'The body is an echo without a string echo_data', { issues, type }));
   }
   if (config.eventTypes !== undefined && type !== undefined && !config.eventTypes.has(type)) {
-    return { outcome: { outcome: 'skipped', status: 200, type: excerpt(type, MAX_QUOTED_TYPE) }, facts };
+    return { outcome: { outcome: 'skipped', status: 200, type: quotedType(type) }, facts };
   }
 
   const validation = deps.registry.validate(parsed.value);
   if (!validation.ok) {
-    const quoted = type === undefined ? {} : { type: excerpt(type, MAX_QUOTED_TYPE) };
+    const quoted = type === undefined ? {} : { type: quotedType(type) };
     return kept(reject(422, 'invalid_payload', 'The payload does not match the dRoam schema for its type', { issues: validation.issues, ...quoted }));
   }
   const { declared } = validation.value;
   const { event, json } = toPublishedCloudEvent(validation.value, source.eventSource, request.requestId);
-  const message = toSnsMessage(event, validation.value.attributes, config.fifo, json, source.name);
+  const message = keep.tagged(toSnsMessage(event, validation.value.attributes, config.fifo, json, source.name));
   const ready: RequestFacts = { ...facts, eventType: declared ? event.type : 'undeclared' };
   const bytes = snsMessageBytes(message);
   if (bytes > SNS_MAX_MESSAGE_BYTES) {
@@ -191,7 +194,7 @@ export function isJsonMediaType(contentType: string): boolean {
   return parameters.every((parameter) => !parameter.startsWith('charset=') || /^charset="?utf-8"?$/.test(parameter));
 }
 
-/** The payload's `type`, as sent (quote it with `excerpt(type, MAX_QUOTED_TYPE)`). */
+/** The payload's `type`, as sent (quote it with `quotedType`). */
 function typeOf(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const type = (value as { type?: unknown }).type;

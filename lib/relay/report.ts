@@ -1,6 +1,6 @@
 import { excerpt } from '../contract';
 import type { LineLevel } from '../observability/sinks';
-import { MAX_QUOTED_TYPE, type Outcome, type Processed } from './outcome';
+import { type Outcome, type Processed, quotedType } from './outcome';
 
 /**
  * What a request leaves behind besides its answer: one log line, and its
@@ -86,16 +86,16 @@ function outcomeFields(outcome: Outcome): Record<string, unknown> {
     case 'echo':
       return {};
     case 'published':
-      return { type: excerpt(outcome.type, MAX_QUOTED_TYPE), id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared };
+      return { type: quotedType(outcome.type), id: outcome.id, message_id: outcome.messageId, declared_type: outcome.declared };
     case 'queued':
-      return { queued_for_retry: true, type: excerpt(outcome.type, MAX_QUOTED_TYPE), id: outcome.id, declared_type: outcome.declared, detail: outcome.detail };
+      return { queued_for_retry: true, type: quotedType(outcome.type), id: outcome.id, declared_type: outcome.declared, detail: outcome.detail };
     case 'skipped':
-      return { type: excerpt(outcome.type, MAX_QUOTED_TYPE) };
+      return { type: quotedType(outcome.type) };
     case 'rejected':
       return {
         ...(outcome.queuedForRetry === undefined ? {} : { queued_for_retry: outcome.queuedForRetry }),
         error: outcome.code,
-        ...(outcome.type === undefined ? {} : { type: excerpt(outcome.type, MAX_QUOTED_TYPE) }),
+        ...(outcome.type === undefined ? {} : { type: quotedType(outcome.type) }),
         ...(outcome.id === undefined ? {} : { id: outcome.id }),
         ...(outcome.issues === undefined ? {} : { issues: outcome.issues }),
         ...(outcome.detail === undefined ? {} : { detail: excerpt(outcome.detail, MAX_DETAIL) }),

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
-import { type AttributeValue, type CloudEvent, cloudEventJson, DEFAULT_DROAM_SOURCE, MAX_MESSAGE_ATTRIBUTES, RELAY_ATTRIBUTES } from '../contract';
+import {
+  type AttributeValue,
+  type CloudEvent,
+  cloudEventJson,
+  DEFAULT_DROAM_SOURCE,
+  MAX_MESSAGE_ATTRIBUTES,
+  RELAY_ATTRIBUTES,
+  RESERVED_ATTRIBUTE_NAMES,
+} from '../contract';
 
 /** SNS's limit for one message, body and attributes together. */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -16,6 +24,8 @@ export interface SnsMessage {
 // eslint-disable-next-line no-control-regex
 const NOT_XML_CHARACTER = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 const MAX_ATTRIBUTE_VALUE_LENGTH = 1024;
+// Room is left for the reserved attributes set after this one (the integrity tag, lib/queues/published.ts).
+const MAX_ATTRIBUTES_HERE = MAX_MESSAGE_ATTRIBUTES - (RESERVED_ATTRIBUTE_NAMES.length - RELAY_ATTRIBUTES.length);
 
 /**
  * `json` is the event's text (lib/contract/cloudevent.ts `cloudEventJson`), when the caller has it already;
@@ -32,7 +42,7 @@ export function toSnsMessage(
   const message = { type: event.type, id: event.id, droamSource };
   for (const attribute of RELAY_ATTRIBUTES) messageAttributes[attribute.name] = { DataType: attribute.type, StringValue: attribute.value(message) };
   for (const [name, value] of Object.entries(attributes)) {
-    if (Object.keys(messageAttributes).length === MAX_MESSAGE_ATTRIBUTES) break;
+    if (Object.keys(messageAttributes).length === MAX_ATTRIBUTES_HERE) break;
     const attribute = toAttribute(value);
     if (attribute !== undefined) messageAttributes[name] = attribute;
   }

@@ -381,6 +381,26 @@ describe('a scratch project outside the repository', () => {
     expect(output.batchItemFailures).toEqual([{ itemIdentifier: corrupted?.messageId }]);
   });
 
+  it('a JsonNumber of either build is instanceof JsonNumber of the other, so a subscriber loading both tells them apart alike', async () => {
+    const cross = `
+      import { createRequire } from 'node:module';
+      import * as esm from '@droam-webhook-relay/events';
+      const cjs = createRequire(import.meta.url)('@droam-webhook-relay/events');
+      const body = JSON.stringify({ specversion: '1.0', id: 'x', source: 'droam', type: 'payment.received', time: '2024-01-01T00:00:00Z', datacontenttype: 'application/json', data: { big: 0 } }).replace('"big":0', '"big":12345678901234567890');
+      const read = cjs.readSqsRecord({ body });
+      console.log(JSON.stringify({
+        distinct: esm.JsonNumber !== cjs.JsonNumber,
+        esmOfCjs: new cjs.JsonNumber('1.50') instanceof esm.JsonNumber,
+        cjsOfEsm: new esm.JsonNumber('1.50') instanceof cjs.JsonNumber,
+        readByCjs: read.ok && read.event.data.big instanceof esm.JsonNumber,
+        notANumber: { source: '1' } instanceof esm.JsonNumber,
+      }));
+    `;
+    writeFileSync(path.join(scratch, 'cross.mjs'), cross);
+    const result = await run(process.execPath, [path.join(scratch, 'cross.mjs')], { timeoutMs: 30_000 });
+    expect(JSON.parse(result.stdout)).toEqual({ distinct: true, esmOfCjs: true, cjsOfEsm: true, readByCjs: true, notANumber: false });
+  });
+
   it('reads an enveloped subscription the same', async () => {
     const output = await runSubscriber('subscriber.cjs', 'enveloped.json');
     expect(output.handled.map((line) => line.split(' ').slice(0, 2).join(' ')).sort()).toEqual(

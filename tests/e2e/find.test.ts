@@ -124,6 +124,7 @@ beforeAll(async () => {
       const queuedAt = new Date().toISOString();
       const result = await enqueue(
         {
+          stage,
           id: ids[name] ?? '',
           type: 'rule.sim_card.status.changed',
           queued_at: queuedAt,
@@ -131,7 +132,7 @@ beforeAll(async () => {
           publish_error: 'Throttled: Rate exceeded',
           message: snsMessage(record),
         },
-        TEST_SECRET,
+        { secret: TEST_SECRET, issue: { stage, issuedAt: Math.floor(Date.now() / 1000) } },
       );
       expect(result).toEqual({ ok: true });
     }

@@ -22,6 +22,7 @@ import { report } from '../../lib/relay/report';
 import { partitionPrefix, toArchivedMessage } from '../../lib/archive/archive';
 import { payloadTypes } from '../../lib/contract';
 import { condition, resolve, type Template as ResolvableTemplate } from '../support/cloudformation';
+import { type Caller, keyPermits, permits, writables, writers } from '../support/template/writers';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -80,6 +81,8 @@ describe('npm run invoke -- events/pool-usage-vendor-example.json', () => {
       pool_uuid: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55 (String)',
       rule_uuid: '1711929600 (String)',
       current_usage_kb: '51200 (Number)',
+      // The local stage's relay, the second it published, the HMAC.
+      integrity_tag: expect.stringMatching(/^local\.\d+\.[A-Za-z0-9_-]{43} \(String\)$/) as unknown,
     });
     // The message text, byte for byte: members in the CloudEvents order, keys of data sorted, no white space.
     expect(published[0]?.text).toBe(
@@ -315,6 +318,7 @@ describe('npm start (the emulator, serverless-offline and the tail of the topic,
     expect(rejected.stdout).toMatch(/^422 /);
     // A payload kept while, say, a schema was wrong: valid now, so a replay publishes it. The relay tags what it keeps.
     const kept = asciiJson({
+      stage: 'local',
       received_at: new Date().toISOString(),
       reason: 'invalid_payload',
       request_id: 'earlier',
@@ -328,7 +332,12 @@ describe('npm start (the emulator, serverless-offline and the tail of the topic,
       new SendMessageCommand({
         QueueUrl: quarantine.url,
         MessageBody: kept,
-        MessageAttributes: { integrity_tag: { DataType: 'String', StringValue: integrityTag(DOCUMENTED_SECRET, 'quarantine-record', kept) } },
+        MessageAttributes: {
+          integrity_tag: {
+            DataType: 'String',
+            StringValue: integrityTag(DOCUMENTED_SECRET, 'quarantine-record', kept, { stage: 'local', issuedAt: Math.floor(Date.now() / 1000) }),
+          },
+        },
       }),
     );
 
@@ -383,6 +392,7 @@ const PACKAGE_PARAMS = {
   certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/example',
   hostedZoneId: 'Z0EXAMPLE',
   replayPublisherArn: 'arn:aws:iam::123456789012:role/operators',
+  operatorRoleArn: 'arn:aws:iam::123456789012:role/relay-operator',
   logLevel: 'WARN',
   quarantineRetentionDays: '7',
 };
@@ -439,12 +449,15 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       .map(([name, p]) => `${name}:${metricOf(p)}`)
       .sort();
     expect(alarms).toEqual([
+      'ArchiveDeadLetterAgeAlarm:ApproximateAgeOfOldestMessage',
       'ArchiveDeadLetterAlarm:ApproximateNumberOfMessagesVisible',
       'ArchiverDurationAlarm:Duration (100 * duration / (60 * 1000))',
       'FunctionErrorsAlarm:Errors',
       'Http5xxAlarm:5xx',
       'PublishFailuresAlarm:publish_failures',
+      'QuarantineAgeAlarm:ApproximateAgeOfOldestMessage',
       'QuarantineDepthAlarm:ApproximateNumberOfMessagesVisible',
+      'RetryDeadLetterAgeAlarm:ApproximateAgeOfOldestMessage',
       'RetryDeadLetterAlarm:ApproximateNumberOfMessagesVisible',
       'RetryDrainerDurationAlarm:Duration (100 * duration / (30 * 1000))',
       'RetryDrainerThrottlesAlarm:Throttles',
@@ -487,6 +500,46 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       ]);
     });
 
+    it('its key encrypts for the operator role alone, through SSM and for that parameter: nobody else can put the secret', () => {
+      const key = (resolve(template as unknown as ResolvableTemplate, resource('ApiSecretsKey').KeyPolicy) ?? {}) as Parameters<typeof keyPermits>[0];
+      const context = {
+        'kms:ViaService': 'ssm.us-east-1.amazonaws.com',
+        'kms:EncryptionContext:PARAMETER_ARN': `arn:aws:ssm:us-east-1:123456789012:parameter${PARAMETER}`,
+      };
+      const encrypters = CALLERS.filter((caller) =>
+        ['kms:Encrypt', 'kms:GenerateDataKey'].some((action) => keyPermits(key, { ...caller, context }, action, '123456789012')),
+      );
+      expect(encrypters.map((caller) => caller.name)).toEqual(['operatorRoleArn']);
+      // Not even the operator outside SSM, or for another parameter.
+      const operator: Caller = { name: 'operatorRoleArn', arn: PACKAGE_PARAMS.operatorRoleArn };
+      expect(keyPermits(key, { ...operator, context: { ...context, 'kms:ViaService': 's3.us-east-1.amazonaws.com' } }, 'kms:Encrypt', '123456789012')).toBe(
+        false,
+      );
+      expect(
+        keyPermits(
+          key,
+          { ...operator, context: { ...context, 'kms:EncryptionContext:PARAMETER_ARN': 'arn:aws:ssm:us-east-1:123456789012:parameter/other' } },
+          'kms:Encrypt',
+          '123456789012',
+        ),
+      ).toBe(false);
+    });
+
+    it('the roles that read it cannot decrypt, through SSM, with any other key: a SecureString under aws/ssm fails to read', () => {
+      for (const role of ['WebhookRole', 'RetryDrainerRole']) {
+        const statements = allRoleStatements().filter((s) => s.role === role && s.effect === 'Deny');
+        expect(statements).toEqual([
+          {
+            role,
+            effect: 'Deny',
+            actions: ['kms:Decrypt'],
+            resource: undefined,
+            condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } },
+          },
+        ]);
+      }
+    });
+
     it('its key decrypts for the webhook and drainer roles only, through SSM and for that parameter; account principals cannot decrypt, re-encrypt or grant', () => {
       const statements = keyStatements('ApiSecretsKey');
       const decrypting = statements.filter((s) =>
@@ -504,8 +557,9 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       ]);
       // Get* covers GetKeyPolicy and friends, not decryption; Put* is how an administrator would change this.
       const account = statements.find((s) => JSON.stringify(s.principal).includes(':root'));
-      expect(account?.actions).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:Put*', 'kms:ScheduleKeyDeletion']));
-      expect(account?.actions).not.toEqual(expect.arrayContaining(['kms:*']));
+      expect(account?.actions).toEqual(expect.arrayContaining(['kms:Put*', 'kms:ScheduleKeyDeletion']));
+      expect(account?.actions).not.toContain('kms:*');
+      expect(account?.actions).not.toContain('kms:Encrypt');
     });
   });
 
@@ -608,12 +662,12 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       const policies = ofType('AWS::SQS::QueuePolicy').filter(([, p]) => JSON.stringify(p.Queues) === '[{"Ref":"QuarantineQueue"}]');
       expect(policies).toHaveLength(1);
       expect((policies[0]?.[1].PolicyDocument as PolicyDocument).Statement).toContainEqual({
-        Sid: 'SendFromTheRelayOnly',
+        Sid: 'SendersNamedHereOnly',
         Effect: 'Deny',
         Principal: '*',
         Action: 'sqs:SendMessage',
         Resource: { 'Fn::GetAtt': ['QuarantineQueue', 'Arn'] },
-        Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['WebhookRole', 'Arn'] } } },
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': ['WebhookRole', 'Arn'] }] } },
       });
     });
 
@@ -646,6 +700,12 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       expect(role.Policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual([
         { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['WebhookLogGroup', 'Arn'] } },
         { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: PARAMETER_ARNS },
+        {
+          Effect: 'Deny',
+          Action: 'kms:Decrypt',
+          NotResource: { 'Fn::GetAtt': ['ApiSecretsKey', 'Arn'] },
+          Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } },
+        },
         { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'Topic' } },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['QuarantineQueue', 'Arn'] } },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['RetryQueue', 'Arn'] } },
@@ -741,6 +801,12 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['RetryDrainerLogGroup', 'Arn'] } },
       { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: PARAMETER_ARNS },
       {
+        Effect: 'Deny',
+        Action: 'kms:Decrypt',
+        NotResource: { 'Fn::GetAtt': ['ApiSecretsKey', 'Arn'] },
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } },
+      },
+      {
         Effect: 'Allow',
         Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
         Resource: { 'Fn::GetAtt': ['RetryQueue', 'Arn'] },
@@ -776,16 +842,112 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
     expect(resource('RetryQueue').RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['RetryDeadLetterQueue', 'Arn'] }, maxReceiveCount: 50 });
   });
 
-  it('the publish-retry queue takes SendMessage from the webhook role only', () => {
+  it("the publish-retry queue takes SendMessage from the webhook role, and from the operator's role (the way back from its dead-letter queue) when the stage names one", () => {
     const policies = ofType('AWS::SQS::QueuePolicy').filter(([, p]) => JSON.stringify(p.Queues) === '[{"Ref":"RetryQueue"}]');
     expect(policies).toHaveLength(1);
+    const webhook = { 'Fn::GetAtt': ['WebhookRole', 'Arn'] };
     expect((policies[0]?.[1].PolicyDocument as PolicyDocument).Statement).toContainEqual({
-      Sid: 'SendFromTheRelayOnly',
+      Sid: 'SendersNamedHereOnly',
       Effect: 'Deny',
       Principal: '*',
       Action: 'sqs:SendMessage',
       Resource: { 'Fn::GetAtt': ['RetryQueue', 'Arn'] },
-      Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['WebhookRole', 'Arn'] } } },
+      Condition: {
+        'Fn::If': [
+          'HasOperatorRole',
+          { ArnNotEquals: { 'aws:PrincipalArn': [webhook, PACKAGE_PARAMS.operatorRoleArn] } },
+          { ArnNotEquals: { 'aws:PrincipalArn': [webhook] } },
+        ],
+      },
+    });
+  });
+
+  describe('who may write where', () => {
+    let listed: Record<string, string[]>;
+    beforeAll(() => {
+      listed = writers(template as unknown as ResolvableTemplate, CALLERS);
+    });
+
+    it('every queue, bucket and topic names its writers, and no other principal of the account may write to any', () => {
+      // The Framework's deployment bucket holds the functions' zips while a deploy runs: whoever deploys writes it (SECURITY.md).
+      const { ServerlessDeploymentBucket: deployment, ...relay } = listed;
+      expect(deployment).toContain(ANYONE);
+      expect(relay).toEqual({
+        Topic: ['WebhookRole', 'RetryDrainerRole', 'replayPublisherArn'],
+        QuarantineQueue: ['WebhookRole'],
+        RetryQueue: ['WebhookRole', 'operatorRoleArn'],
+        RetryDeadLetterQueue: ['RetryDrainerRole'],
+        ArchiveBucket: ['ArchiverRole', 'operatorRoleArn'],
+        ArchiveQueue: ['operatorRoleArn', 'sns.amazonaws.com'],
+        ArchiveDeadLetterQueue: ['sns.amazonaws.com'],
+      });
+      for (const [id, names] of Object.entries(relay)) {
+        expect([id, names.filter((name) => name === ANYONE || name.startsWith('SNS, for another') || name === 'another service')]).toEqual([id, []]);
+      }
+    });
+
+    it('the queue that takes a message from SNS refuses everyone else, though SNS carries no principal ARN', () => {
+      const archiveQueue = writables(template as unknown as ResolvableTemplate).find((w) => w.id === 'ArchiveQueue');
+      if (archiveQueue === undefined) throw new Error('no ArchiveQueue');
+      const forger: Caller = { name: 'forger', arn: 'arn:aws:iam::123456789012:user/forger' };
+      // SendMessageBatch is authorised as sqs:SendMessage.
+      expect(permits(archiveQueue.policy, forger, 'sqs:SendMessage', archiveQueue.resource)).toBe(false);
+    });
+
+    it("Athena may write a query's results to the archive bucket for whoever queries it, outside the archived events", () => {
+      const bucket = writables(template as unknown as ResolvableTemplate).find((w) => w.id === 'ArchiveBucket');
+      if (bucket === undefined) throw new Error('no ArchiveBucket');
+      // Athena writes results with its caller's credentials, under the workgroup's athena-results/.
+      const analyst: Caller = { name: 'analyst', arn: 'arn:aws:iam::123456789012:role/analyst' };
+      expect(permits(bucket.policy, analyst, 's3:PutObject', '<ArchiveBucket.Arn>/athena-results/query.csv')).toBe(true);
+      expect(permits(bucket.policy, analyst, 's3:PutObject', bucket.resource)).toBe(false);
+    });
+
+    it("SECURITY.md's table of writers names exactly these, and the api secret's", () => {
+      const security = readFileSync(path.join(ROOT, 'SECURITY.md'), 'utf8');
+      const rows = new Map(
+        [...security.matchAll(/^\| `([A-Za-z/<>-]+)`[^|]*\| ([^|]*) \|/gm)].map((match) => [
+          match[1] ?? '',
+          [...(match[2] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]),
+        ]),
+      );
+      // A resource any principal may write to says so, and no more.
+      const named = (names: readonly string[]): string[] => (names.includes(ANYONE) ? [ANYONE] : [...names].sort());
+      for (const [id, names] of Object.entries(listed)) expect([id, [...(rows.get(id) ?? [])].sort()]).toEqual([id, named(names)]);
+      expect(rows.get('/droam-webhook-relay/<stage>/api-secrets')).toEqual(['operatorRoleArn']);
+    });
+
+    it("the way back from each dead-letter queue (aws sqs start-message-move-task) works under the policies, for the operator's role", () => {
+      // AWS's documented permissions for a message move task: on the source (the dead-letter queue)
+      // StartMessageMoveTask, ReceiveMessage, DeleteMessage and GetQueueAttributes; on the destination SendMessage,
+      // which the destination's policy checks against the caller's principal.
+      const byId = new Map(writables(template as unknown as ResolvableTemplate).map((w) => [w.id, w]));
+      const operator: Caller = { name: 'operatorRoleArn', arn: PACKAGE_PARAMS.operatorRoleArn };
+      for (const [deadLetters, destination] of [
+        ['RetryDeadLetterQueue', 'RetryQueue'],
+        ['ArchiveDeadLetterQueue', 'ArchiveQueue'],
+      ] as const) {
+        const source = byId.get(deadLetters);
+        const target = byId.get(destination);
+        if (source === undefined || target === undefined) throw new Error(`no ${deadLetters} or ${destination}`);
+        for (const action of ['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
+          expect([deadLetters, action, permits(source.policy, operator, action, source.resource)]).toEqual([deadLetters, action, true]);
+        }
+        expect([destination, permits(target.policy, operator, 'sqs:SendMessage', target.resource)]).toEqual([destination, true]);
+      }
+    });
+
+    it('a dead-letter queue takes redriven messages from its own queue only (RedriveAllowPolicy), which it names without depending on it', () => {
+      for (const [deadLetters, source, name] of [
+        ['RetryDeadLetterQueue', 'RetryQueue', 'publish-retry'],
+        ['ArchiveDeadLetterQueue', 'ArchiveQueue', 'archive'],
+      ] as const) {
+        expect(resource(deadLetters).RedriveAllowPolicy).toEqual({
+          redrivePermission: 'byQueue',
+          sourceQueueArns: [{ 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:droam-webhook-relay-prod-${name}` }],
+        });
+        expect(resource(source).QueueName).toBe(`droam-webhook-relay-prod-${name}`);
+      }
     });
   });
 
@@ -992,6 +1154,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         'ArchiveBucket',
         'ArchiveBucketPolicy',
         'ArchiveDatabase',
+        'ArchiveDeadLetterAgeAlarm',
         'ArchiveDeadLetterAlarm',
         'ArchiveDeadLetterQueue',
         'ArchiveDeadLetterQueuePolicy',
@@ -1111,12 +1274,12 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
   });
 });
 
-describe('npx sls package --stage prod --param=ingress=functionUrl (no AWS credentials)', () => {
+describe('npx sls package --stage prod --param=ingress=functionUrl --param=operatorRoleArn=… (no AWS credentials)', () => {
   let template: Template;
   beforeAll(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'relay-package-function-url-'));
     try {
-      template = JSON.parse(await packageProd(dir, { ingress: 'functionUrl' })) as Template;
+      template = JSON.parse(await packageProd(dir, { ingress: 'functionUrl', operatorRoleArn: PACKAGE_PARAMS.operatorRoleArn })) as Template;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -1172,15 +1335,33 @@ describe('npx sls package --stage prod --param=ingress=functionUrl (no AWS crede
   });
 });
 
-describe('npx sls package --stage prod with params that are not numbers or switches, or do not go together', () => {
-  it('stops before anything is built, listing every wrong param', async () => {
+/** Any principal of the account whose IAM policy allows the write, AdministratorAccess, say. */
+const ANYONE = 'any principal of the account';
+
+/** Who might write to the stack's queues, bucket and topic, named as SECURITY.md's table of writers names them. */
+const CALLERS: readonly Caller[] = [
+  { name: 'WebhookRole', arn: '<WebhookRole.Arn>' },
+  { name: 'RetryDrainerRole', arn: '<RetryDrainerRole.Arn>' },
+  { name: 'ArchiverRole', arn: '<ArchiverRole.Arn>' },
+  { name: 'operatorRoleArn', arn: PACKAGE_PARAMS.operatorRoleArn },
+  { name: 'replayPublisherArn', arn: PACKAGE_PARAMS.replayPublisherArn },
+  { name: 'sns.amazonaws.com', service: 'sns.amazonaws.com', sourceArn: '<Ref Topic>' },
+  { name: 'SNS, for another topic', service: 'sns.amazonaws.com', sourceArn: 'arn:aws:sns:us-east-1:123456789012:another-topic' },
+  { name: ANYONE, arn: 'arn:aws:iam::123456789012:role/Admin' },
+  { name: 'another service', service: 'events.amazonaws.com', sourceArn: 'arn:aws:events:us-east-1:123456789012:rule/any' },
+];
+
+describe('npx sls package --stage prod with params that are not numbers or switches, or do not go together, and no operatorRoleArn', () => {
+  it('stops before anything is built, listing every wrong param and the missing operator role', async () => {
     const env = childEnv();
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
+    // No operatorRoleArn either: a deployed stage names one.
     const params = [
       'throttlingRateLimit=fast',
       'quarantineRetentionDays=30',
       'archive=yes',
       'reservedConcurrency=-1',
+      'deadLetterAgeAlarmSeconds=1209600',
       'ingress=functionUrl',
       'domainName=hooks.example.com',
     ].map((pair) => `--param=${pair}`);
@@ -1194,6 +1375,8 @@ describe('npx sls package --stage prod with params that are not numbers or switc
       expect(output).toContain('- throttlingRateLimit must be a number from 1 to 1000000, not "fast"');
       expect(output).toContain('- quarantineRetentionDays must be a whole number from 1 to 14, not "30"');
       expect(output).toContain('- reservedConcurrency must be a whole number from 0 up, not "-1"');
+      expect(output).toContain('- deadLetterAgeAlarmSeconds must be a whole number from 60 to 1123200, not "1209600"');
+      expect(output).toContain("- operatorRoleArn must be the ARN of the IAM role the stage's operator acts with");
       expect(output).toContain('- domainName is a custom domain of the HTTP API, which ingress=functionUrl does not create');
       expect(readdirSync(dir)).toEqual([]);
     } finally {
@@ -1251,6 +1434,7 @@ function emittedMetrics(): Set<string> {
     publish_failed: true,
     publish_rejected: true,
     quarantine_failed: true,
+    replay_other_stage: true,
     secrets_unavailable: true,
     internal_error: true,
   } satisfies Record<ErrorCode, true>;

@@ -12,6 +12,7 @@ import { bodyOf, loadEvent } from '../support/integration/events';
 import { childEnv, type Finished, runScript } from '../support/integration/processes';
 
 const SECRET = 'discard-test-secret-0123456789abcdef';
+const STAGE = 'prod';
 const emulator = new Emulator();
 const saved = { ...process.env };
 
@@ -31,6 +32,7 @@ function discard(args: readonly string[]): Promise<Finished> {
 
 function record(file: string, requestId: string): QuarantineRecord {
   return {
+    stage: STAGE,
     received_at: '2026-11-01T08:00:00.000Z',
     reason: 'invalid_payload',
     request_id: requestId,
@@ -74,7 +76,7 @@ describe('npm run discard', () => {
       ['pool-usage.json', 'second'],
       ['company-updated.json', 'third'],
     ] as const) {
-      const kept = await keep(record(file, requestId), SECRET);
+      const kept = await keep(record(file, requestId), { secret: SECRET, issue: { stage: STAGE, issuedAt: Math.floor(Date.now() / 1000) } });
       if (!kept.ok) throw new Error(kept.error);
     }
     ids = await peek(queue);
@@ -97,6 +99,7 @@ describe('npm run discard', () => {
       by: { principal: 'local emulator (no AWS principal)', user: os.userInfo().username },
       why: 'erasure request 2026-118',
       record: {
+        stage: STAGE,
         reason: 'invalid_payload',
         received_at: '2026-11-01T08:00:00.000Z',
         request_id: 'second',

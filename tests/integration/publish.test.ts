@@ -7,6 +7,9 @@ import { editPayload, loadEvent, payloadOf, signed, withPayload } from '../suppo
 import { TEST_SECRET, deployedEnv, loadRelay, type Relay } from '../support/integration/relay';
 import { canonicalJson } from '../../lib/contract/json';
 
+/** The relay's integrity tag on each message (lib/queues/published.ts), as a stage named test makes it. */
+const TAGGED = /^test\.\d+\.[A-Za-z0-9_-]{43}$/;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const emulator = new Emulator();
@@ -88,6 +91,7 @@ describe('a pool usage event', () => {
       pool_uuid: { DataType: 'String', StringValue: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55' },
       rule_uuid: { DataType: 'String', StringValue: '1711929600' },
       current_usage_kb: { DataType: 'Number', StringValue: '51200' },
+      integrity_tag: { DataType: 'String', StringValue: expect.stringMatching(TAGGED) as unknown },
     });
   });
 
@@ -111,6 +115,7 @@ describe('a pool usage event', () => {
       pool_uuid: { Type: 'String', Value: '34160e3a-3492-4f6f-bbf6-c9a9be15ea55' },
       rule_uuid: { Type: 'String', Value: '1711929600' },
       current_usage_kb: { Type: 'Number', Value: '51200' },
+      integrity_tag: { Type: 'String', Value: expect.stringMatching(TAGGED) as unknown },
     });
   });
 
@@ -186,6 +191,7 @@ describe('a type no schema declares', () => {
       event_type: { DataType: 'String', StringValue: 'droam.future.event' },
       event_id: { DataType: 'String', StringValue: response.json.id },
       droam_source: { DataType: 'String', StringValue: 'default' },
+      integrity_tag: { DataType: 'String', StringValue: expect.stringMatching(TAGGED) as unknown },
     });
   });
 });

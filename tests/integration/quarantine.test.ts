@@ -74,6 +74,7 @@ test('a payload that fails validation is answered 422 and kept in the quarantine
   expect(more).toEqual([]);
   const record = JSON.parse(message?.body ?? '') as Record<string, unknown>;
   expect(record).toMatchObject({
+    stage: 'test',
     reason: 'invalid_payload',
     request_id: 'Qx1aKv2uIAMEVBK=',
     source_ip: '203.0.113.10',
@@ -81,7 +82,8 @@ test('a payload that fails validation is answered 422 and kept in the quarantine
     attempt: 1,
     body_base64: bodyOf(loadEvent('error-invalid-payload.json')).toString('base64'),
   });
-  expect(message?.attributes.integrity_tag?.StringValue).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  // The stage, the second it was made, the HMAC.
+  expect(message?.attributes.integrity_tag?.StringValue).toMatch(/^test\.\d+\.[A-Za-z0-9_-]{43}$/);
   expect(Date.parse(String(record.received_at))).toBeGreaterThanOrEqual(before - 1000);
   const headers = record.headers as Record<string, string>;
   expect(headers['user-agent']).toBe('GuzzleHttp/7');

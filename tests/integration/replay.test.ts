@@ -6,9 +6,10 @@
  *
  * A replay sends each record's exact bytes; deletes a record only when the
  * relay published it (2xx with an id) or kept it again; keeps the first
- * delivery's metadata; refuses records that are untagged, altered or
- * malformed and goes on; lists every record on --dry-run and changes
- * nothing; refuses to mix a deployed queue with a relay on this machine.
+ * delivery's metadata; refuses records that are untagged, altered,
+ * malformed or of another stage and goes on; lists every record on --dry-run
+ * and changes nothing; refuses to mix a deployed queue with a relay on this
+ * machine, however its address is spelled; stops at a relay of another stage.
  */
 import http from 'node:http';
 import type net from 'node:net';
@@ -21,7 +22,7 @@ import { type QuarantineRecord, readQuarantineMessage, sqsQuarantine } from '../
 import { Emulator, type Queue } from '../support/integration/aws';
 import { bodyOf, loadEvent } from '../support/integration/events';
 import { childEnv, type Finished, runScript } from '../support/integration/processes';
-import { deployedConfig } from '../support/unit/harness';
+import { deployedConfig, TEST_STAGE } from '../support/unit/harness';
 
 const SECRET = 'replay-test-secret-0123456789abcdef';
 const emulator = new Emulator();
@@ -97,8 +98,10 @@ async function startRelay(quarantine: Queue, options: { env?: Record<string, str
   return { url: `http://127.0.0.1:${String((server.address() as net.AddressInfo).port)}/webhooks/droam`, requests, tail };
 }
 
+/** The queues here are named by the test: the stage is given (a stack's quarantine names its own). */
 function replay(args: readonly string[], env: Record<string, string> = {}): Promise<Finished> {
-  return runScript('scripts/replay.mts', args, {
+  const stage = args.includes('--stage') || args.includes('--help') ? [] : ['--stage', TEST_STAGE];
+  return runScript('scripts/replay.mts', [...args, ...stage], {
     env: childEnv({ AWS_ENDPOINT_URL_SQS: emulator.endpoint, DROAM_API_SECRET: SECRET, DROAM_API_SECRETS: '', ...env }),
     timeoutMs: 60_000,
   });
@@ -109,6 +112,7 @@ const INVALID_BODY = bodyOf(loadEvent('error-invalid-payload.json'));
 
 function record(body: Buffer, fields: Partial<QuarantineRecord> = {}): QuarantineRecord {
   return {
+    stage: TEST_STAGE,
     received_at: '2026-11-01T08:00:00.000Z',
     reason: 'invalid_payload',
     request_id: 'first-delivery',
@@ -123,7 +127,7 @@ function record(body: Buffer, fields: Partial<QuarantineRecord> = {}): Quarantin
 
 /** Writes a record the way the relay does: ASCII JSON, tagged. */
 async function keep(queue: Queue, kept: QuarantineRecord): Promise<void> {
-  const result = await sqsQuarantine(queue.url, 5_000)(kept, SECRET);
+  const result = await sqsQuarantine(queue.url, 5_000)(kept, { secret: SECRET, issue: { stage: kept.stage, issuedAt: Math.floor(Date.now() / 1000) } });
   if (!result.ok) throw new Error(result.error);
 }
 
@@ -141,7 +145,9 @@ async function peek(queue: Queue): Promise<{ body: string; record: QuarantineRec
     await emulator.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queue.url, ReceiptHandle: handle, VisibilityTimeout: 0 }));
   }
   return [...seen.values()].map(({ body }) => {
-    const read = readQuarantineMessage(body, integrityTag(SECRET, 'quarantine-record', body), [SECRET]);
+    // Read whatever its tag: a record of any stage the test wrote.
+    const stage = /"stage":"([^"]*)"/.exec(body)?.[1] ?? TEST_STAGE;
+    const read = readQuarantineMessage(body, integrityTag(SECRET, 'quarantine-record', body, { stage, issuedAt: 0 }), [SECRET]);
     return { body, record: read.ok ? read.record : undefined };
   });
 }
@@ -182,9 +188,24 @@ describe('the command line', () => {
       );
     });
 
-    test.each([
+    test.each<[string, readonly string[], RegExp]>([
       ['without --url', [], /--url is required with a deployed queue/],
       ['with a local --url', ['--url', 'http://127.0.0.1:3000/webhooks/droam'], /never replayed to a relay on this machine/],
+      ...[
+        'http://[::ffff:127.0.0.1]:3000/webhooks/droam',
+        'http://0.0.0.0:3000/webhooks/droam',
+        'http://127.0.0.2:3000/webhooks/droam',
+        'http://localhost.:3000/webhooks/droam',
+        'http://[::]:3000/webhooks/droam',
+        'http://[::1]:3000/webhooks/droam',
+        'http://2130706433:3000/webhooks/droam',
+        'http://relay.localhost:3000/webhooks/droam',
+      ].map((url): [string, readonly string[], RegExp] => [`with --url ${url}`, ['--url', url], /never replayed to a relay on this machine/]),
+      [
+        'with a --url whose host does not resolve (it cannot be told apart from this machine)',
+        ['--url', 'https://relay.invalid/webhooks/droam'],
+        /does not resolve/,
+      ],
       [
         'nor a local queue to a deployed relay',
         ['--queue-url', 'http://sqs.us-east-1.localhost:4566/000000000000/q', '--url', 'https://example.com/webhooks/droam'],
@@ -246,7 +267,8 @@ test("--source replays a named dRoam source's records to its path with its secre
   const emeaSecret = 'replay-test-emea-secret-0123456789ab';
   const quarantine = await emulator.createQueue('replay-q');
   const relay = await startRelay(quarantine, { env: { DROAM_SOURCES: 'emea', DROAM_SOURCE_API_SECRETS: `emea=${emeaSecret}` } });
-  const kept = await sqsQuarantine(quarantine.url, 5_000)({ ...record(POOL_BODY, { reason: 'publish_rejected' }), droam_source: 'emea' }, emeaSecret);
+  const signer = { secret: emeaSecret, issue: { stage: TEST_STAGE, issuedAt: Math.floor(Date.now() / 1000) } };
+  const kept = await sqsQuarantine(quarantine.url, 5_000)({ ...record(POOL_BODY, { reason: 'publish_rejected' }), droam_source: 'emea' }, signer);
   if (!kept.ok) throw new Error(kept.error);
   await keep(quarantine, record(POOL_BODY, { reason: 'publish_rejected', request_id: 'default-source' }));
 
@@ -344,15 +366,46 @@ test('malformed, untagged and altered records are reported and skipped; the rest
     );
   await send('not a record at all');
   await send(forged);
-  await send(forged.replace('first-delivery', 'other-delivery'), integrityTag(SECRET, 'quarantine-record', forged));
+  await send(forged.replace('first-delivery', 'other-delivery'), integrityTag(SECRET, 'quarantine-record', forged, { stage: TEST_STAGE, issuedAt: 1 }));
   await keep(quarantine, record(POOL_BODY));
 
   const result = await replay(['--queue-url', quarantine.url, '--url', relay.url]);
   expect(result.stdout).toMatch(/malformed: the message is not JSON/);
   expect(result.stdout).toMatch(/refused: the message carries no integrity tag/);
-  expect(result.stdout).toMatch(/refused: the integrity tag does not match/);
+  expect(result.stdout).toMatch(/refused: the message carries an integrity tag that matches it under no accepted secret/);
   expect(result.stdout).toMatch(/4 record\(s\): 1 published, 2 refused, 1 malformed; 3 left in the queue/);
   expect(result.code).toBe(1);
   expect(relay.requests.map((request) => request.body.equals(POOL_BODY))).toEqual([true]);
   expect(await peek(quarantine)).toHaveLength(3);
 }, 60_000);
+
+describe('a replay stays in its stage', () => {
+  test("a record of another stage in the queue is refused and left; the stage's own are replayed", async () => {
+    const quarantine = await emulator.createQueue('replay-q');
+    const relay = await startRelay(quarantine);
+    // One secret for two stages: the prod record's tag verifies, and names prod.
+    await keep(quarantine, record(POOL_BODY, { stage: 'prod', request_id: 'prod-delivery' }));
+    await keep(quarantine, record(POOL_BODY));
+
+    const result = await replay(['--queue-url', quarantine.url, '--url', relay.url]);
+    expect(result.stdout).toMatch(/refused: the message was tagged by the relay of stage prod, not of test/);
+    expect(result.stdout).toMatch(/2 record\(s\): 1 published, 1 refused; 1 left in the queue/);
+    expect(result.code).toBe(1);
+    expect(relay.requests).toHaveLength(1);
+    expect((await peek(quarantine)).map((left) => left.record?.request_id)).toEqual(['prod-delivery']);
+  }, 60_000);
+
+  test('a relay of another stage refuses the replay (409): nothing is published there or deleted here, and the run stops', async () => {
+    const quarantine = await emulator.createQueue('replay-q');
+    const staging = await startRelay(quarantine, { env: { STAGE: 'staging' } });
+    await keep(quarantine, record(POOL_BODY));
+    await keep(quarantine, record(POOL_BODY, { request_id: 'second' }));
+
+    const result = await replay(['--queue-url', quarantine.url, '--url', staging.url]);
+    expect(result.stdout).toMatch(/→ other stage: 409: --url is another stage's relay; left in the queue/);
+    expect(result.code).toBe(1);
+    expect(staging.requests).toHaveLength(1);
+    expect(await emulator.receiveAll(staging.tail)).toEqual([]);
+    expect(await peek(quarantine)).toHaveLength(2);
+  }, 60_000);
+});

@@ -140,6 +140,7 @@ test('a record the relay did not write goes to the dead-letter queue and is neve
   const { tail, retryQueue, deadLetters, drainer } = await setUp(false);
   proxy.set('pass');
   const forged = JSON.stringify({
+    stage: 'test',
     id: 'forged',
     type: 'payment.created',
     queued_at: new Date().toISOString(),
@@ -152,7 +153,7 @@ test('a record the relay did not write goes to the dead-letter queue and is neve
     new SendMessageCommand({
       QueueUrl: retryQueue.url,
       MessageBody: forged,
-      MessageAttributes: { integrity_tag: { DataType: 'String', StringValue: 'A'.repeat(43) } },
+      MessageAttributes: { integrity_tag: { DataType: 'String', StringValue: `test.${String(Math.floor(Date.now() / 1000))}.${'A'.repeat(43)}` } },
     }),
   );
   let drained = 0;

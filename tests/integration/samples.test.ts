@@ -121,7 +121,7 @@ it('error-invalid-payload.json names the missing field', () => {
 
 it('pool-usage-without-usage.json is published without a current_usage_kb attribute', () => {
   const [message] = result('pool-usage-without-usage.json').published;
-  expect(Object.keys(message?.attributes ?? {}).sort()).toEqual(['droam_source', 'event_id', 'event_type', 'pool_uuid', 'rule_uuid']);
+  expect(Object.keys(message?.attributes ?? {}).sort()).toEqual(['droam_source', 'event_id', 'event_type', 'integrity_tag', 'pool_uuid', 'rule_uuid']);
 });
 
 it('the same payload in another event format (REST v1, function URL, base64) publishes the same CloudEvent', () => {

@@ -3,10 +3,11 @@
  * /webhooks/droam/emea, each with api secrets of its own. The real handler (functions/webhook.ts) publishes
  * to the emulator's topic, where queues filter on the `droam_source` attribute: each source's events reach
  * its own subscriber, a request signed with the other source's secret is refused, a path naming no source
- * of the stage is answered 404 whatever its signature, and a refused payload is kept tagged with the secret
- * of the source it came in for.
+ * of the stage is answered 404 whatever its signature, and every message, and a refused payload, is tagged
+ * with the secret of the source it came in for, over its name.
  */
 import { randomBytes } from 'node:crypto';
+import { checkMessageTag } from '../../lib/queues/published';
 import { readQuarantineMessage } from '../../lib/queues/quarantine';
 import { Emulator, plainAttributes, type Queue, type Received } from '../support/integration/aws';
 import { loadEvent, signed, type SampleEvent } from '../support/integration/events';
@@ -89,6 +90,21 @@ describe('a stage with a default and a named dRoam source, each with its own sec
     await emulator.receiveAll(emeaQueue, { expect: 1 });
   });
 
+  it("tags each message with its source's secret, over its droam_source: a message moved to another source does not verify", async () => {
+    const fromEmea = await relay.invoke(atSource(signed(loadEvent('pool-usage.json'), EMEA_SECRET), 'emea'));
+    expect(fromEmea.statusCode).toBe(200);
+    await emulator.receiveAll(control, { expect: 1 });
+    const [message] = await emulator.receiveAll(emeaQueue, { expect: 1 });
+    const body = message?.body ?? '';
+    const attributes = Object.fromEntries(
+      Object.entries(plainAttributes(message?.attributes ?? {})).map(([name, a]) => [name, { DataType: a.DataType ?? '', StringValue: a.StringValue ?? '' }]),
+    );
+    expect(checkMessageTag(body, attributes, [EMEA_SECRET])).toMatchObject({ ok: true });
+    expect(checkMessageTag(body, attributes, [TEST_SECRET])).toMatchObject({ ok: false, problem: 'altered' });
+    const moved = { ...attributes, droam_source: { DataType: 'String', StringValue: 'default' } };
+    expect(checkMessageTag(body, moved, [EMEA_SECRET, TEST_SECRET])).toMatchObject({ ok: false, problem: 'altered' });
+  });
+
   it("refuses a request signed with the other source's secret, on either path", async () => {
     const crossed = [
       await relay.invoke(signed(loadEvent('pool-usage.json'), EMEA_SECRET)),
@@ -116,6 +132,10 @@ describe('a stage with a default and a named dRoam source, each with its own sec
     const read = readQuarantineMessage(kept?.body ?? '', tag, [EMEA_SECRET]);
     expect(read).toMatchObject({ ok: true, record: { droam_source: 'emea', reason: 'invalid_payload' } });
     expect(readQuarantineMessage(kept?.body ?? '', tag, [TEST_SECRET])).toMatchObject({ ok: false, problem: 'altered' });
+    // The source's name is under the tag: a record moved to another source does not verify.
+    const moved = (kept?.body ?? '').replace('"droam_source":"emea"', '"droam_source":"default"');
+    expect(moved).not.toBe(kept?.body);
+    expect(readQuarantineMessage(moved, tag, [EMEA_SECRET, TEST_SECRET])).toMatchObject({ ok: false, problem: 'altered' });
   });
 });
 
@@ -141,6 +161,7 @@ describe('the publish-retry drainer of a stage with named sources', () => {
 
     const drainer = await loadRetryDrainer(deployedEnv(topicArn, { ...sources, RETRY_DEAD_LETTER_QUEUE_URL: deadLetters.url }));
     const records = await receiveRecords(emulator, retryQueue, 1);
+    expect(JSON.parse(records[0]?.body ?? '{}')).toMatchObject({ id: queued.json.id, droam_source: 'emea' });
     expect(await drainer({ Records: records })).toEqual({ batchItemFailures: [] });
     const [published] = await emulator.receiveAll(subscriber, { expect: 1 });
     expect(idOf(published ?? { body: '{}', attributes: {}, system: {} })).toBe(queued.json.id);

@@ -12,7 +12,12 @@ export interface Template {
   Outputs: Record<string, { Condition?: string; Value: unknown }>;
 }
 
-const PSEUDO: Record<string, string> = { 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com' };
+const PSEUDO: Record<string, string> = {
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '123456789012',
+  'AWS::URLSuffix': 'amazonaws.com',
+  'AWS::Partition': 'aws',
+};
 
 export function condition(template: Template, name: string): boolean {
   const definition = template.Conditions?.[name];
@@ -39,9 +44,12 @@ function truth(template: Template, node: unknown): boolean {
   }
 }
 
+/** What `Fn::If` gives for a property or list item that is left out (`AWS::NoValue`): `resolve` leaves it out too. */
+const NO_VALUE = '<Ref AWS::NoValue>';
+
 /** `attributes` gives what a deployment would: `Name.Attribute` → value; others stay placeholders. */
 export function resolve(template: Template, node: unknown, attributes: Readonly<Record<string, string>> = {}): unknown {
-  if (Array.isArray(node)) return node.map((item) => resolve(template, item, attributes));
+  if (Array.isArray(node)) return node.map((item) => resolve(template, item, attributes)).filter((item) => item !== NO_VALUE);
   if (typeof node !== 'object' || node === null) return node;
   const entries = Object.entries(node as Record<string, unknown>);
   const [first] = entries;
@@ -53,6 +61,8 @@ export function resolve(template: Template, node: unknown, attributes: Readonly<
         return PSEUDO[args as string] ?? `<Ref ${String(args)}>`;
       case 'Fn::GetAtt':
         return attributes[list.join('.')] ?? `<${list.join('.')}>`;
+      case 'Fn::ImportValue':
+        return `<ImportValue ${String(resolve(template, args, attributes))}>`;
       case 'Fn::Join':
         return (resolve(template, list[1], attributes) as unknown[]).join(list[0] as string);
       case 'Fn::Select':
@@ -72,5 +82,5 @@ export function resolve(template: Template, node: unknown, attributes: Readonly<
         throw new Error(`function ${fn} not understood here`);
     }
   }
-  return Object.fromEntries(entries.map(([key, value]) => [key, resolve(template, value, attributes)]));
+  return Object.fromEntries(entries.map(([key, value]) => [key, resolve(template, value, attributes)]).filter(([, value]) => value !== NO_VALUE));
 }

@@ -28,7 +28,7 @@ const RETRY_AFTER_FAILURE_MS = 10_000;
 const START = Date.UTC(2026, 0, 1);
 
 const ssm = mockClient(SSMClient);
-const config = loadConfig({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) });
+const config = loadConfig({ STAGE: 'test', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) });
 
 function answer(value: string): void {
   ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: value } });
@@ -183,6 +183,53 @@ describe('a value that is not a list of good secrets is not used', () => {
     expect(response.statusCode).toBe(503);
     expect(String(h.logs[0]?.attributes.detail)).toContain(PARAMETER);
     expect(`${response.body} ${JSON.stringify(h.logs)}`).not.toContain(signer);
+  });
+});
+
+describe('a value read from SSM that is not in the form of api secrets is a read failure, never adopted', () => {
+  // What passed the length and white-space checks alone: a JSON document, an environment assignment, NUL characters.
+  const SHAPES: readonly (readonly [string, string])[] = [
+    ['a JSON document', JSON.stringify({ DROAM_API_SECRET: NEXT_SECRET })],
+    ['DROAM_API_SECRET=…', `DROAM_API_SECRET=${NEXT_SECRET}`],
+    ['20 NUL characters', '\u0000'.repeat(20)],
+  ];
+
+  test.each(SHAPES)('%s: the last good secret stays, signed requests are answered 200, and the read failure is counted', async (_label, value) => {
+    answer(TEST_SECRET);
+    const h = relay();
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+
+    answer(value);
+    clockAt(START + (MAX_AGE_SECONDS + 1) * 1000);
+    h.reset();
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    const [line] = h.logs;
+    expect(line).toMatchObject({
+      level: 'warn',
+      attributes: { outcome: 'published', secrets_read_failure: expect.stringContaining('is not an api secret') as unknown },
+    });
+    // The line's secrets_read_failures metric raises SecretsReadFailuresAlarm; the value itself is never logged.
+    expect(JSON.stringify(line)).not.toContain(NEXT_SECRET);
+    // The secret the value carries is not accepted.
+    expect((await h.handle(signedWith(NEXT_SECRET))).statusCode).toBe(401);
+  });
+
+  test.each(SHAPES)('%s with no good value yet: 503 secrets_unavailable, not 401', async (_label, value) => {
+    answer(value);
+    const h = relay();
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(503);
+  });
+
+  test('a String parameter (no key needed to write one) is a read failure too', async () => {
+    answer(TEST_SECRET);
+    const h = relay();
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Type: 'String', Value: NEXT_SECRET } });
+    clockAt(START + (MAX_AGE_SECONDS + 1) * 1000);
+    h.reset();
+    expect((await h.handle(signedWith(NEXT_SECRET))).statusCode).toBe(401);
+    expect(h.logs[0]?.attributes.secrets_read_failure).toMatch(/not a SecureString/);
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
   });
 });
 

@@ -6,7 +6,7 @@ import { DOCUMENTED_SECRET, FIFO_TOPIC_ARN, TEST_SECRET, TOPIC_ARN } from '../su
 
 type Env = Record<string, string | undefined>;
 
-const minimal: Env = { TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET };
+const minimal: Env = { STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET };
 
 /** The ConfigError that loadConfig throws for `env`; fails the test when it throws none, or another error. */
 function configErrorOf(env: Env): ConfigError {
@@ -26,9 +26,10 @@ function problemsOf(env: Env): { problems: readonly string[]; message: string } 
 }
 
 describe('defaults', () => {
-  test('only TOPIC_ARN and a secret: auth required, discovery, 300 s skew, source "droam", standard topic', () => {
+  test('only STAGE, TOPIC_ARN and a secret: auth required, discovery, 300 s skew, source "droam", standard topic', () => {
     const config = loadConfig(minimal);
     expect(config).toMatchObject<Partial<Config>>({
+      stage: 'prod',
       topicArn: TOPIC_ARN,
       fifo: false,
       auth: 'required',
@@ -57,9 +58,20 @@ describe('defaults', () => {
   });
 });
 
+describe('STAGE', () => {
+  test('is required on a deployed stage, and is local in a local run without one', () => {
+    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET }).problems).toEqual([expect.stringContaining('STAGE is required')]);
+    expect(loadConfig({ TOPIC_ARN, DROAM_API_SECRETS: DOCUMENTED_SECRET, IS_LOCAL: 'true' }).stage).toBe('local');
+  });
+
+  test.each(['prod.eu', 'a b', 'x'.repeat(65), 'stage/1'])('%j is refused: a tag could not name it', (stage) => {
+    expect(problemsOf({ ...minimal, STAGE: stage }).problems).toEqual([expect.stringContaining('STAGE must be a stage name')]);
+  });
+});
+
 describe('TOPIC_ARN', () => {
   test('is required', () => {
-    expect(problemsOf({ DROAM_API_SECRETS: TEST_SECRET }).problems).toEqual([expect.stringContaining('TOPIC_ARN')]);
+    expect(problemsOf({ STAGE: 'prod', DROAM_API_SECRETS: TEST_SECRET }).problems).toEqual([expect.stringContaining('TOPIC_ARN')]);
   });
 
   test.each([
@@ -92,23 +104,23 @@ describe('DROAM_API_SECRETS_PARAMETER: a deployed stage names the SSM SecureStri
   const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
 
   test('is enough on its own; the secrets are read later, at most 300 s old by default', () => {
-    const config = loadConfig({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER });
+    const config = loadConfig({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER });
     expect(config.apiSecrets).toEqual([]);
     expect(config.apiSecretsParameter).toEqual({ name: PARAMETER, maxAgeSeconds: 300 });
   });
 
   test.each([PARAMETER, 'droam-api-secrets', 'arn:aws:ssm:eu-west-1:123456789012:parameter/droam/prod/api-secrets'])('accepts the name or ARN %j', (name) => {
-    expect(loadConfig({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: name }).apiSecretsParameter?.name).toBe(name);
+    expect(loadConfig({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: name }).apiSecretsParameter?.name).toBe(name);
   });
 
   test('refuses what is not a parameter name', () => {
-    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: '{{resolve:ssm:/x}}' }).problems).toEqual([
+    expect(problemsOf({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: '{{resolve:ssm:/x}}' }).problems).toEqual([
       expect.stringContaining('DROAM_API_SECRETS_PARAMETER is not an SSM parameter'),
     ]);
   });
 
   test('and DROAM_API_SECRETS are exclusive: a stage reads its secrets from one place', () => {
-    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, DROAM_API_SECRETS_PARAMETER: PARAMETER }).problems).toEqual([
+    expect(problemsOf({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, DROAM_API_SECRETS_PARAMETER: PARAMETER }).problems).toEqual([
       expect.stringContaining('exclusive'),
     ]);
   });
@@ -117,12 +129,12 @@ describe('DROAM_API_SECRETS_PARAMETER: a deployed stage names the SSM SecureStri
     ['1', 1],
     ['3600', 3600],
   ])('DROAM_API_SECRETS_MAX_AGE_SECONDS=%j is the maximum age of a value read', (value, seconds) => {
-    const config = loadConfig({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: value });
+    const config = loadConfig({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: value });
     expect(config.apiSecretsParameter?.maxAgeSeconds).toBe(seconds);
   });
 
   test.each(['0', '3601', '1.5', 'soon', '-5'])('DROAM_API_SECRETS_MAX_AGE_SECONDS=%j is refused', (value) => {
-    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: value }).problems).toEqual([
+    expect(problemsOf({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: value }).problems).toEqual([
       expect.stringContaining('DROAM_API_SECRETS_MAX_AGE_SECONDS'),
     ]);
   });
@@ -187,13 +199,13 @@ describe('DROAM_API_SECRETS and DROAM_AUTH', () => {
   });
 
   test('are required while auth is required', () => {
-    expect(problemsOf({ TOPIC_ARN }).problems).toEqual([expect.stringContaining('DROAM_API_SECRETS')]);
-    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS: ' , ' }).problems).toEqual([expect.stringContaining('DROAM_API_SECRETS')]);
-    expect(problemsOf({ TOPIC_ARN, DROAM_AUTH: 'required' }).problems).toEqual([expect.stringContaining('DROAM_API_SECRETS')]);
+    expect(problemsOf({ STAGE: 'prod', TOPIC_ARN }).problems).toEqual([expect.stringContaining('DROAM_API_SECRETS')]);
+    expect(problemsOf({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS: ' , ' }).problems).toEqual([expect.stringContaining('DROAM_API_SECRETS')]);
+    expect(problemsOf({ STAGE: 'prod', TOPIC_ARN, DROAM_AUTH: 'required' }).problems).toEqual([expect.stringContaining('DROAM_API_SECRETS')]);
   });
 
   test.each(['off', 'OFF', ' Off '])('DROAM_AUTH=%j turns auth off and needs no secret', (value) => {
-    const config = loadConfig({ TOPIC_ARN, DROAM_AUTH: value });
+    const config = loadConfig({ STAGE: 'prod', TOPIC_ARN, DROAM_AUTH: value });
     expect(config.auth).toBe('off');
   });
 
@@ -206,11 +218,13 @@ describe('DROAM_API_SECRETS and DROAM_AUTH', () => {
   });
 
   test('a secret shorter than 16 characters is refused', () => {
-    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS: 'short' }).problems).toEqual([expect.stringContaining('DROAM_API_SECRETS')]);
+    expect(problemsOf({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS: 'short' }).problems).toEqual([expect.stringContaining('DROAM_API_SECRETS')]);
   });
 
   test('a secret with white space inside is refused', () => {
-    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS: 'has white space inside it' }).problems).toEqual([expect.stringContaining('DROAM_API_SECRETS')]);
+    expect(problemsOf({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS: 'has white space inside it' }).problems).toEqual([
+      expect.stringContaining('DROAM_API_SECRETS'),
+    ]);
   });
 });
 
@@ -219,7 +233,7 @@ describe("the documented example secret (dRoam's public docs)", () => {
     ['alone', DOCUMENTED_SECRET],
     ['among other secrets', `${TEST_SECRET},${DOCUMENTED_SECRET}`],
   ])('is refused on a deployed stage (%s)', (_label, secrets) => {
-    expect(problemsOf({ TOPIC_ARN, DROAM_API_SECRETS: secrets }).problems).toEqual([expect.stringContaining('documentation')]);
+    expect(problemsOf({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS: secrets }).problems).toEqual([expect.stringContaining('documentation')]);
   });
 
   test.each([
@@ -228,17 +242,17 @@ describe("the documented example secret (dRoam's public docs)", () => {
     ['IS_LOCAL', ''],
     ['IS_OFFLINE', 'yes'],
   ])('is refused with %s=%j', (name, value) => {
-    expect(() => loadConfig({ TOPIC_ARN, DROAM_API_SECRETS: DOCUMENTED_SECRET, [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS: DOCUMENTED_SECRET, [name]: value })).toThrow(ConfigError);
   });
 
   test.each(['IS_LOCAL', 'IS_OFFLINE'])("is accepted when %s is 'true' (sls invoke local, serverless-offline)", (name) => {
-    const config = loadConfig({ TOPIC_ARN, DROAM_API_SECRETS: DOCUMENTED_SECRET, [name]: 'true' });
+    const config = loadConfig({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS: DOCUMENTED_SECRET, [name]: 'true' });
     expect(config.apiSecrets).toEqual([DOCUMENTED_SECRET]);
     expect(config.local).toBe(true);
   });
 
   test('does not matter while auth is off', () => {
-    expect(loadConfig({ TOPIC_ARN, DROAM_AUTH: 'off', DROAM_API_SECRETS: DOCUMENTED_SECRET }).auth).toBe('off');
+    expect(loadConfig({ STAGE: 'prod', TOPIC_ARN, DROAM_AUTH: 'off', DROAM_API_SECRETS: DOCUMENTED_SECRET }).auth).toBe('off');
   });
 });
 
@@ -366,7 +380,7 @@ describe('secret values never appear in an error', () => {
   const secrets = ['tooshort', 'zebra quokka narwhal', DOCUMENTED_SECRET, 'a-perfectly-good-secret-value-1'];
 
   test('short, white-space and documented secrets are reported by position, not by value', () => {
-    const { problems, message } = problemsOf({ TOPIC_ARN: 'nope', DROAM_API_SECRETS: secrets.join(','), DROAM_MAX_SKEW_SECONDS: '0' });
+    const { problems, message } = problemsOf({ STAGE: 'prod', TOPIC_ARN: 'nope', DROAM_API_SECRETS: secrets.join(','), DROAM_MAX_SKEW_SECONDS: '0' });
     expect(problems.length).toBeGreaterThanOrEqual(4);
     for (const secret of secrets) {
       expect(message).not.toContain(secret);
@@ -377,7 +391,7 @@ describe('secret values never appear in an error', () => {
   });
 
   test('nor in the stack or the string form of the error', () => {
-    const error = configErrorOf({ TOPIC_ARN, DROAM_API_SECRETS: secrets.join(',') });
+    const error = configErrorOf({ STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS: secrets.join(',') });
     const text = `${String(error)} ${error.stack ?? ''} ${JSON.stringify(error)}`;
     for (const secret of secrets) expect(text).not.toContain(secret);
   });

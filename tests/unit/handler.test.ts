@@ -446,6 +446,25 @@ describe('one log line per request', () => {
     }
   });
 
+  test('a type that is a run of hex digits (a hash, or a secret, made up by the sender) is quoted by its length, never whole', async () => {
+    const relay = deployed({ EVENT_TYPES: 'rule.pool.usage.triggered' });
+    const hash = '0123456789abcdef'.repeat(4);
+    const types = [hash, `x.${hash.slice(0, 40)}`, hash.slice(0, 32)];
+    for (const type of types) {
+      // Skipped by this stage (EVENT_TYPES), valid or not: each line quotes the type.
+      await relay.handle(signed(JSON.stringify({ ...unknownTypePayload(), type })));
+      await relay.handle(signed(JSON.stringify({ type, data: 'not an object' })));
+    }
+    const quoted = relay.logs.map((line) => line.attributes.type);
+    expect(quoted).toEqual(['<64 hex digits>', '<64 hex digits>', 'x.<40 hex digits>', 'x.<40 hex digits>', '<32 hex digits>', '<32 hex digits>']);
+    expect(logText(relay.logs)).not.toMatch(/[0-9a-f]{32}/i);
+    const published = deployed();
+    await published.handle(signed(JSON.stringify({ ...unknownTypePayload(), type: hash })));
+    expect(published.logs[0]?.attributes).toMatchObject({ outcome: 'published', type: '<64 hex digits>' });
+    // What subscribers get is the type as sent; the answer says nothing of it.
+    expect(published.published.map((message) => cloudEventOf(message).type)).toEqual([hash]);
+  });
+
   test('also for the first event of an undocumented type', async () => {
     const relay = deployed();
     const response = await relay.handle(signed(JSON.stringify(unknownTypePayload())));

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../../lib/contract/json';
-import { MAX_JSON_DEPTH, parseJsonBody } from '../../lib/relay/parse-json';
+import { MAX_JSON_DEPTH, MAX_OBJECT_MEMBERS, parseJsonBody } from '../../lib/relay/parse-json';
 
 const nested = (depth: number, open = '[', close = ']'): string => `${open.repeat(depth)}${close.repeat(depth)}`;
 
@@ -71,6 +71,24 @@ describe('parseJsonBody', () => {
   test('a body nested a hundred thousand levels deep is refused without throwing', () => {
     expect(() => parseJsonBody(Buffer.from(nested(100_000)))).not.toThrow();
     expect(parseJsonBody(Buffer.from(nested(100_000))).ok).toBe(false);
+  });
+
+  const members = (count: number, from = 0): string => Array.from({ length: count }, (_, i) => `"k${String(from + i)}":0`).join(',');
+
+  test(`an object of ${String(MAX_OBJECT_MEMBERS)} members is accepted, at any depth, and as many objects of that width as fit`, () => {
+    expect(parseJsonBody(Buffer.from(`{${members(MAX_OBJECT_MEMBERS)}}`)).ok).toBe(true);
+    expect(parseJsonBody(Buffer.from(`{"a":{"b":[{${members(MAX_OBJECT_MEMBERS - 1)},"c":{${members(MAX_OBJECT_MEMBERS)}}}]}}`)).ok).toBe(true);
+    const wide = `{${members(MAX_OBJECT_MEMBERS)}}`;
+    expect(parseJsonBody(Buffer.from(`[${Array.from({ length: 10 }, () => wide).join(',')}]`)).ok).toBe(true);
+    // Colons inside strings are not members, and arrays have none.
+    expect(parseJsonBody(Buffer.from(`{"a":"${':'.repeat(5000)}","b":[${Array.from({ length: 5000 }, () => '1').join(',')}]}`)).ok).toBe(true);
+  });
+
+  test(`an object of more than ${String(MAX_OBJECT_MEMBERS)} members is refused before it is built, wherever it is`, () => {
+    expect(refusal(`{${members(MAX_OBJECT_MEMBERS + 1)}}`)).toBe(`The body has an object of more than ${String(MAX_OBJECT_MEMBERS)} members`);
+    expect(refusal(`{"type":"end_user.added","data":{"end_user":{${members(30_000)}}}}`)).toMatch(/more than 1000 members/);
+    // Its members after a nested object still count: the nested one's do not.
+    expect(refusal(`{${members(500)},"n":{${members(10)}},${members(501, 500)}}`)).toMatch(/more than 1000 members/);
   });
 
   test('brackets inside strings do not count as nesting', () => {

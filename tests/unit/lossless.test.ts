@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
-import { canonicalJson, JsonNumber, parseJsonText } from '../../lib/contract/json';
+import { canonicalJson, isExactNumberText, JsonNumber, parseJsonText } from '../../lib/contract/json';
 import { decimalLike, integerLike, plainDecimal } from '../../lib/contract/schemas/common';
 import { authHeaders, cloudEventOf, DOCUMENTED_SECRET, DOCUMENTED_TIMESTAMP, harness, type Json, v2Event, vendorExample } from '../support/unit/harness';
 
@@ -172,6 +172,31 @@ describe('parseJsonText', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  test('a number is exact when a double prints it back as sent: the spelling rules agree with converting it, for every JSON number', () => {
+    const doubles = fc.double({ noNaN: true, noDefaultInfinity: true }).map(String);
+    fc.assert(
+      fc.property(fc.oneof(jsonNumberText, doubles, fc.integer().map(String), fc.bigInt().map(String)), (text) => {
+        expect([text, isExactNumberText(text)]).toEqual([text, String(Number(text)) === text]);
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const text of ['0', '-0', '0.000001', '0.0000001', '1e-7', '1e+21', '1e21', '100000000000000000000', '1e+20', '5e-324', '0.1234567890123456'])
+      expect([text, isExactNumberText(text)]).toEqual([text, String(Number(text)) === text]);
+  });
+
+  test('a JsonNumber of another copy of the class (the events package loaded as ES module and as CommonJS) is a JsonNumber', () => {
+    let Other: typeof JsonNumber | undefined;
+    jest.isolateModules(() => {
+      ({ JsonNumber: Other } = jest.requireActual<typeof import('../../lib/contract/json')>('../../lib/contract/json'));
+    });
+    if (Other === undefined) throw new Error('no second copy');
+    expect(Other).not.toBe(JsonNumber);
+    expect(new Other('1.50')).toBeInstanceOf(JsonNumber);
+    expect(new JsonNumber('1.50')).toBeInstanceOf(Other);
+    expect({ source: '1.50' }).not.toBeInstanceOf(JsonNumber);
+    expect(null).not.toBeInstanceOf(JsonNumber);
   });
 
   test('the parser of its own gives what JSON.parse gives when a body takes the native route', () => {

@@ -219,8 +219,10 @@ describe('publish-retry queue: a valid event SNS cannot take for now', () => {
     expect(answer).not.toHaveProperty('message_id');
     expect(relay.queuedForRetry).toEqual([
       {
+        stage: 'test',
         id: answer.id,
         type: 'rule.pool.usage.triggered',
+        droam_source: 'default',
         queued_at: new Date(NOW_MS).toISOString(),
         request_id: 'unit-request-1',
         publish_error: 'KMSThrottlingException: slow down',

@@ -1,6 +1,7 @@
 import { type AttributeValue, type CloudEvent, MAX_MESSAGE_ATTRIBUTES, payloadTypes, toCloudEvent, type ValidPayload } from '../../lib/contract';
 import { SNS_MAX_MESSAGE_BYTES, type SnsMessage, snsMessageBytes, toSnsMessage } from '../../lib/topic/message';
-import { unknownTypePayload, vendorExample } from '../support/unit/harness';
+import { tagMessage } from '../../lib/queues/published';
+import { TEST_SECRET, unknownTypePayload, vendorExample } from '../support/unit/harness';
 
 function valid(input: unknown): ValidPayload {
   const result = payloadTypes.validate(input);
@@ -70,14 +71,18 @@ describe('message attributes for filter policies', () => {
     });
   });
 
-  test(`at most ${String(MAX_MESSAGE_ATTRIBUTES)} attributes (what SQS raw delivery forwards), event_type and event_id always among them`, () => {
+  test(`at most ${String(MAX_MESSAGE_ATTRIBUTES)} attributes (what SQS raw delivery forwards), event_type, event_id and the integrity tag always among them`, () => {
     const { event } = messageFor(vendorExample());
     const many: Record<string, AttributeValue> = {};
     for (let i = 0; i < 15; i++) many[`attr_${String(i).padStart(2, '0')}`] = `value ${String(i)}`;
+    // Room is left for the integrity tag, set after the others.
     const message = toSnsMessage(event, many, false);
-    expect(Object.keys(message.MessageAttributes)).toHaveLength(10);
-    expect(message.MessageAttributes.event_type?.StringValue).toBe(event.type);
-    expect(message.MessageAttributes.event_id?.StringValue).toBe(event.id);
+    expect(Object.keys(message.MessageAttributes)).toHaveLength(MAX_MESSAGE_ATTRIBUTES - 1);
+    const tagged = tagMessage(message, { secret: TEST_SECRET, issue: { stage: 'test', issuedAt: 1_767_225_600 } });
+    expect(Object.keys(tagged.MessageAttributes)).toHaveLength(MAX_MESSAGE_ATTRIBUTES);
+    expect(tagged.MessageAttributes.event_type?.StringValue).toBe(event.type);
+    expect(tagged.MessageAttributes.event_id?.StringValue).toBe(event.id);
+    expect(tagged.MessageAttributes.integrity_tag?.StringValue).toMatch(/^test\.1767225600\./);
   });
 
   test('values SNS would refuse are left out instead of failing the publish', () => {

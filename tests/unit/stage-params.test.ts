@@ -34,6 +34,8 @@ describe('the stage params checked at package time', () => {
     ['apiSecretsMaxAgeSeconds', '', 'a whole number from 1 to 3600'],
     ['fifoTopic', 'yes', 'true or false'],
     ['ingress', 'restApi', 'one of httpApi, functionUrl'],
+    ['deadLetterAgeAlarmSeconds', '1209600', 'a whole number from 60 to 1123200'],
+    ['operatorRoleArn', 'relay-operator', "the ARN of the IAM role the stage's operator acts with"],
   ])('refuses %s=%s, saying what it must be', (name, value, must) => {
     expect(params.paramProblems({ [name]: value }, { local: false })).toEqual([expect.stringContaining(`${name} must be ${must}`)]);
   });
@@ -51,5 +53,15 @@ describe('the stage params checked at package time', () => {
     ]);
     expect(params.paramProblems({ ingress: 'functionUrl', domainName: '' }, { local: false })).toEqual([]);
     expect(params.paramProblems({ ingress: 'httpApi', domainName: 'hooks.example.com' }, { local: false })).toEqual([]);
+  });
+
+  it('require an operator role when a deployed stage is packaged or deployed, not when its stack is only read (info, logs, remove)', () => {
+    const role = 'arn:aws:iam::123456789012:role/relay-operator';
+    expect(params.paramProblems({ operatorRoleArn: '' }, { local: false, packaging: true })).toEqual([
+      expect.stringMatching(/^operatorRoleArn must be the ARN of the IAM role the stage's operator acts with.*, not ""$/),
+    ]);
+    expect(params.paramProblems({ operatorRoleArn: role }, { local: false, packaging: true })).toEqual([]);
+    expect(params.paramProblems({ operatorRoleArn: '' }, { local: false, packaging: false })).toEqual([]);
+    expect(params.paramProblems({ operatorRoleArn: '' }, { local: true, packaging: true })).toEqual([]);
   });
 });

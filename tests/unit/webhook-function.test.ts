@@ -13,6 +13,7 @@ import { authHeaders, DOCUMENTED_SECRET, TEST_SECRET, TOPIC_ARN, v2Event, vendor
 type Handler = (event: unknown, context?: Context) => Promise<HttpResponse>;
 
 const RELAY_VARIABLES = [
+  'STAGE',
   'TOPIC_ARN',
   'DROAM_API_SECRETS',
   'DROAM_API_SECRETS_PARAMETER',
@@ -72,8 +73,9 @@ afterEach(() => {
 });
 
 /** Loads the function module fresh (a cold start) with the given environment. */
+/** The function's cold start under `env` (the stage is serverless.yml's STAGE unless `env` says otherwise). */
 async function coldStart(env: Record<string, string>): Promise<Handler> {
-  Object.assign(process.env, env);
+  Object.assign(process.env, { STAGE: 'prod', ...env });
   let handler: Handler | undefined;
   await jest.isolateModulesAsync(async () => {
     const module = await import('../../functions/webhook');
@@ -123,7 +125,7 @@ describe('cold start of a deployed stage: the api secrets from the SSM SecureStr
   const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
 
   test('are read once during the cold start, decrypted, and authenticate the first request; none is in the environment', async () => {
-    Object.assign(process.env, { TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9' });
+    Object.assign(process.env, { STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9' });
     let handler: Handler | undefined;
     let calls: () => unknown[] = () => [];
     await jest.isolateModulesAsync(async () => {

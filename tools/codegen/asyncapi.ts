@@ -1,4 +1,4 @@
-import { type DescribedAttribute, type DescribedPayloadType, RELAY_ATTRIBUTES } from '../../lib/contract';
+import { type DescribedAttribute, type DescribedPayloadType, INTEGRITY_TAG_ATTRIBUTE, RELAY_ATTRIBUTES } from '../../lib/contract';
 import type { PublishedSample } from './examples';
 import { ENVELOPE_SCHEMA_FILE, schemaFileFor } from './json-schemas';
 
@@ -132,7 +132,8 @@ function message(input: MessageInput): Record<string, unknown> {
 /** The SNS message attributes as the message headers; `x-sns-data-type` is the attribute's SNS DataType. */
 function headers(eventType: string | undefined, attributes: readonly DescribedAttribute[]): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
-  for (const attribute of [...RELAY_ATTRIBUTES, ...attributes]) {
+  // The integrity tag is on every message of a stage that authenticates, so it is not required.
+  for (const attribute of [...RELAY_ATTRIBUTES, ...attributes, INTEGRITY_TAG_ATTRIBUTE]) {
     properties[attribute.name] = {
       type: attribute.type === 'Number' ? 'number' : 'string',
       description: attribute.description,

@@ -1,4 +1,4 @@
-import { type DescribedPayloadType, RELAY_ATTRIBUTES } from '../../lib/contract';
+import { type DescribedPayloadType, INTEGRITY_TAG_ATTRIBUTE, RELAY_ATTRIBUTES } from '../../lib/contract';
 import { ENVELOPE_SCHEMA_FILE, schemaFileFor } from './json-schemas';
 
 /**
@@ -30,7 +30,7 @@ export function typesBlock(declarations: readonly DescribedPayloadType[]): strin
 
   // One row per attribute meaning; an attribute that means something else for another family gets a row of its own.
   const meanings = new Map<string, { name: string; type: string; description: string; types: string[] }>();
-  for (const attribute of RELAY_ATTRIBUTES) meanings.set(attribute.name, { ...attribute, types: [] });
+  for (const attribute of [...RELAY_ATTRIBUTES, INTEGRITY_TAG_ATTRIBUTE]) meanings.set(attribute.name, { ...attribute, types: [] });
   for (const d of declarations) {
     for (const attribute of d.attributes) {
       const key = `${attribute.name}\u0000${attribute.type}\u0000${attribute.description}`;

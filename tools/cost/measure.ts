@@ -96,7 +96,7 @@ async function run(events: readonly SampleEvent[], logLevel: 'INFO' | 'WARN'): P
   const writes = streams.map((stream) => stream.write.bind(stream));
   try {
     const handler = createWebhookHandler({
-      config: loadConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:droam-webhook-relay-prod', DROAM_API_SECRETS: SECRET }),
+      config: loadConfig({ STAGE: 'prod', TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:droam-webhook-relay-prod', DROAM_API_SECRETS: SECRET }),
       registry: payloadTypes,
       publish: (message) => {
         published.push(message);

@@ -14,10 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { childEnv, run } from '../../../tests/support/integration/processes';
 import { checkTemplate, type Template } from '../../../tests/support/template/spec-check';
+import type { Template as ResolvableTemplate } from '../../../tests/support/cloudformation';
+import { type Caller, permits, writables, writers } from '../../../tests/support/template/writers';
 
 const SERVICE = path.join(__dirname, '..');
 const TOPIC_ARN = { 'Fn::ImportValue': 'droam-webhook-relay-prod-TopicArn' };
 const getAtt = (logicalId: string, attribute = 'Arn'): unknown => ({ 'Fn::GetAtt': [logicalId, attribute] });
+const OPERATOR_ROLE = 'arn:aws:iam::123456789012:role/pool-usage-operator';
 
 interface Statement {
   readonly Sid?: string;
@@ -38,7 +41,8 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
     // --no: the repository's osls (a dependency of this workspace), never one fetched from the registry.
     // The threshold given on the command line, as a string: the template must carry it as a number.
-    const result = await run('npx', ['--no', '--', 'sls', 'package', '--stage', 'prod', '--package', dir, '--param', 'poolUsageAlertKb=60000000'], {
+    const params = [`--param=operatorRoleArn=${OPERATOR_ROLE}`, '--param', 'poolUsageAlertKb=60000000'];
+    const result = await run('npx', ['--no', '--', 'sls', 'package', '--stage', 'prod', '--package', dir, ...params], {
       cwd: SERVICE,
       env,
       timeoutMs: 90_000,
@@ -107,21 +111,49 @@ describe('npx sls package --stage prod in examples/pool-usage-subscriber (no AWS
     for (const [id, queue] of queues) expect([id, queue.SqsManagedSseEnabled, queue.KmsMasterKeyId]).toEqual([id, true, undefined]);
   });
 
-  it("lets only the relay's topic send to the queues SNS delivers to, and nothing reach any queue without TLS", () => {
+  it("names every queue's writers: the relay's topic and the operator's role to the queue, the topic alone to the delivery dead-letter queue, no one to the dead-letter queue", () => {
+    const callers: Caller[] = [
+      { name: 'the relay topic', service: 'sns.amazonaws.com', sourceArn: '<ImportValue droam-webhook-relay-prod-TopicArn>' },
+      { name: 'another topic', service: 'sns.amazonaws.com', sourceArn: 'arn:aws:sns:us-east-1:123456789012:another' },
+      { name: 'the operator', arn: OPERATOR_ROLE },
+      { name: 'the function', arn: '<IamRoleLambdaExecution.Arn>' },
+      { name: 'any principal of the account', arn: 'arn:aws:iam::123456789012:role/Admin' },
+    ];
+    expect(writers(template as unknown as ResolvableTemplate, callers)).toEqual({
+      PoolUsageQueue: ['the relay topic', 'the operator'],
+      PoolUsageDeadLetterQueue: [],
+      PoolUsageDeliveryDeadLetterQueue: ['the relay topic'],
+      // The Framework's bucket of the function's zip: whoever deploys (the relay's SECURITY.md).
+      ServerlessDeploymentBucket: ['the operator', 'the function', 'any principal of the account'],
+    });
+  });
+
+  it('the way back from each dead-letter queue (aws sqs start-message-move-task to the queue) works for the operator, and no other queue may use them', () => {
+    const byId = new Map(writables(template as unknown as ResolvableTemplate).map((w) => [w.id, w]));
+    const operator: Caller = { name: 'the operator', arn: OPERATOR_ROLE };
+    const queue = byId.get('PoolUsageQueue');
+    for (const id of ['PoolUsageDeadLetterQueue', 'PoolUsageDeliveryDeadLetterQueue']) {
+      const source = byId.get(id);
+      for (const action of ['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
+        expect([id, action, permits(source?.policy, operator, action, source?.resource ?? '')]).toEqual([id, action, true]);
+      }
+    }
+    expect(permits(queue?.policy, operator, 'sqs:SendMessage', queue?.resource ?? '')).toBe(true);
+    expect(properties('PoolUsageDeadLetterQueue').RedriveAllowPolicy).toEqual({
+      redrivePermission: 'byQueue',
+      sourceQueueArns: [{ 'Fn::Sub': 'arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:droam-pool-usage-subscriber-prod' }],
+    });
+    expect(properties('PoolUsageQueue').QueueName).toBe('droam-pool-usage-subscriber-prod');
+  });
+
+  it('nothing reaches any queue without TLS', () => {
     const queues = ['PoolUsageQueue', 'PoolUsageDeliveryDeadLetterQueue', 'PoolUsageDeadLetterQueue'];
     const policies = ofType('AWS::SQS::QueuePolicy');
     expect(policies.flatMap(([, p]) => p.Queues as unknown[]).sort()).toEqual(queues.map((queue) => ({ Ref: queue })).sort());
     const statements = policies.flatMap(([, p]) => (p.PolicyDocument as { Statement: Statement[] }).Statement);
-    expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([
+    expect(statements.filter((s) => s.Sid === 'TlsOnly')).toEqual([
       expect.objectContaining({
-        Principal: { Service: 'sns.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Resource: [getAtt('PoolUsageQueue'), getAtt('PoolUsageDeliveryDeadLetterQueue')],
-        Condition: { ArnEquals: { 'aws:SourceArn': TOPIC_ARN } },
-      }),
-    ]);
-    expect(statements.filter((s) => s.Effect === 'Deny')).toEqual([
-      expect.objectContaining({
+        Effect: 'Deny',
         Principal: '*',
         Action: 'sqs:*',
         Resource: queues.map((queue) => getAtt(queue)),

@@ -24,7 +24,7 @@ import checkParams from '../params.cjs';
 
 /** The short-form intrinsic functions this serverless.yml uses, as plain objects. */
 const CFN_TAGS: Tags = [
-  ...['Ref', 'GetAtt', 'ImportValue'].map((name) => ({
+  ...['Ref', 'GetAtt', 'ImportValue', 'Sub'].map((name) => ({
     tag: `!${name}`,
     resolve: (value: string) => (name === 'Ref' ? { Ref: value } : { [`Fn::${name}`]: name === 'GetAtt' ? value.split('.') : value }),
   })),

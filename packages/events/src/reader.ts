@@ -65,24 +65,32 @@ export type ReadResult =
       readonly delivery: Delivery | undefined;
     };
 
-/** Reads one SQS record (only `body` and `messageAttributes` are looked at). */
+/**
+ * Reads one SQS record (only `body` and `messageAttributes` are looked at). A record that is not one (no
+ * string body, `null`) is reported as `not_json`, like any body that is not JSON.
+ */
 export function readSqsRecord(record: SqsRecordLike): ReadResult {
-  const body = parseJson(record.body);
+  const { body: text, messageAttributes } = (isObject(record) ? record : {}) as Partial<SqsRecordLike>;
+  const body = typeof text === 'string' ? parseJson(text) : ({ ok: false } as const);
   if (!body.ok) return failure('not_json', 'The SQS body is not JSON', undefined);
   if (isNotification(body.value)) {
     const inner = parseJson(body.value.Message);
     if (!inner.ok) return failure('not_json', "The SNS notification's Message is not JSON", 'enveloped');
     return readCloudEvent(inner.value, envelopedAttributes(body.value.MessageAttributes), 'enveloped');
   }
-  return readCloudEvent(body.value, rawAttributes(record.messageAttributes), 'raw');
+  return readCloudEvent(body.value, rawAttributes(messageAttributes), 'raw');
 }
 
-/** Reads one SNS record of a Lambda function subscribed to the topic (SNS always envelopes). */
+/** Reads one SNS record of a Lambda function subscribed to the topic (SNS always envelopes); a record without `Sns` is `not_json`. */
 export function readSnsRecord(record: SnsRecordLike): ReadResult {
-  const message = parseJson(record.Sns.Message);
+  const sns: unknown = isObject(record) ? (record as Partial<SnsRecordLike>).Sns : undefined;
+  const text = isObject(sns) ? (sns as Partial<SnsRecordLike['Sns']>).Message : undefined;
+  const message = typeof text === 'string' ? parseJson(text) : ({ ok: false } as const);
   if (!message.ok) return failure('not_json', "The SNS record's Message is not JSON", 'enveloped');
-  return readCloudEvent(message.value, envelopedAttributes(record.Sns.MessageAttributes), 'enveloped');
+  return readCloudEvent(message.value, envelopedAttributes((sns as SnsRecordLike['Sns']).MessageAttributes), 'enveloped');
 }
+
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
 function readCloudEvent(message: unknown, attributes: ReceivedAttributes, delivery: Delivery): ReadResult {
   const envelope = v.safeParse(AnyCloudEvent, message);
@@ -109,11 +117,14 @@ function isNotification(value: unknown): value is Notification {
   return Type === 'Notification' && typeof Message === 'string' && specversion === undefined;
 }
 
-/** SQS message attributes (raw delivery): `{dataType, stringValue}`. */
-function rawAttributes(attributes: SqsRecordLike['messageAttributes']): ReceivedAttributes {
+/** SQS message attributes (raw delivery): `{dataType, stringValue}`; anything else is left out. */
+function rawAttributes(attributes: unknown): ReceivedAttributes {
   const result: Record<string, string | number> = {};
-  for (const [name, attribute] of Object.entries(attributes ?? {})) {
-    const value = attributeValue(attribute.dataType, attribute.stringValue);
+  if (!isObject(attributes)) return result;
+  for (const [name, attribute] of Object.entries(attributes as Record<string, unknown>)) {
+    if (!isObject(attribute)) continue;
+    const { dataType, stringValue } = attribute as Record<string, unknown>;
+    const value = attributeValue(dataType, stringValue);
     if (value !== undefined) result[name] = value;
   }
   return result;
@@ -132,10 +143,16 @@ function envelopedAttributes(attributes: unknown): ReceivedAttributes {
   return result;
 }
 
+/**
+ * A decimal number as SNS takes one in a Number attribute (an optional sign, digits, a fraction, an
+ * exponent): `Number()` alone would read `""` and `" "` as 0 and `"0x10"` as 16.
+ */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 function attributeValue(type: unknown, value: unknown): string | number | undefined {
   if (typeof type !== 'string' || typeof value !== 'string') return undefined;
   if (type === 'Number' || type.startsWith('Number.')) {
-    const number = Number(value);
+    const number = DECIMAL.test(value) ? Number(value) : Number.NaN;
     return Number.isFinite(number) ? number : undefined;
   }
   return type === 'String' || type.startsWith('String.') ? value : undefined;

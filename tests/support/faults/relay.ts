@@ -69,7 +69,7 @@ export async function faultRelay(options: { endpoint: string; topicArn: string }
   const client = new SNSClient({ ...webhook.clientConfig, endpoint: options.endpoint, region: REGION, credentials: CREDENTIALS });
   const sink = new CapturingSink();
   const handler = createWebhookHandler({
-    config: loadConfig({ TOPIC_ARN: options.topicArn, DROAM_API_SECRETS: TEST_SECRET }),
+    config: loadConfig({ STAGE: 'test', TOPIC_ARN: options.topicArn, DROAM_API_SECRETS: TEST_SECRET }),
     registry: payloadTypes,
     publish: snsPublisher(client, options.topicArn, webhook.deadlineMs),
     now: Date.now,

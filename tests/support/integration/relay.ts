@@ -19,6 +19,7 @@ export const TEST_SECRET = randomBytes(16).toString('hex');
 
 /** Every variable the relay or the SDK might read; unset unless a configuration sets it. */
 const ISOLATED: Env = {
+  STAGE: undefined,
   TOPIC_ARN: undefined,
   DROAM_API_SECRETS: undefined,
   DROAM_AUTH: undefined,
@@ -49,7 +50,7 @@ const ISOLATED: Env = {
 
 /** A deployed stage's settings: its own secret, the default 300 s skew, no local relaxations. */
 export function deployedEnv(topicArn: string, extra: Env = {}): Env {
-  return { AWS_ENDPOINT_URL_SNS: emulatorEndpoint(), TOPIC_ARN: topicArn, DROAM_API_SECRETS: TEST_SECRET, ...extra };
+  return { AWS_ENDPOINT_URL_SNS: emulatorEndpoint(), STAGE: 'test', TOPIC_ARN: topicArn, DROAM_API_SECRETS: TEST_SECRET, ...extra };
 }
 
 /** The `local` stage of serverless.yml: dRoam's documented secret and a skew the committed samples fit in. */

@@ -15,6 +15,7 @@ import { createWebhookHandler } from '../../../lib/relay/webhook';
 import type { HttpResponse } from '../../../lib/relay/respond';
 import { payloadTypes } from '../../../lib/contract';
 import type { Quarantine, QuarantineRecord } from '../../../lib/queues/quarantine';
+import type { Signer } from '../../../lib/queues/records';
 import type { EnqueueRetry, RetryRecord } from '../../../lib/queues/retry';
 import type { SnsMessage } from '../../../lib/topic/message';
 import type { PublishResult } from '../../../lib/topic/publish';
@@ -139,9 +140,12 @@ export function localConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ TOPIC_ARN, DROAM_API_SECRETS: DOCUMENTED_SECRET, IS_LOCAL: 'true', ...env });
 }
 
+/** The stage of deployedConfig. */
+export const TEST_STAGE = 'test';
+
 /** A deployed-like stage with a secret of our own. */
 export function deployedConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, ...env });
+  return loadConfig({ STAGE: TEST_STAGE, TOPIC_ARN, DROAM_API_SECRETS: TEST_SECRET, ...env });
 }
 
 // ---------------------------------------------------------------- fakes
@@ -204,17 +208,17 @@ export function harness(options: HarnessOptions = {}): Harness {
     ...(keep === undefined
       ? {}
       : {
-          quarantine: (record: QuarantineRecord, signingSecret: string | undefined) => {
+          quarantine: (record: QuarantineRecord, signer: Signer | undefined) => {
             quarantined.push(record);
-            return keep(record, signingSecret);
+            return keep(record, signer);
           },
         }),
     ...(enqueue === undefined
       ? {}
       : {
-          retry: (record: RetryRecord, signingSecret: string | undefined) => {
+          retry: (record: RetryRecord, signer: Signer | undefined) => {
             queuedForRetry.push(record);
-            return enqueue(record, signingSecret);
+            return enqueue(record, signer);
           },
         }),
     publish: async (message) => {

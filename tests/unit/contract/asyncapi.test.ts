@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Ajv2020 from 'ajv/dist/2020';
 import YAML from 'yaml';
-import { payloadTypes, RELAY_ATTRIBUTES } from '../../../lib/contract';
+import { INTEGRITY_TAG_ATTRIBUTE, payloadTypes, RELAY_ATTRIBUTES } from '../../../lib/contract';
 import { SCHEMAS_DIR, schemaErrors, schemaValidator } from '../../support/contract';
 
 interface HeaderSchema {
@@ -81,9 +81,9 @@ describe.each(payloadTypes.declarations.map((declaration) => [declaration.type, 
     return found;
   };
 
-  it('lists its SNS message attributes, with their SNS types and descriptions, after event_type, event_id and droam_source', () => {
+  it('lists its SNS message attributes, with their SNS types and descriptions, after event_type, event_id and droam_source, and the integrity tag last', () => {
     const { headers } = message();
-    const expected = [...RELAY_ATTRIBUTES, ...declaration.attributes];
+    const expected = [...RELAY_ATTRIBUTES, ...declaration.attributes, INTEGRITY_TAG_ATTRIBUTE];
     expect(Object.keys(headers.properties)).toEqual(expected.map((a) => a.name));
     for (const attribute of expected) {
       expect(headers.properties[attribute.name]).toMatchObject({
@@ -121,5 +121,5 @@ describe.each(payloadTypes.declarations.map((declaration) => [declaration.type, 
 
 it('describes undeclared types by the envelope schema', () => {
   expect(doc.components.messages.undeclared?.payload.schema.$ref).toBe('./envelope.json');
-  expect(Object.keys(doc.components.messages.undeclared?.headers.properties ?? {})).toEqual(['event_type', 'event_id', 'droam_source']);
+  expect(Object.keys(doc.components.messages.undeclared?.headers.properties ?? {})).toEqual(['event_type', 'event_id', 'droam_source', 'integrity_tag']);
 });

@@ -99,6 +99,59 @@ describe('readSqsRecord', () => {
   });
 });
 
+describe('the readers never throw on what is not a record', () => {
+  const body = (): string => sample('rule.pool.usage.triggered').message.Message;
+  type Loose = Parameters<typeof readSqsRecord>[0] & Parameters<typeof readSnsRecord>[0];
+  const loose = (value: unknown): Loose => value as Loose;
+
+  it.each([
+    ['a null body', { body: null }],
+    ['no body', {}],
+    ['null', null],
+    ['a number body', { body: 42 }],
+  ])('readSqsRecord: %s is reported as not JSON', (_label, record) => {
+    expect(readSqsRecord(loose(record))).toMatchObject({ ok: false, reason: 'not_json' });
+  });
+
+  it.each([
+    ['a record without Sns', {}],
+    ['Sns: null', { Sns: null }],
+    ['a null Message', { Sns: { Message: null } }],
+    ['null', null],
+  ])('readSnsRecord: %s is reported as not JSON', (_label, record) => {
+    expect(readSnsRecord(loose(record))).toMatchObject({ ok: false, reason: 'not_json', delivery: 'enveloped' });
+  });
+
+  it('a null attribute, or null attributes, is left out and the event read', () => {
+    const raw = readSqsRecord(loose({ body: body(), messageAttributes: { event_type: null, odd: { dataType: null } } }));
+    expect(raw).toMatchObject({ ok: true, attributes: {} });
+    expect(readSqsRecord(loose({ body: body(), messageAttributes: null }))).toMatchObject({ ok: true, attributes: {} });
+    const enveloped = readSnsRecord(loose({ Sns: { Message: body(), MessageAttributes: { event_type: null } } }));
+    expect(enveloped).toMatchObject({ ok: true, attributes: {} });
+  });
+});
+
+describe('Number attributes', () => {
+  const read = (stringValue: string): unknown => {
+    const result = readSqsRecord({ body: sample('rule.pool.usage.triggered').message.Message, messageAttributes: { current_usage_kb: { dataType: 'Number', stringValue } } });
+    return result.ok ? result.attributes.current_usage_kb : 'unread';
+  };
+
+  it.each(['', ' ', '0x10', '0b1', '1_000', 'Infinity', '1e400', '12abc', ' 5'])('%j is not a number: the attribute is left out', (text) => {
+    expect(read(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['51200', 51200],
+    ['-3', -3],
+    ['0.5', 0.5],
+    ['1e3', 1000],
+    ['+7', 7],
+  ])('%j reads as %d', (text, value) => {
+    expect(read(text)).toBe(value);
+  });
+});
+
 describe('readSnsRecord (a function subscribed to the topic)', () => {
   it('reads every sample the relay publishes as the declared CloudEvent it is, with its attributes', () => {
     for (const { file, message, event } of published) {

@@ -1,4 +1,4 @@
-import { ACCOUNT, accepted, dataOf, example, MISSING, rejected, relay, without, withField } from './fixtures';
+import { ACCOUNT, accepted, dataOf, example, MISSING, rejected, relay, without, withField, TAGGED } from './fixtures';
 
 const TYPES = ['company.added', 'company.deleted', 'company.updated'];
 
@@ -92,6 +92,7 @@ describe('company events through the handler', () => {
       event_id: { DataType: 'String', StringValue: response.json.id },
       droam_source: { DataType: 'String', StringValue: 'default' },
       company_uuid: { DataType: 'String', StringValue: ACCOUNT.uuid },
+      integrity_tag: TAGGED,
     });
   });
 });

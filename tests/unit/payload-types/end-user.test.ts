@@ -1,4 +1,4 @@
-import { accepted, dataOf, END_USER, example, MISSING, rejected, relay, without, withField } from './fixtures';
+import { accepted, dataOf, END_USER, example, MISSING, rejected, relay, without, withField, TAGGED } from './fixtures';
 
 const TYPES = ['end_user.added', 'end_user.deleted', 'end_user.updated'];
 
@@ -47,6 +47,27 @@ describe('the End User Model', () => {
     expect(dataOf(accepted(withField(endUser, 'data.end_user', odd)))).toEqual({ end_user: odd });
   });
 
+  it("keeps the open end user as sent even where the Account's validation, which it failed, would have normalised a part of it", () => {
+    // The Account option validates (and would normalise) status before it fails on the uuid; the open option keeps all as sent.
+    const open = { uuid: 'not-a-uuid', name: 'Ana', status: { id: '3', title: 'Active' } };
+    expect(dataOf(accepted(withField(endUser, 'data.end_user', open)))).toEqual({ end_user: open });
+    // Shaped like an Account, the same status is normalised.
+    const account = { ...END_USER, status: { id: '3', title: 'Active' } };
+    expect(dataOf(accepted(withField(endUser, 'data.end_user', account)))).toMatchObject({ end_user: { status: { id: 3, title: 'Active' } } });
+  });
+
+  it('keeps every member of a wide end user as sent, in an object of its own, and the declared ones normalised', () => {
+    const members = Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`k${String(i)}`, i % 2 === 0 ? String(i) : { n: i }]));
+    const wide = { ...END_USER, status: { id: '3', title: 'Active' }, ...members };
+    const published = dataOf(accepted(withField(endUser, 'data.end_user', wide))) as { end_user: Record<string, unknown> };
+    expect(published.end_user).toEqual({ ...wide, status: { id: 3, title: 'Active' } });
+    expect(published.end_user).not.toBe(wide);
+    // Nothing needed normalising: the object itself is published.
+    const unchanged = { uuid: 'not-a-uuid', ...members };
+    const payload = withField(endUser, 'data.end_user', unchanged) as { data: { end_user: unknown } };
+    expect((accepted(payload).payload.data as { end_user: unknown }).end_user).toBe(payload.data.end_user);
+  });
+
   it.each([
     ['a string', 'Example End User'],
     ['an array', [END_USER]],
@@ -81,6 +102,7 @@ describe('end user events through the handler', () => {
       event_id: { DataType: 'String', StringValue: response.json.id },
       droam_source: { DataType: 'String', StringValue: 'default' },
       end_user_uuid: { DataType: 'String', StringValue: END_USER.uuid },
+      integrity_tag: TAGGED,
     });
   });
 });

@@ -93,7 +93,6 @@ export const NORMALISED_SIM_CARD = {
 export const SIM_CARD_ATTRIBUTES = {
   iccid: '8920000012345678900',
   sim_status: 'pending',
-  sim_status_id: 1,
   company_uuid: ACCOUNT.uuid,
   end_user_uuid: END_USER.uuid,
   current_usage_kb: 512,
@@ -165,6 +164,9 @@ const SECRET = '3c1f9a7e5b2d4068a9e1c7b3d5f20486';
 const NOW_MS = 1_790_000_000_000;
 
 const config = deployedConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:droam-events', DROAM_API_SECRETS: SECRET });
+
+/** The relay's integrity tag on every message it publishes (lib/queues/published.ts), as these tests' stage makes it. */
+export const TAGGED = { DataType: 'String', StringValue: expect.stringMatching(/^test\.\d+\.[A-Za-z0-9_-]{43}$/) as unknown };
 
 export interface Relay {
   /** Posts the payload, signed, as an HTTP API (payload 2.0) event. */

@@ -1,6 +1,8 @@
-import { MAX_MESSAGE_ATTRIBUTES, payloadTypes, RELAY_ATTRIBUTES, toCloudEvent } from '../../../lib/contract';
+import { MAX_MESSAGE_ATTRIBUTES, payloadTypes, RESERVED_ATTRIBUTE_NAMES, toCloudEvent } from '../../../lib/contract';
 import { decimalLike } from '../../../lib/contract/schemas/common';
+import { tagMessage } from '../../../lib/queues/published';
 import { toSnsMessage } from '../../../lib/topic/message';
+import { TEST_SECRET } from '../../support/unit/harness';
 import * as v from 'valibot';
 import { accepted, example, relay, SAMPLE_FILES, samplePayload, VENDOR_EXAMPLES } from './fixtures';
 
@@ -37,19 +39,20 @@ it('has a vendor example and a sample event for every declared type (so a new ty
 });
 
 describe.each(payloadTypes.types.map((type) => [type]))('%s', (type) => {
-  it(`yields at most ${MAX_MESSAGE_ATTRIBUTES} message attributes, event_type, event_id and droam_source included, all of them published`, () => {
+  it(`yields at most ${MAX_MESSAGE_ATTRIBUTES} message attributes, event_type, event_id, droam_source and integrity_tag included, all of them published`, () => {
     // The vendor example fills every optional field the models document, so every attribute is present.
     const valid = accepted(example(type));
     const declared = Object.entries(valid.attributes).filter(([, value]) => value !== undefined && value !== null);
-    expect(declared.length + RELAY_ATTRIBUTES.length).toBeLessThanOrEqual(MAX_MESSAGE_ATTRIBUTES);
-    const message = toSnsMessage(toCloudEvent(valid, 'droam'), valid.attributes, false);
-    expect(Object.keys(message.MessageAttributes)).toEqual(['event_type', 'event_id', 'droam_source', ...declared.map(([name]) => name)]);
+    expect(declared.length + RESERVED_ATTRIBUTE_NAMES.length).toBeLessThanOrEqual(MAX_MESSAGE_ATTRIBUTES);
+    const signer = { secret: TEST_SECRET, issue: { stage: 'test', issuedAt: 1_767_225_600 } };
+    const message = tagMessage(toSnsMessage(toCloudEvent(valid, 'droam'), valid.attributes, false), signer);
+    expect(Object.keys(message.MessageAttributes)).toEqual(['event_type', 'event_id', 'droam_source', ...declared.map(([name]) => name), 'integrity_tag']);
   });
 
-  it('names its attributes in snake_case, never one the relay sets (event_type, event_id, droam_source)', () => {
+  it('names its attributes in snake_case, never one the relay sets (event_type, event_id, droam_source, integrity_tag)', () => {
     for (const name of Object.keys(accepted(example(type)).attributes)) {
       expect(name).toMatch(/^[a-z]+(_[a-z]+)*$/);
-      expect(['event_type', 'event_id', 'droam_source']).not.toContain(name);
+      expect(['event_type', 'event_id', 'droam_source', 'integrity_tag']).not.toContain(name);
     }
   });
 

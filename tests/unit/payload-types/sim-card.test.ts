@@ -12,6 +12,7 @@ import {
   SIM_CARD_ATTRIBUTES,
   without,
   withField,
+  TAGGED,
 } from './fixtures';
 
 const TYPES = ['sim_card.assigned_to_end_user', 'sim_card.first_usage'];
@@ -99,7 +100,10 @@ describe('the SIM Card Model', () => {
   it('accepts open-ended status titles and plan and SIM types', () => {
     const other = withField(withField(sim, 'data.sim_card.status', { id: 7, title: 'Activation ready' }), 'data.sim_card.sim_card_type', 'PAYGO');
     const valid = accepted(withField(other, 'data.sim_card.plan.type', 'dynamic_pool'));
-    expect(valid.attributes).toMatchObject({ sim_status: 'Activation ready', sim_status_id: 7 });
+    expect(valid.attributes).toMatchObject({ sim_status: 'Activation ready' });
+    // The status id is published in data only: the attributes have no room for it.
+    expect(valid.attributes).not.toHaveProperty('sim_status_id');
+    expect(dataOf(valid)).toMatchObject({ sim_card: { status: { id: 7, title: 'Activation ready' } } });
   });
 
   it('keeps money as the decimal string sent, and writes a number as its decimal string', () => {
@@ -135,7 +139,7 @@ describe('SIM card events through the handler', () => {
     expect(r.published).toEqual([]);
   });
 
-  it('publishes with iccid, sim_status (String) and sim_status_id, current_usage_kb (Number)', async () => {
+  it('publishes with iccid, sim_status (String) and current_usage_kb (Number)', async () => {
     const r = relay();
     const response = await r.post(example('sim_card.assigned_to_end_user'));
     expect(response.status).toBe(200);
@@ -147,10 +151,10 @@ describe('SIM card events through the handler', () => {
       droam_source: { DataType: 'String', StringValue: 'default' },
       iccid: { DataType: 'String', StringValue: SIM_CARD.iccid },
       sim_status: { DataType: 'String', StringValue: 'pending' },
-      sim_status_id: { DataType: 'Number', StringValue: '1' },
       company_uuid: { DataType: 'String', StringValue: ACCOUNT.uuid },
       end_user_uuid: { DataType: 'String', StringValue: END_USER.uuid },
       current_usage_kb: { DataType: 'Number', StringValue: '512' },
+      integrity_tag: TAGGED,
     });
   });
 });

@@ -1,4 +1,4 @@
-import { ACCOUNT, accepted, dataOf, END_USER, example, MISSING, rejected, relay, USER, without, withField } from './fixtures';
+import { ACCOUNT, accepted, dataOf, END_USER, example, MISSING, rejected, relay, USER, without, withField, TAGGED } from './fixtures';
 
 const TYPES = ['company.staff.added', 'company.staff.deleted', 'company.staff.updated'];
 
@@ -84,6 +84,7 @@ describe('staff events through the handler', () => {
       user_uuid: { DataType: 'String', StringValue: USER.uuid },
       company_uuid: { DataType: 'String', StringValue: ACCOUNT.uuid },
       end_user_uuid: { DataType: 'String', StringValue: END_USER.uuid },
+      integrity_tag: TAGGED,
     });
   });
 });
