@@ -16,7 +16,11 @@ const spec = command({
       description: "the stage's Region, e.g. eu-central-1 (without it, the table of docs/operating.md: 10,000 webhooks at 5,000/s in three Regions)",
     },
     burst: { type: 'string', value: 'N', description: 'webhooks in the burst (default 10000)' },
-    rate: { type: 'string', value: 'K', description: 'webhooks dRoam sends a second (default 5000)' },
+    rate: {
+      type: 'string',
+      value: 'K',
+      description: "webhooks dRoam sends a second, evenly (default 5000); at-once: all at the same instant, which only the buckets' bursts admit",
+    },
     fifo: { type: 'boolean', description: 'the stage has a FIFO topic (fifoTopic=true)' },
     concurrency: { type: 'string', value: 'C', description: "the webhook's reserved concurrency (default: none with httpApi, 200 with functionUrl)" },
     ingress: { type: 'string', value: 'MODE', description: "the stage's ingress: httpApi or functionUrl (default: serverless.yml's)" },
@@ -54,9 +58,11 @@ await runCommand(spec, async ({ values }) => {
   if (values.ingress !== undefined && ingress === undefined) throw new UsageError(`--ingress takes httpApi or functionUrl, not '${values.ingress}'`);
   const region = values.region;
   if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region takes a Region such as eu-central-1, not '${region}'`);
+  if (values.rate !== undefined && values.rate !== 'at-once' && !/^\d+$/.test(values.rate))
+    throw new UsageError(`--rate takes a whole number of webhooks a second, or at-once, not '${values.rate}'`);
   const given = {
     webhooks: whole('burst', 1),
-    perSecond: whole('rate', 1),
+    perSecond: values.rate === 'at-once' ? Infinity : whole('rate', 1),
     fifo: values.fifo === true,
     ingress,
     stageThrottle: { rate: whole('throttle-rate', 1), burst: whole('throttle-burst', 0) },

@@ -45,6 +45,12 @@ describe('a token bucket', () => {
     expect(admittedByBucket(10_000, 5_000, defaults.stageThrottle)).toBe(10_000);
     expect(defaults.stageThrottle).toEqual({ rate: 5_000, burst: 5_000 });
   });
+
+  it("admits 5,000 of 10,000 webhooks sent at the same instant with the stage's defaults, and Lambda's default concurrency runs 1,000 of them", () => {
+    expect(admittedByBucket(10_000, Infinity, defaults.stageThrottle)).toBe(5_000);
+    expect(refusal(settings({ perSecond: Infinity, accountConcurrency: 10_000 }))).toEqual({ admitted: 5_000, refused: 5_000, by: 'the stage throttle' });
+    expect(refusal(settings({ perSecond: Infinity }))).toEqual({ admitted: 1_000, refused: 9_000, by: "Lambda's account concurrency" });
+  });
 });
 
 describe("the webhook's concurrency", () => {

@@ -138,6 +138,13 @@ function limits(settings: BurstSettings): string {
   return `the stage throttle ${rate(stage.rate)}, burst ${count(stage.burst)}; API Gateway's account throttle ${rate(account.rate)}, burst ${count(account.burst)}; ${lambda}`;
 }
 
+/** What refused the webhooks answered 429; Lambda's refusal reaches dRoam through the HTTP API as a 5xx. */
+function refusedBy(settings: BurstSettings, by: string | undefined): string {
+  if (by === undefined) return 'none: every limit has room for the burst';
+  const lambda = by.includes('concurrency') && settings.ingress === 'httpApi';
+  return `by ${by}${lambda ? ' (through the HTTP API, a 5xx rather than a 429)' : ''}`;
+}
+
 /** One burst through the stage, as a Markdown table of what happens and why. */
 export function burstReport(settings: BurstSettings, outcome: BurstOutcome, costs: readonly CostLine[], alarmSeconds: number): string {
   const { publish, concurrency } = outcome;
@@ -152,7 +159,7 @@ export function burstReport(settings: BurstSettings, outcome: BurstOutcome, cost
   const scaled = concurrency.scalingSeconds === 0 ? 'at once' : `in ${seconds(concurrency.scalingSeconds)}`;
   const rows = [
     ['admitted', count(outcome.admitted), limits(settings)],
-    ['answered 429', count(outcome.refused), outcome.by === undefined ? 'none: every limit has room for the burst' : `by ${outcome.by}`],
+    ['answered 429', count(outcome.refused), refusedBy(settings, outcome.by)],
     [
       'Lambda instances',
       count(concurrency.needed),
