@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { quotas, snsPublishPerSecond } from '../../infra/quotas';
 import { admittedByBucket, type BurstSettings, burstOutcome, concurrencyBucket, refusal } from '../../tools/capacity/model';
-import { burstSettings, capacityTable, stageDefaults, TABLE_REGIONS } from '../../tools/capacity/tables';
+import { burstReport, burstSettings, capacityTable, stageDefaults, TABLE_REGIONS } from '../../tools/capacity/tables';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OPERATING = readFileSync(path.join(ROOT, 'docs', 'operating.md'), 'utf8');
@@ -114,6 +114,21 @@ describe('publishing the admitted webhooks', () => {
     const onePool = burstOutcome(settings({ fifo: true, messageGroups: 1 }));
     expect(onePool.publish.topicPerSecond).toBe(quotas.snsFifoMessageGroup.value);
     expect(onePool.publish.queued).toBeGreaterThan(0);
+  });
+});
+
+describe('one burst, reported', () => {
+  const report = (overrides: Partial<BurstSettings> & { region?: string }): string => {
+    const given = settings(overrides);
+    return burstReport(given, burstOutcome(given), [], defaults.retryQueueAgeAlarmSeconds);
+  };
+
+  it("says, in a Region of the 1,500/s group, that the group is AWS's page's, listed here unconfirmed, and how to give the figure", () => {
+    const frankfurt = report({ region: 'eu-central-1', snsPublishPerSecond: snsPublishPerSecond('eu-central-1') });
+    expect(frankfurt).toContain('SNS takes 1,500/s in eu-central-1 (the Regions of 1,500/s are those AWS');
+    expect(frankfurt).toContain(`as written on ${quotas.snsPublish.unconfirmedGroup.listedOn}, unconfirmed: --sns-publish-per-second gives the figure`);
+    expect(report({ region: 'eu-central-1', snsPublishPerSecond: 300 })).not.toContain('unconfirmed');
+    expect(report({})).not.toContain('unconfirmed');
   });
 });
 

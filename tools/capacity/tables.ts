@@ -156,6 +156,11 @@ export function burstReport(settings: BurstSettings, outcome: BurstOutcome, cost
       ? `its ${settings.drainerConcurrency} instances publish at most ${rate(publish.drainerCanPublish)} (${settings.batchMessages} a batch, ${settings.durationMs} ms each), under its share, ${drainerShare}`
       : `its share, ${drainerShare}; its ${settings.drainerConcurrency} instances could publish ${rate(publish.drainerCanPublish)}`;
   const groups = settings.fifo ? `; each message group (an event's subject) in order at up to ${rate(settings.fifoGroupPerSecond)}` : '';
+  const { unconfirmedGroup } = quotas.snsPublish;
+  const unconfirmed =
+    settings.snsPublishPerSecond === snsPublishPerSecond(settings.region) && settings.snsPublishPerSecond === unconfirmedGroup.perSecond
+      ? ` (the Regions of ${rate(unconfirmedGroup.perSecond)} are those AWS's page lists; infra/quotas.js has its list as written on ${unconfirmedGroup.listedOn}, unconfirmed: --sns-publish-per-second gives the figure)`
+      : '';
   const scaled = concurrency.scalingSeconds === 0 ? 'at once' : `in ${seconds(concurrency.scalingSeconds)}`;
   const rows = [
     ['admitted', count(outcome.admitted), limits(settings)],
@@ -175,7 +180,7 @@ export function burstReport(settings: BurstSettings, outcome: BurstOutcome, cost
     [
       'published at once',
       count(publish.atOnce),
-      `the live path's share of the topic, ${rate(publish.livePerSecond)}: SNS takes ${rate(publish.topicPerSecond)} in ${settings.region}${groups}, less the drainer's pace`,
+      `the live path's share of the topic, ${rate(publish.livePerSecond)}: SNS takes ${rate(publish.topicPerSecond)} in ${settings.region}${unconfirmed}${groups}, less the drainer's pace`,
     ],
     ['queued for the drainer', count(publish.queued), `the publish-retry queue, drained at ${rate(publish.drainerPerSecond)}: ${drainerLimit}`],
     [
