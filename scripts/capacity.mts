@@ -43,6 +43,11 @@ const spec = command({
     'api-rate': { type: 'string', value: 'K', description: quota("API Gateway's account throttle rate in the Region") },
     'api-burst': { type: 'string', value: 'N', description: quota("API Gateway's account throttle burst in the Region") },
     'lambda-concurrency': { type: 'string', value: 'C', description: quota("Lambda's concurrent executions in the Region") },
+    'ssm-get-parameter-per-second': {
+      type: 'string',
+      value: 'K',
+      description: quota("Parameter Store's GetParameter a second in the Region (40; more with its higher throughput setting)"),
+    },
   },
 });
 
@@ -74,6 +79,7 @@ await runCommand(spec, async ({ values }) => {
     snsPublishPerSecond: whole('sns-publish-per-second', 1),
     accountThrottle: { rate: whole('api-rate', 1), burst: whole('api-burst', 0) },
     accountConcurrency: whole('lambda-concurrency', 1),
+    ssmGetParameterPerSecond: whole('ssm-get-parameter-per-second', 1),
   };
   const tables = await import('../tools/capacity/tables');
   const root = repositoryRoot(import.meta.url);

@@ -46,6 +46,8 @@ export interface BurstSettings {
   readonly batchMessages: number;
   /** SSM's GetParameter a second for the account and Region: each new instance reads its api secrets with one. */
   readonly ssmGetParameterPerSecond: number;
+  /** How long a request of a new instance waits for its first read of the api secrets, SDK retries included. */
+  readonly secretsFirstReadDeadlineMs: number;
 }
 
 export interface Refusal {
@@ -68,8 +70,13 @@ export interface BurstOutcome extends Refusal {
     readonly scalingSeconds: number;
     /** The api secrets read at cold start by the instances a stage idle before the burst starts: one GetParameter each. */
     readonly secretsReads: number;
-    /** Seconds SSM takes to serve them at its GetParameter rate. */
+    /** Seconds until every new instance holds the secrets: SSM serving their reads at its GetParameter rate. */
     readonly secretsReadSeconds: number;
+    /**
+     * New instances SSM serves within the first read's deadline, whose first request waits for it and is answered;
+     * the others answer 503 secrets_unavailable until a later read succeeds.
+     */
+    readonly secretsWithinFirstRead: number;
   };
   readonly publish: {
     /** What the topic takes a second: the Region's quota, and a FIFO topic's groups. */
@@ -160,7 +167,14 @@ export function burstOutcome(settings: BurstSettings): BurstOutcome {
     refused,
     by,
     seconds,
-    concurrency: { needed, available, scalingSeconds, secretsReads, secretsReadSeconds: secretsReads / settings.ssmGetParameterPerSecond },
+    concurrency: {
+      needed,
+      available,
+      scalingSeconds,
+      secretsReads,
+      secretsReadSeconds: secretsReads / settings.ssmGetParameterPerSecond,
+      secretsWithinFirstRead: Math.min(secretsReads, Math.floor((settings.ssmGetParameterPerSecond * settings.secretsFirstReadDeadlineMs) / 1000 + EPSILON)),
+    },
     publish: { topicPerSecond, drainerPerSecond, drainerCanPublish, livePerSecond, atOnce, queued, drainSeconds },
   };
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { FUNCTION_URL_RESERVED_CONCURRENCY } from '../../infra/ingress';
-import { SECRETS_DEADLINE_MS, SECRETS_RETRY_AFTER_FAILURE_MS } from '../../lib/lambda/clients';
+import { SECRETS_FIRST_READ_DEADLINE_MS, SECRETS_RETRY_WITHOUT_VALUE_MS } from '../../lib/lambda/clients';
 import { apiGatewayAccountThrottle, quotas, snsPublishPerSecond } from '../../infra/quotas';
 import { measure, type Measured } from '../cost/measure';
 import { type CostLine, logIngestionCost, requestCosts, stackCounts, type StackCounts, total } from '../cost/model';
@@ -31,7 +31,8 @@ type Overridable =
   | 'retrySharePercent'
   | 'drainerConcurrency'
   | 'snsPublishPerSecond'
-  | 'accountConcurrency';
+  | 'accountConcurrency'
+  | 'ssmGetParameterPerSecond';
 
 /** What `npm run capacity` is given: the burst, and any of the settings above (an account's raised quotas among them). */
 export type CapacityOptions = Pick<BurstSettings, 'region' | 'webhooks' | 'perSecond' | 'fifo'> & {
@@ -86,7 +87,8 @@ export function burstSettings(defaults: StageDefaults, options: CapacityOptions)
     retrySharePercent: options.retrySharePercent ?? defaults.retrySharePercent,
     drainerConcurrency: options.drainerConcurrency ?? defaults.drainerConcurrency,
     batchMessages: quotas.snsPublishBatch.maxMessages,
-    ssmGetParameterPerSecond: quotas.ssmGetParameter.value,
+    ssmGetParameterPerSecond: options.ssmGetParameterPerSecond ?? quotas.ssmGetParameter.value,
+    secretsFirstReadDeadlineMs: SECRETS_FIRST_READ_DEADLINE_MS,
   };
 }
 
@@ -138,6 +140,21 @@ function limits(settings: BurstSettings): string {
   return `the stage throttle ${rate(stage.rate)}, burst ${count(stage.burst)}; API Gateway's account throttle ${rate(account.rate)}, burst ${count(account.burst)}; ${lambda}`;
 }
 
+/** How long the burst's new instances take to hold the api secrets, and what their requests are answered meanwhile. */
+function secretsReads(settings: BurstSettings, concurrency: BurstOutcome['concurrency']): string {
+  const held = `${concurrency.secretsReadSeconds.toFixed(1)} s`;
+  const ssm = `a GetParameter for each instance that starts (one more per named source), at SSM's ${rate(settings.ssmGetParameterPerSecond)}: every new instance holds them ${held} after the burst begins`;
+  const deadline = `${settings.secretsFirstReadDeadlineMs / 1000} s`;
+  if (concurrency.secretsWithinFirstRead >= concurrency.secretsReads) return `${ssm}, within the ${deadline} a first request waits for its instance's read`;
+  const { min, max } = SECRETS_RETRY_WITHOUT_VALUE_MS;
+  return (
+    `${ssm}. ${count(concurrency.secretsWithinFirstRead)} hold them within the ${deadline} a first request waits for its instance's read; the other ` +
+    `${count(concurrency.secretsReads - concurrency.secretsWithinFirstRead)} answer 503 secrets_unavailable until a later read succeeds (${min} to ${max} ms apart). ` +
+    'Waiting requests hold their instances, so Lambda starts more, each with a read of its own: the figures are a lower bound. ' +
+    "SSM's higher throughput, a paid setting (docs/operating.md), serves them sooner: --ssm-get-parameter-per-second gives its rate"
+  );
+}
+
 /** What refused the webhooks answered 429; Lambda's refusal reaches dRoam through the HTTP API as a 5xx. */
 function refusedBy(settings: BurstSettings, by: string | undefined): string {
   if (by === undefined) return 'none: every limit has room for the burst';
@@ -172,11 +189,7 @@ export function burstReport(settings: BurstSettings, outcome: BurstOutcome, cost
         ? `dRoam's rate × ${settings.durationMs} ms a request, over the ${count(concurrency.available)} the webhook may run: Lambda answers the rest 429`
         : `dRoam's rate × ${settings.durationMs} ms a request, of ${count(concurrency.available)} available; Lambda scales a function by ${count(settings.scaling.environments)} every ${settings.scaling.periodSeconds} s: reached ${scaled}`,
     ],
-    [
-      'api secrets reads at cold start',
-      count(concurrency.secretsReads),
-      `a GetParameter for each instance that starts (one more per named source), ${seconds(concurrency.secretsReadSeconds)} of SSM's default ${rate(settings.ssmGetParameterPerSecond)}: a read still throttled at its ${SECRETS_DEADLINE_MS} ms deadline answers its instance's requests 503 secrets_unavailable for ${SECRETS_RETRY_AFTER_FAILURE_MS / 1000} s; a stage already warm, or SSM's higher throughput (paid), avoids it`,
-    ],
+    ['api secrets reads at cold start', count(concurrency.secretsReads), secretsReads(settings, concurrency)],
     [
       'published at once',
       count(publish.atOnce),
