@@ -1,16 +1,17 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { apiSecretsFrom } from '../lib/api-secrets/ssm';
 import { combinedApiSecrets } from '../lib/api-secrets/store';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../lib/lambda/clients';
+import { PUBLISH_DEADLINE_MS, snsClientOptions } from '../lib/lambda/clients';
 import { createLogger } from '../lib/observability/logger';
+import { pace, sleep } from '../lib/queues/pace';
 import { createRetryDrainer, loadDrainerConfig, sqsRetryActions } from '../lib/queues/retry-drainer';
-import { snsPublisher } from '../lib/topic/publish';
+import { snsBatchPublisher } from '../lib/topic/publish';
 
 /**
  * Drains the publish-retry queue (serverless.yml `retryDrainer`) into the
  * topic. It reads the webhook's topic and api secrets, of every dRoam source
- * (to check each record's integrity tag; from the same SSM parameters on a deployed stage)
- * and the two queue URLs, once at cold start.
+ * (to check each record's integrity tag; from the same SSM parameters on a deployed stage),
+ * the two queue URLs and its pace, once at cold start.
  */
 const config = loadDrainerConfig(process.env);
 // A record is tagged with the first secret of the dRoam source it came in for: the default one's, or a named one's.
@@ -18,7 +19,9 @@ const secrets = apiSecretsFrom(config, { readAtColdStart: true });
 
 export const handler = createRetryDrainer({
   stage: config.stage,
-  publish: snsPublisher(new SNSClient(AWS_CLIENT_OPTIONS), config.topicArn, PUBLISH_DEADLINE_MS),
+  publishBatch: snsBatchPublisher(new SNSClient(snsClientOptions()), config.topicArn, PUBLISH_DEADLINE_MS),
+  // This instance's part of the drainer's rate: the event source runs at most maximumConcurrency of them.
+  pace: pace(config.publishPerSecond / config.maximumConcurrency, { now: Date.now, sleep }),
   apiSecrets: combinedApiSecrets([secrets.apiSecrets, ...secrets.sourceApiSecrets.values()]),
   ...sqsRetryActions(config),
   logger: createLogger('droam-webhook-relay-retry-drainer'),

@@ -2,7 +2,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { apiSecretsFrom } from '../lib/api-secrets/ssm';
 import { payloadTypes } from '../lib/contract';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, RETRY_QUEUE_DEADLINE_MS } from '../lib/lambda/clients';
+import { PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, RETRY_QUEUE_DEADLINE_MS, snsClientOptions } from '../lib/lambda/clients';
 import { createLogger, serviceName } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
 import { sqsQuarantine } from '../lib/queues/quarantine';
@@ -14,7 +14,7 @@ import { snsPublisher } from '../lib/topic/publish';
 // Everything below runs once per cold start; a bad configuration throws here, listing every problem.
 const config = loadConfig(process.env);
 
-const sns = new SNSClient(AWS_CLIENT_OPTIONS);
+const sns = new SNSClient(snsClientOptions());
 const { apiSecrets, sourceApiSecrets, ssm } = apiSecretsFrom(config, { readAtColdStart: config.auth === 'required' });
 
 // X-Ray subsegments for the SNS, SQS and SSM calls when the stage's `tracing` param is on. The build

@@ -1,8 +1,10 @@
 // @ts-check
 /**
  * The publish-retry queue: valid events SNS could not take for now, answered 200 queued, published by
- * the retryDrainer function (functions/retry-drainer.ts).
+ * the retryDrainer function (functions/retry-drainer.ts), paced to a share of the Region's SNS quota.
  */
+const { failure, numericParam } = require('./params');
+const { snsPublishPerSecond } = require('./quotas');
 const {
   API_SECRETS_PARAMETER_ARNS,
   DECRYPT_NO_OTHER_SECRETS_KEY,
@@ -21,7 +23,7 @@ const {
 } = require('./shapes');
 
 /** @type {import('./shapes').Fragment} */
-module.exports = {
+const publishRetry = {
   Resources: {
     // RetryDeadLetterQueue: events the drainer could not publish in 50 attempts, and records it refused (no
     // valid integrity tag, or SNS refused the message).
@@ -90,3 +92,54 @@ module.exports = {
     },
   },
 };
+
+/**
+ * The drainer's pace: retryPublishSharePercent of the deploying Region's default SNS Publish quota, for all its
+ * instances together, and at most retryDrainerMaximumConcurrency instances, each pacing itself to its part.
+ * @param {{ resolveVariable: (variable: string) => Promise<unknown> }} framework
+ * @returns {Promise<{ publishPerSecond: number, maximumConcurrency: number }>}
+ */
+async function drainerPace(framework) {
+  const region = String(await framework.resolveVariable('self:provider.region'));
+  const sharePercent = await numericParam(framework, 'retryPublishSharePercent');
+  const maximumConcurrency = await numericParam(framework, 'retryDrainerMaximumConcurrency');
+  const quota = snsPublishPerSecond(region);
+  const publishPerSecond = Math.round(quota * sharePercent * 10) / 1000;
+  // The drainer refuses less at cold start: a batch of ten must fit in an instance's 30 s timeout.
+  if (publishPerSecond / maximumConcurrency < 1) {
+    throw failure(
+      `Invalid stage params: retryPublishSharePercent=${String(sharePercent)} of ${region}'s SNS quota (${String(quota)}/s) is ${String(publishPerSecond)}/s, ` +
+        `less than a message a second for each of retryDrainerMaximumConcurrency=${String(maximumConcurrency)} instances`,
+    );
+  }
+  return { publishPerSecond, maximumConcurrency };
+}
+
+/**
+ * A function of the Framework's, for the values the template computes: the drainer's pace.
+ * @param {{ resolveVariable: (variable: string) => Promise<unknown> }} framework
+ * @returns {Promise<import('./shapes').Fragment>}
+ */
+module.exports = async (framework) => {
+  const { publishPerSecond, maximumConcurrency } = await drainerPace(framework);
+  return {
+    ...publishRetry,
+    extensions: {
+      // Bounded concurrency: a backlog after an outage is drained by this many instances, not as many as SQS can feed.
+      RetryDrainerEventSourceMappingSQSRetryQueue: { Properties: { ScalingConfig: { MaximumConcurrency: maximumConcurrency } } },
+    },
+    Resources: {
+      ...publishRetry.Resources,
+      // Merged into the function the Framework generates from serverless.yml: its pace, in its environment.
+      RetryDrainerLambdaFunction: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Environment: {
+            Variables: { RETRY_PUBLISH_PER_SECOND: String(publishPerSecond), RETRY_DRAINER_MAXIMUM_CONCURRENCY: String(maximumConcurrency) },
+          },
+        },
+      },
+    },
+  };
+};
+module.exports.drainerPace = drainerPace;

@@ -5,13 +5,14 @@
  * concurrency 50: a count of requests (default 1000), stopped after 60 s in
  * any case. Then it checks that every 2xx event reached the topic exactly once.
  * (A count, not a duration: a run cut by time leaves answers in flight unseen.)
+ * With --burst it runs a fleet-wide burst instead (scripts/load-burst.mts).
  */
 import type autocannon from 'autocannon';
 import net from 'node:net';
 import { toCloudEvent } from '../lib/contract/cloudevent';
 import { payloadTypes } from '../lib/contract/payload-types';
 import { LOCAL_STAGE } from '../tools/local-stage';
-import { command, integerOption, progress, repositoryRoot, runCommand } from './cli.mjs';
+import { command, integerOption, progress, repositoryRoot, runCommand, UsageError } from './cli.mjs';
 import { signedHeaders } from './droam-client.mjs';
 import { spawnOffline } from './offline.mjs';
 
@@ -24,10 +25,39 @@ const spec = command({
   summary: `Starts an SNS/SQS emulator and serverless-offline on free loopback ports, sends signed pool events, invalid payloads and echoes at concurrency ${CONNECTIONS} (stopped after ${LIMIT_MS / 1000} s in any case), then checks that every accepted event reached the topic exactly once. Prints a JSON report; exits 1 on a loss, a duplicate or a transport error.`,
   options: {
     requests: { type: 'string', value: 'N', description: 'how many requests to send (default: LOAD_REQUESTS, else 1000)' },
+    burst: { type: 'string', value: 'N', description: 'instead: a burst of N events through the webhook and the drainer in-process (notes below)' },
+    'sns-rate': { type: 'string', value: 'K', description: 'with --burst: the messages a second SNS takes, its Publish quota (default 100)' },
+    'send-rate': { type: 'string', value: 'R', description: 'with --burst: requests a second the burst is sent at (default 5 × K)' },
+    concurrency: { type: 'string', value: 'C', description: 'with --burst: requests in flight at most (default 20)' },
+    share: { type: 'string', value: 'P', description: "with --burst: the drainer's share of K in percent, retryPublishSharePercent (default 10)" },
+    'drainer-instances': { type: 'string', value: 'M', description: "with --burst: the drainer's instances, retryDrainerMaximumConcurrency (default 2)" },
   },
+  notes: [
+    '--burst N sends N signed pool events to the webhook handler in-process, against an SNS that throttles above --sns-rate messages a second;',
+    'the real publish-retry drainer then publishes what was queued. It prints accepted, queued, delivered, duplicated, lost and the drain time,',
+    'and exits 1 when an accepted event is lost or duplicated.',
+  ],
 });
 
 await runCommand(spec, async ({ values }) => {
+  if (values.burst !== undefined) {
+    const snsPerSecond = integerOption(values['sns-rate'], 'sns-rate', 100, { min: 1, max: 100_000 });
+    const options = {
+      events: integerOption(values.burst, 'burst', 0, { min: 1, max: 1_000_000 }),
+      snsPerSecond,
+      sendPerSecond: integerOption(values['send-rate'], 'send-rate', 5 * snsPerSecond, { min: 1, max: 1_000_000 }),
+      concurrency: integerOption(values.concurrency, 'concurrency', 20, { min: 1, max: 1_000 }),
+      sharePercent: integerOption(values.share, 'share', 10, { min: 1, max: 100 }),
+      drainerInstances: integerOption(values['drainer-instances'], 'drainer-instances', 2, { min: 2, max: 1_000 }),
+    };
+    if ((options.snsPerSecond * options.sharePercent) / 100 / options.drainerInstances < 1) {
+      throw new UsageError('--share of --sns-rate gives each drainer instance less than a message a second, which the drainer refuses');
+    }
+    const { loadBurst } = await import('./load-burst.mjs');
+    return loadBurst(options);
+  }
+  const burstOnly = (['sns-rate', 'send-rate', 'concurrency', 'share', 'drainer-instances'] as const).filter((name) => values[name] !== undefined);
+  if (burstOnly.length > 0) throw new UsageError(`--${burstOnly.join(', --')} ${burstOnly.length === 1 ? 'goes' : 'go'} with --burst`);
   const amount = integerOption(values.requests ?? process.env.LOAD_REQUESTS, 'requests', 1000, { min: 1, max: 1_000_000 });
   // Loaded only now: `--help` and a usage error never load the emulator or the load generator.
   const { createQuarantineQueue, createTopicWithTail, drainTail, LOCAL_TOPIC, localStageEnv, startEmulator } = await import('./emulator.mjs');

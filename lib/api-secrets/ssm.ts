@@ -1,17 +1,23 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { AWS_CLIENT_OPTIONS, SECRETS_DEADLINE_MS, SECRETS_RETRY_AFTER_FAILURE_MS } from '../lambda/clients';
+import {
+  AWS_CLIENT_OPTIONS,
+  SECRETS_DEADLINE_MS,
+  SECRETS_FIRST_READ_DEADLINE_MS,
+  SECRETS_READ_MAX_ATTEMPTS,
+  SECRETS_RETRY_AFTER_FAILURE_MS,
+  SECRETS_RETRY_WITHOUT_VALUE_MS,
+} from '../lambda/clients';
 import { withDeadline } from '../lambda/deadline';
 import type { ApiSecretsParameter, ApiSecretsSettings } from './settings';
 import type { NamedSource } from './sources';
-import { type ApiSecrets, fixedApiSecrets, storedApiSecrets } from './store';
+import { type ApiSecrets, fixedApiSecrets, storedApiSecrets, type StoredApiSecretsOptions } from './store';
 
-export interface SsmApiSecretsOptions {
-  readonly local: boolean;
-  /** Overall deadline of one read, retries included. */
+export interface SsmApiSecretsOptions extends Pick<StoredApiSecretsOptions, 'local' | 'retryAfterFailureMs' | 'retryWithoutValueMs' | 'now' | 'random'> {
+  /** Overall deadline of one read, retries included, when a good value is held. */
   readonly deadlineMs: number;
-  readonly retryAfterFailureMs: number;
-  readonly now: () => number;
+  /** The same when no good value is held yet: the instance's requests wait for it. */
+  readonly firstReadDeadlineMs: number;
 }
 
 /**
@@ -20,12 +26,28 @@ export interface SsmApiSecretsOptions {
  * with no key but the stage's (infra/shapes.js), so a SecureString under another key fails too.
  */
 class SecureStringProvider extends SSMProvider {
+  private abortSignal: AbortSignal | undefined;
+
   constructor(private readonly ssm: SSMClient) {
     super({ awsSdkV3Client: ssm });
   }
 
+  /**
+   * `get`, with the SDK call ended when `signal` aborts (a read past its deadline stops retrying). Powertools'
+   * `get` calls `_get` before its first await, which takes the signal then: reads never share one.
+   */
+  getWithin(signal: AbortSignal, name: string, options: { readonly maxAge: number; readonly forceFetch: boolean }): Promise<string | undefined> {
+    this.abortSignal = signal;
+    try {
+      return this.get(name, { decrypt: true, ...options });
+    } finally {
+      this.abortSignal = undefined;
+    }
+  }
+
   protected override async _get(name: string): Promise<string | undefined> {
-    const { Parameter } = await this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const { abortSignal } = this;
+    const { Parameter } = await this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), abortSignal === undefined ? {} : { abortSignal });
     if (Parameter !== undefined && Parameter.Type !== 'SecureString') {
       throw new Error(`${name} is a ${Parameter.Type ?? 'parameter without a type'}, not a SecureString under the stage's key`);
     }
@@ -41,9 +63,9 @@ class SecureStringProvider extends SSMProvider {
  */
 export function ssmApiSecrets(client: SSMClient, parameter: ApiSecretsParameter, options: SsmApiSecretsOptions): ApiSecrets {
   const provider = new SecureStringProvider(client);
-  const read = async ({ fresh }: { readonly fresh: boolean }): Promise<string> => {
-    const value = await withDeadline(options.deadlineMs, () =>
-      provider.get(parameter.name, { decrypt: true, maxAge: parameter.maxAgeSeconds, forceFetch: fresh }),
+  const read = async ({ fresh, holding }: { readonly fresh: boolean; readonly holding: boolean }): Promise<string> => {
+    const value = await withDeadline(holding ? options.deadlineMs : options.firstReadDeadlineMs, (signal) =>
+      provider.getWithin(signal, parameter.name, { maxAge: parameter.maxAgeSeconds, forceFetch: fresh }),
     );
     if (typeof value !== 'string') throw new Error(`SSM answered no value for ${parameter.name}`);
     return value;
@@ -52,7 +74,9 @@ export function ssmApiSecrets(client: SSMClient, parameter: ApiSecretsParameter,
     source: `SSM parameter ${parameter.name}`,
     local: options.local,
     retryAfterFailureMs: options.retryAfterFailureMs,
+    retryWithoutValueMs: options.retryWithoutValueMs,
     now: options.now,
+    random: options.random,
   });
 }
 
@@ -68,14 +92,19 @@ export function apiSecretsFrom(
 ): { readonly apiSecrets: ApiSecrets; readonly sourceApiSecrets: ReadonlyMap<string, ApiSecrets>; readonly ssm?: SSMClient } {
   const named = settings.sources ?? [];
   const stored = [settings, ...named].some((source) => source.apiSecretsParameter !== undefined);
-  const ssm = stored ? new SSMClient(AWS_CLIENT_OPTIONS) : undefined;
+  // More attempts than other clients: a read of a new instance in a burst meets SSM's throttling, and the SDK's
+  // back-off between attempts spreads the instances' reads; each read's deadline bounds them.
+  const ssm = stored ? new SSMClient({ ...AWS_CLIENT_OPTIONS, maxAttempts: SECRETS_READ_MAX_ATTEMPTS }) : undefined;
   const of = (source: ApiSecretsSettings): ApiSecrets => {
     if (source.apiSecretsParameter === undefined || ssm === undefined) return fixedApiSecrets(source.apiSecrets);
     const apiSecrets = ssmApiSecrets(ssm, source.apiSecretsParameter, {
       local: settings.local,
       deadlineMs: SECRETS_DEADLINE_MS,
+      firstReadDeadlineMs: SECRETS_FIRST_READ_DEADLINE_MS,
       retryAfterFailureMs: SECRETS_RETRY_AFTER_FAILURE_MS,
+      retryWithoutValueMs: SECRETS_RETRY_WITHOUT_VALUE_MS,
       now: Date.now,
+      random: Math.random,
     });
     if (options.readAtColdStart) void apiSecrets();
     return apiSecrets;

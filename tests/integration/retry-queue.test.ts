@@ -194,3 +194,18 @@ test('an event the relay could publish is not queued', async () => {
   expect(await emulator.receiveAll(tail, { expect: 1 })).toHaveLength(1);
   expect(await receive(retryQueue, 0)).toEqual([]);
 });
+
+describe.each(['throttling', 'throttled'] as const)('SNS answering %s (its account quota reached)', (fault) => {
+  test('the webhook makes exactly one SNS call, then the event is in the publish-retry queue and the answer is 200 queued', async () => {
+    const { tail, retryQueue, relay } = await setUp(false);
+    proxy.set(fault);
+    proxy.reset();
+    const answer = await relay.invoke(signed(loadEvent('pool-usage.json'), TEST_SECRET));
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json).toMatchObject({ queued: true });
+    expect(proxy.records.map((record) => [record.action, record.fault])).toEqual([['Publish', fault]]);
+    const queued = await receive(retryQueue);
+    expect(queued.map((message) => (JSON.parse(message.Body ?? '{}') as { id?: unknown }).id)).toEqual([answer.json.id]);
+    expect(await emulator.receiveAll(tail, { waitSeconds: 0 })).toEqual([]);
+  });
+});

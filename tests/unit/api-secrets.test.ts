@@ -6,6 +6,13 @@
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type ApiSecrets, combinedApiSecrets } from '../../lib/api-secrets/store';
+import {
+  ANSWER_DEADLINE_MS,
+  PUBLISH_DEADLINE_MS,
+  RETRY_QUEUE_DEADLINE_MS,
+  SECRETS_FIRST_READ_DEADLINE_MS,
+  SECRETS_RETRY_WITHOUT_VALUE_MS,
+} from '../../lib/lambda/clients';
 import { loadConfig } from '../../lib/relay/config';
 import { ssmApiSecrets } from '../../lib/api-secrets/ssm';
 import {
@@ -34,10 +41,30 @@ function answer(value: string): void {
   ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: value } });
 }
 
-function secretsFromSsm(deadlineMs = 500): ApiSecrets {
+interface ReadSettings {
+  /** A read's deadline with a good value held, and with none yet. */
+  readonly deadlineMs?: number;
+  readonly firstReadDeadlineMs?: number;
+  /** Where in SECRETS_RETRY_WITHOUT_VALUE_MS a back-off falls, from 0 to 1. */
+  readonly draw?: number;
+}
+
+/** The back-off after a failed read with no good value yet, at `draw`. */
+const backOffAt = (draw: number): number =>
+  SECRETS_RETRY_WITHOUT_VALUE_MS.min + draw * (SECRETS_RETRY_WITHOUT_VALUE_MS.max - SECRETS_RETRY_WITHOUT_VALUE_MS.min);
+
+function secretsFromSsm({ deadlineMs = 500, firstReadDeadlineMs = 500, draw = 0.5 }: ReadSettings = {}): ApiSecrets {
   const client = new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' }, maxAttempts: 1 });
   if (config.apiSecretsParameter === undefined) throw new Error('the test configuration names no parameter');
-  return ssmApiSecrets(client, config.apiSecretsParameter, { local: false, deadlineMs, retryAfterFailureMs: RETRY_AFTER_FAILURE_MS, now: Date.now });
+  return ssmApiSecrets(client, config.apiSecretsParameter, {
+    local: false,
+    deadlineMs,
+    firstReadDeadlineMs,
+    retryAfterFailureMs: RETRY_AFTER_FAILURE_MS,
+    retryWithoutValueMs: SECRETS_RETRY_WITHOUT_VALUE_MS,
+    now: Date.now,
+    random: () => draw,
+  });
 }
 
 /** A relay whose secrets come from the mocked SSM, and a signed pool event. */
@@ -148,26 +175,119 @@ describe('when SSM fails', () => {
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
   });
 
-  test('an SSM that does not answer costs a request at most the deadline', async () => {
+  test('an SSM that does not answer costs a request at most the deadline of the read: the first read’s with no value yet, the shorter one with a value held', async () => {
     ssm.on(GetParameterCommand).callsFake(() => new Promise(() => undefined));
-    const h = relay(secretsFromSsm(100));
-    const started = performance.now();
-    const response = await h.handle(signedWith(TEST_SECRET));
-    expect(response.statusCode).toBe(503);
+    const first = relay(secretsFromSsm({ deadlineMs: 50, firstReadDeadlineMs: 200 }));
+    let started = performance.now();
+    expect((await first.handle(signedWith(TEST_SECRET))).statusCode).toBe(503);
     expect(performance.now() - started).toBeLessThan(2_000);
-    expect(h.logs[0]?.attributes.detail).toMatch(/within 100 ms/);
+    expect(first.logs[0]?.attributes.detail).toMatch(/within 200 ms/);
+
+    answer(TEST_SECRET);
+    const held = relay(secretsFromSsm({ deadlineMs: 50, firstReadDeadlineMs: 200 }));
+    expect((await held.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    ssm.on(GetParameterCommand).callsFake(() => new Promise(() => undefined));
+    clockAt(START + (MAX_AGE_SECONDS + 1) * 1000);
+    held.reset();
+    started = performance.now();
+    expect((await held.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(held.logs[0]?.attributes.secrets_read_failure).toMatch(/within 50 ms/);
+  });
+});
+
+describe('a new instance in a burst, whose first reads SSM throttles', () => {
+  const throttled = (): Error => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+  test('answers 503 until a read succeeds, reads again a few hundred milliseconds after each refusal rather than 10 s, and answers 200 from the first read that succeeds', async () => {
+    ssm
+      .on(GetParameterCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: TEST_SECRET } });
+    const h = relay(secretsFromSsm({ draw: 0.5 }));
+    const backOff = backOffAt(0.5);
+    // dRoam's requests reach the instance 40 times a second.
+    const statuses: (readonly [number, number])[] = [];
+    for (let at = 0; at <= 1_500; at += 25) {
+      clockAt(START + at);
+      statuses.push([at, (await h.handle(signedWith(TEST_SECRET))).statusCode]);
+    }
+    // Three refused reads, each followed by the back-off, then the fourth read succeeds.
+    const served = 3 * backOff;
+    expect(served).toBeLessThan(1_000);
+    expect(statuses.filter(([at]) => at < served).every(([, status]) => status === 503)).toBe(true);
+    expect(statuses.filter(([at]) => at >= served).every(([, status]) => status === 200)).toBe(true);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(4);
+    const unavailable = h.logs.filter((line) => line.attributes.error === 'secrets_unavailable');
+    expect(unavailable).toHaveLength(statuses.filter(([, status]) => status === 503).length);
+    expect(unavailable[0]?.attributes.detail).toMatch(/ThrottlingException/);
+
+    // Holding a good value, the instance reads once per maximum age, not per request.
+    for (const at of [served + 10_000, served + MAX_AGE_SECONDS * 1000 - 1]) {
+      clockAt(START + at);
+      expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    }
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(4);
+    clockAt(START + served + MAX_AGE_SECONDS * 1000 + 1);
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(5);
+  });
+
+  test('draws each back-off from its range, so that instances started together do not read at the same moments', async () => {
+    ssm.on(GetParameterCommand).rejects(throttled());
+    for (const draw of [0, 0.999]) {
+      ssm.resetHistory();
+      const h = relay(secretsFromSsm({ draw }));
+      clockAt(START);
+      await h.handle(signedWith(TEST_SECRET));
+      clockAt(START + backOffAt(draw) - 1);
+      await h.handle(signedWith(TEST_SECRET));
+      expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+      clockAt(START + backOffAt(draw));
+      await h.handle(signedWith(TEST_SECRET));
+      expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+    }
+    expect([backOffAt(0), Math.round(backOffAt(0.999))]).toEqual([SECRETS_RETRY_WITHOUT_VALUE_MS.min, SECRETS_RETRY_WITHOUT_VALUE_MS.max]);
+  });
+
+  test('a request that waited for the first read publishes within what is left of its time: a queue write after a failed publish still answers within 10 s', async () => {
+    let clock = DOCUMENTED_TIMESTAMP * 1000;
+    let firstRead = true;
+    const secrets: ApiSecrets = () => {
+      if (firstRead) clock += SECRETS_FIRST_READ_DEADLINE_MS;
+      firstRead = false;
+      return Promise.resolve({ ok: true, secrets: [TEST_SECRET] });
+    };
+    const deadlines: (number | undefined)[] = [];
+    const h = harness({
+      config,
+      apiSecrets: secrets,
+      now: () => clock,
+      publishResult: (_message, deadlineMs) => {
+        deadlines.push(deadlineMs);
+        return Promise.resolve({ ok: true, messageId: 'sns-message' });
+      },
+    });
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
+    const [waited, warm] = deadlines;
+    expect(waited).toBe(ANSWER_DEADLINE_MS - RETRY_QUEUE_DEADLINE_MS - SECRETS_FIRST_READ_DEADLINE_MS);
+    expect(SECRETS_FIRST_READ_DEADLINE_MS + (waited ?? Infinity) + RETRY_QUEUE_DEADLINE_MS).toBeLessThan(10_000);
+    expect(warm).toBe(PUBLISH_DEADLINE_MS);
   });
 });
 
 describe('a value that is not a list of good secrets is not used', () => {
-  test('once corrected, it is read again after the pause that follows a failure, not after the maximum age', async () => {
+  test('once corrected, it is read again after the short back-off that follows a failure with no good value, not after the maximum age', async () => {
     answer('Xq7z9Wk2');
-    const h = relay();
+    const h = relay(secretsFromSsm({ draw: 0 }));
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(503);
     answer(TEST_SECRET);
-    clockAt(START + RETRY_AFTER_FAILURE_MS - 1);
+    clockAt(START + SECRETS_RETRY_WITHOUT_VALUE_MS.min - 1);
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(503);
-    clockAt(START + RETRY_AFTER_FAILURE_MS + 1);
+    clockAt(START + SECRETS_RETRY_WITHOUT_VALUE_MS.min + 1);
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
   });

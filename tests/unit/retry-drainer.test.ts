@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { type ApiSecrets, fixedApiSecrets } from '../../lib/api-secrets/store';
-import { createRetryDrainer, retryDelaySeconds } from '../../lib/queues/retry-drainer';
+import { createRetryDrainer, loadDrainerConfig, retryDelaySeconds } from '../../lib/queues/retry-drainer';
 import { asciiJson, integrityTag, type TagIssue, type TagPurpose } from '../../lib/queues/integrity';
 import { RETRY_RECORD_MAX_AGE_SECONDS } from '../../lib/queues/retry';
 import type { PublishResult } from '../../lib/topic/publish';
@@ -40,15 +40,22 @@ function sqsRecord(text: string, tag: string | undefined, receiveCount = 1): SQS
   };
 }
 
-function drainer(result: PublishResult, options: { deadLetterFails?: boolean; apiSecrets?: ApiSecrets } = {}) {
+function drainer(result: PublishResult | ((message: SnsMessage) => PublishResult), options: { deadLetterFails?: boolean; apiSecrets?: ApiSecrets } = {}) {
   const published: SnsMessage[] = [];
+  const calls: number[] = [];
+  const paced: number[] = [];
   const delays: number[] = [];
   const deadLettered: string[] = [];
   const handler = createRetryDrainer({
     stage: TEST_STAGE,
-    publish: (sent) => {
-      published.push(sent);
-      return Promise.resolve(result);
+    publishBatch: (sent) => {
+      published.push(...sent);
+      calls.push(sent.length);
+      return Promise.resolve(sent.map((one) => (typeof result === 'function' ? result(one) : result)));
+    },
+    pace: (messages) => {
+      paced.push(messages);
+      return Promise.resolve();
     },
     apiSecrets: options.apiSecrets ?? fixedApiSecrets(['an-older-secret-still-accepted-0001', TEST_SECRET]),
     delay: (_handle, seconds) => {
@@ -63,7 +70,7 @@ function drainer(result: PublishResult, options: { deadLetterFails?: boolean; ap
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
     now: () => Date.parse('2026-11-29T10:05:00.000Z'),
   });
-  return { handler, published, delays, deadLettered };
+  return { handler, published, calls, paced, delays, deadLettered };
 }
 
 const tag = tagOf(body);
@@ -131,6 +138,88 @@ test('when the dead-letter queue cannot take a refused record, it fails and SQS 
   expect(d.published).toEqual([]);
 });
 
+/** The n-th queued event's record: its own id, FIFO group and de-duplication id, tagged, received once. */
+function queuedRecord(n: number): SQSRecord {
+  const id = `e-${String(n)}`;
+  const queued: SnsMessage = { ...message, Message: `{"id":"${id}"}`, MessageGroupId: `pool-${String(n % 3)}`, MessageDeduplicationId: id };
+  const text = asciiJson({
+    stage: TEST_STAGE,
+    id,
+    type: 'rule.pool.usage.triggered',
+    queued_at: '2026-11-29T10:00:00.000Z',
+    request_id: 'r',
+    publish_error: 'x',
+    message: queued,
+  });
+  return { ...sqsRecord(text, tagOf(text)), messageId: `m-${id}` };
+}
+
+const idOf = (sent: SnsMessage): string => (JSON.parse(sent.Message) as { id: string }).id;
+
+test("publishes ten records to a PublishBatch call, in the batch order, each call paced, with each event's message and FIFO ids", async () => {
+  const d = drainer({ ok: true, messageId: 'sns-1' });
+  const records = Array.from({ length: 23 }, (_, n) => queuedRecord(n));
+  expect(await d.handler({ Records: records })).toEqual({ batchItemFailures: [] });
+  expect(d.calls).toEqual([10, 10, 3]);
+  expect(d.paced).toEqual([10, 10, 3]);
+  expect(d.published.map(idOf)).toEqual(records.map((_, n) => `e-${String(n)}`));
+  expect(d.published[4]).toMatchObject({ MessageGroupId: 'pool-1', MessageDeduplicationId: 'e-4', MessageAttributes: message.MessageAttributes });
+});
+
+test('a message SNS fails in a batch fails its own record only, and waits for its back-off', async () => {
+  const d = drainer((sent) =>
+    idOf(sent) === 'e-2' ? { ok: false, error: { name: 'InternalError', message: 'later', retryable: true } } : { ok: true, messageId: 'sns-1' },
+  );
+  const records = Array.from({ length: 5 }, (_, n) => queuedRecord(n));
+  expect(await d.handler({ Records: records })).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-e-2' }] });
+  expect(d.delays).toEqual([30]);
+});
+
+test('a throttled batch fails every record in it, each backing off as for any SNS failure, none refused', async () => {
+  const d = drainer({ ok: false, error: { name: 'ThrottledException', message: 'Rate exceeded', retryable: true } });
+  const records = Array.from({ length: 10 }, (_, n) => queuedRecord(n));
+  const { batchItemFailures } = await d.handler({ Records: records });
+  expect(batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(records.map((record) => record.messageId));
+  expect(d.calls).toEqual([10]);
+  expect(d.delays).toEqual(records.map(() => 30));
+  expect(d.deadLettered).toEqual([]);
+});
+
+test('a record that fails its checks is refused on its own; the others of the batch are published', async () => {
+  const d = drainer({ ok: true, messageId: 'sns-1' });
+  const records = [queuedRecord(0), sqsRecord(body, undefined), queuedRecord(2)];
+  expect(await d.handler({ Records: records })).toEqual({ batchItemFailures: [] });
+  expect(d.published.map(idOf)).toEqual(['e-0', 'e-2']);
+  expect(d.deadLettered).toEqual([expect.stringMatching(/^m-1 untagged:/) as unknown]);
+});
+
+describe('the pace, read at cold start', () => {
+  const env = {
+    STAGE: TEST_STAGE,
+    TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:t',
+    DROAM_API_SECRETS: TEST_SECRET,
+    RETRY_QUEUE_URL: 'q',
+    RETRY_DEAD_LETTER_QUEUE_URL: 'd',
+  };
+
+  test("takes the rate and the event source's maximum concurrency from the stack", () => {
+    expect(loadDrainerConfig({ ...env, RETRY_PUBLISH_PER_SECOND: '3000', RETRY_DRAINER_MAXIMUM_CONCURRENCY: '4' })).toMatchObject({
+      publishPerSecond: 3000,
+      maximumConcurrency: 4,
+    });
+    expect(loadDrainerConfig(env)).toMatchObject({ publishPerSecond: 30, maximumConcurrency: 2 });
+  });
+
+  test.each([
+    [{ RETRY_PUBLISH_PER_SECOND: 'fast' }, /RETRY_PUBLISH_PER_SECOND must be a number/],
+    [{ RETRY_PUBLISH_PER_SECOND: '0' }, /RETRY_PUBLISH_PER_SECOND must be a number/],
+    [{ RETRY_DRAINER_MAXIMUM_CONCURRENCY: '1' }, /RETRY_DRAINER_MAXIMUM_CONCURRENCY must be a whole number from 2 to 1000/],
+    [{ RETRY_PUBLISH_PER_SECOND: '3', RETRY_DRAINER_MAXIMUM_CONCURRENCY: '4' }, /at least 1 message a second per instance, not 3 \/ 4/],
+  ])('refuses %j', (values, problem) => {
+    expect(() => loadDrainerConfig({ ...env, ...values })).toThrow(problem);
+  });
+});
+
 describe('a drainer whose api secrets cannot be read for 3 hours (fake clock, the queue as SQS runs it)', () => {
   // infra/retry.js: the queue hides a received record for 180 s unless the drainer says otherwise, and moves it to the
   // dead-letter queue on the receive after the 50th.
@@ -155,10 +244,11 @@ describe('a drainer whose api secrets cannot be read for 3 hours (fake clock, th
     const published: string[] = [];
     const handler = createRetryDrainer({
       stage: TEST_STAGE,
-      publish: (sent) => {
-        published.push(sent.Message);
-        return Promise.resolve({ ok: true, messageId: `sns-${String(published.length)}` });
+      publishBatch: (sent) => {
+        published.push(...sent.map((one) => one.Message));
+        return Promise.resolve(sent.map(() => ({ ok: true, messageId: `sns-${String(published.length)}` })));
       },
+      pace: () => Promise.resolve(),
       apiSecrets: () =>
         Promise.resolve(
           clock < QUEUED_AT_S + OUTAGE_S

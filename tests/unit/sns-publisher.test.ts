@@ -1,9 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { payloadTypes, toCloudEvent, type ValidPayload } from '../../lib/contract';
 import { type SnsMessage, toSnsMessage } from '../../lib/topic/message';
-import { type PublishResult, snsPublisher } from '../../lib/topic/publish';
+import { inPublishBatches, type PublishResult, snsBatchPublisher, snsPublisher } from '../../lib/topic/publish';
 import { FIFO_TOPIC_ARN, TOPIC_ARN, vendorExample } from '../support/unit/harness';
 import { trackTimers } from '../support/unit/timers';
 
@@ -140,6 +140,21 @@ describe('snsPublisher with a mocked SNS client', () => {
     expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout', retryable: true }) as unknown });
     expect(Date.now() - started).toBeLessThan(DEADLINE_MS + 1_000);
   });
+
+  test('a shorter deadline given with the message replaces its own, and a longer one does not', async () => {
+    sns.on(PublishCommand).callsFake(() => new Promise<never>(() => undefined));
+    const publish = snsPublisher(client, TOPIC_ARN, 60_000);
+    const result = await within(DEADLINE_MS + 1_000, publish(poolMessage(false), DEADLINE_MS));
+    expect(result).toEqual({
+      ok: false,
+      error: expect.objectContaining({ name: 'Timeout', message: expect.stringContaining(`${String(DEADLINE_MS)} ms`) as unknown }) as unknown,
+    });
+    const bounded = await snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false), 60_000);
+    expect(bounded).toEqual({
+      ok: false,
+      error: expect.objectContaining({ message: expect.stringContaining(`${String(DEADLINE_MS)} ms`) as unknown }) as unknown,
+    });
+  });
 });
 
 describe('snsPublisher with a real SNS client against an endpoint that never answers', () => {
@@ -196,5 +211,96 @@ describe('snsPublisher with a real SNS client against an endpoint that never ans
     while (sockets.size > 0 && Date.now() < closedBy) await new Promise((resolve) => setTimeout(resolve, 10));
     client.destroy();
     expect(sockets.size).toBe(0);
+  });
+});
+
+describe('snsBatchPublisher with a mocked SNS client', () => {
+  const client = newClient();
+  const sns = mockClient(client);
+  const messages = [poolMessage(true), { ...poolMessage(true), MessageDeduplicationId: 'second' }, { ...poolMessage(true), MessageDeduplicationId: 'third' }];
+
+  afterEach(() => {
+    sns.reset();
+  });
+
+  afterAll(() => {
+    sns.restore();
+  });
+
+  test('one PublishBatch call carries every message, in order, with its attributes and FIFO ids; a result per message', async () => {
+    sns.on(PublishBatchCommand).resolves({
+      Successful: [
+        { Id: '2', MessageId: 'sns-c' },
+        { Id: '0', MessageId: 'sns-a' },
+      ],
+      Failed: [{ Id: '1', Code: 'InternalError', Message: 'try again', SenderFault: false }],
+    });
+    const results = await snsBatchPublisher(client, FIFO_TOPIC_ARN, 2_000)(messages);
+    expect(results).toEqual([
+      { ok: true, messageId: 'sns-a' },
+      { ok: false, error: { name: 'InternalError', message: 'try again', retryable: true } },
+      { ok: true, messageId: 'sns-c' },
+    ]);
+    const calls = sns.commandCalls(PublishBatchCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input).toEqual({
+      TopicArn: FIFO_TOPIC_ARN,
+      PublishBatchRequestEntries: messages.map((message, index) => ({ Id: String(index), ...message })),
+    });
+  });
+
+  test('a throttled call fails every message alike, retryable, after one call', async () => {
+    sns.on(PublishBatchCommand).rejects(new SNSServiceException({ name: 'ThrottledException', $fault: 'client', $metadata: {}, message: 'Rate exceeded' }));
+    const results = await snsBatchPublisher(client, FIFO_TOPIC_ARN, 2_000)(messages);
+    expect(results).toEqual(messages.map(() => ({ ok: false, error: { name: 'ThrottledException', message: 'Rate exceeded', retryable: true } })));
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(1);
+  });
+
+  test('a message SNS refuses on its own is not retryable; the others are published', async () => {
+    sns.on(PublishBatchCommand).resolves({
+      Successful: [{ Id: '0', MessageId: 'sns-a' }],
+      Failed: [{ Id: '1', Code: 'InvalidParameter', Message: 'bad attribute', SenderFault: true }],
+    });
+    const results = await snsBatchPublisher(client, FIFO_TOPIC_ARN, 2_000)(messages.slice(0, 2));
+    expect(results).toEqual([
+      { ok: true, messageId: 'sns-a' },
+      { ok: false, error: { name: 'InvalidParameter', message: 'bad attribute', retryable: false } },
+    ]);
+  });
+
+  test('a call refused as a whole for what it carries is sent again one message per call, so one bad message fails alone', async () => {
+    sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: { MessageDeduplicationId?: string }[] }) => {
+      const entries = input.PublishBatchRequestEntries;
+      if (entries.length > 1 || entries[0]?.MessageDeduplicationId === 'second') {
+        throw new SNSServiceException({ name: 'InvalidParameterException', $fault: 'client', $metadata: {}, message: 'bad' });
+      }
+      return { Successful: [{ Id: '0', MessageId: `sns-${String(entries[0]?.MessageDeduplicationId)}` }], Failed: [] };
+    });
+    const results = await snsBatchPublisher(client, FIFO_TOPIC_ARN, 2_000)(messages);
+    expect(results.map((result) => (result.ok ? result.messageId : result.error.name))).toEqual([
+      `sns-${String(messages[0]?.MessageDeduplicationId)}`,
+      'InvalidParameterException',
+      'sns-third',
+    ]);
+    expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(4);
+  });
+
+  test('an answer without a result for a message is not taken for success', async () => {
+    sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [] });
+    const [result] = await snsBatchPublisher(client, FIFO_TOPIC_ARN, 2_000)(messages.slice(0, 1));
+    expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'NoMessageId', retryable: true }) as unknown });
+  });
+});
+
+describe('inPublishBatches', () => {
+  test('runs of at most ten, in order', () => {
+    const items = Array.from({ length: 23 }, (_, index) => index);
+    expect(inPublishBatches(items, () => 1).map((batch) => batch.length)).toEqual([10, 10, 3]);
+    expect(inPublishBatches(items, () => 1).flat()).toEqual(items);
+  });
+
+  test('a new call before the messages together would pass 256 KiB', () => {
+    const sizes = [100_000, 100_000, 100_000, 262_144, 1];
+    expect(inPublishBatches(sizes, (size) => size)).toEqual([[100_000, 100_000], [100_000], [262_144], [1]]);
   });
 });

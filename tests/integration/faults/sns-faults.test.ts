@@ -149,19 +149,27 @@ describe('InvalidParameter (SNS refuses the message itself)', () => {
 });
 
 describe('a fault on the first attempt only', () => {
-  // The SDK retries these (network errors, 5xx, throttling); the second attempt gets through.
-  it.each<Fault>(['close-socket', 'internal-error', 'throttling', 'throttled'])(
-    '%s: the retry publishes the event exactly once and the answer is 200',
-    async (fault) => {
-      const { response, lines, records } = await send((attempt) => (attempt === 1 ? fault : 'pass'));
-      expect(response.statusCode).toBe(200);
-      expect(records.map((r) => [r.attempt, r.fault, r.forwarded])).toEqual([
-        [1, fault, false],
-        [2, 'pass', true],
-      ]);
-      const received = await emulator.receiveAll(queue, { expect: 1 });
-      expect(received.map((m) => (JSON.parse(m.body) as { id: string }).id)).toEqual([response.json.id]);
-      expect(lines).toEqual([expect.objectContaining({ level: 'info', message: 'event published' })]);
-    },
-  );
+  // The SDK retries these (network errors, 5xx); the second attempt gets through.
+  it.each<Fault>(['close-socket', 'internal-error'])('%s: the retry publishes the event exactly once and the answer is 200', async (fault) => {
+    const { response, lines, records } = await send((attempt) => (attempt === 1 ? fault : 'pass'));
+    expect(response.statusCode).toBe(200);
+    expect(records.map((r) => [r.attempt, r.fault, r.forwarded])).toEqual([
+      [1, fault, false],
+      [2, 'pass', true],
+    ]);
+    const received = await emulator.receiveAll(queue, { expect: 1 });
+    expect(received.map((m) => (JSON.parse(m.body) as { id: string }).id)).toEqual([response.json.id]);
+    expect(lines).toEqual([expect.objectContaining({ level: 'info', message: 'event published' })]);
+  });
+});
+
+describe('SNS throttling', () => {
+  // A throttled publish is not retried within the request: a retry meets the same account quota and holds the request.
+  it.each<Fault>(['throttling', 'throttled'])('%s on the first attempt: one call to SNS, no retry, and nothing published', async (fault) => {
+    const { response, records } = await send((attempt) => (attempt === 1 ? fault : 'pass'));
+    expect(records.map((r) => [r.action, r.attempt, r.fault, r.forwarded])).toEqual([['Publish', 1, fault, false]]);
+    // Without a publish-retry queue (this relay has none) the answer is 503, for dRoam to retry.
+    expect(response.statusCode).toBe(503);
+    expect(await emulator.receiveAll(queue)).toEqual([]);
+  });
 });

@@ -55,6 +55,8 @@ export interface ProxyRecord {
   readonly action: string | undefined;
   /** The `event_id` message attribute of a Publish, when present. */
   readonly eventId: string | undefined;
+  /** The messages the request publishes: 1 for a Publish, one per entry for a PublishBatch, 0 for anything else. */
+  readonly messages: number;
   /** The SDK's attempt number, from its `amz-sdk-request: attempt=N; max=M` header. */
   readonly attempt: number | undefined;
   readonly fault: Fault;
@@ -174,7 +176,10 @@ function describeRequest(req: http.IncomingMessage, body: Buffer): Omit<ProxyRec
     }
   }
   const attempt = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''))?.[1];
-  return { action: form.get('Action') ?? undefined, eventId, attempt: attempt === undefined ? undefined : Number(attempt) };
+  const action = form.get('Action') ?? undefined;
+  const entries = [...form.keys()].filter((key) => /^PublishBatchRequestEntries\.member\.\d+\.Id$/.test(key)).length;
+  const messages = action === 'Publish' ? 1 : action === 'PublishBatch' ? entries : 0;
+  return { action, eventId, messages, attempt: attempt === undefined ? undefined : Number(attempt) };
 }
 
 function answerError(res: http.ServerResponse, answer: ErrorAnswer): void {

@@ -5,7 +5,7 @@
  */
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../../../lib/lambda/clients';
+import { PUBLISH_DEADLINE_MS, snsClientOptions } from '../../../lib/lambda/clients';
 import { loadConfig } from '../../../lib/relay/config';
 import type { LogSink } from '../../../lib/observability/sinks';
 import { createWebhookHandler } from '../../../lib/relay/webhook';
@@ -24,7 +24,7 @@ export interface WebhookSnsSettings {
 
 /** The SNS client options and publish deadline of functions/webhook.ts. */
 export function webhookSnsSettings(): Promise<WebhookSnsSettings> {
-  return Promise.resolve({ clientConfig: AWS_CLIENT_OPTIONS, deadlineMs: PUBLISH_DEADLINE_MS });
+  return Promise.resolve({ clientConfig: snsClientOptions(), deadlineMs: PUBLISH_DEADLINE_MS });
 }
 
 export interface SinkLine {

@@ -30,6 +30,8 @@ const ISOLATED: Env = {
   QUARANTINE_QUEUE_URL: undefined,
   RETRY_QUEUE_URL: undefined,
   RETRY_DEAD_LETTER_QUEUE_URL: undefined,
+  RETRY_PUBLISH_PER_SECOND: undefined,
+  RETRY_DRAINER_MAXIMUM_CONCURRENCY: undefined,
   AWS_ENDPOINT_URL_SQS: undefined,
   IS_LOCAL: undefined,
   IS_OFFLINE: undefined,
