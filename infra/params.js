@@ -49,6 +49,15 @@ const SQS_MAX_RETENTION_DAYS = 14;
 /** An IAM role's ARN, in any partition. */
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
+/** A Lambda layer version's ARN, in any partition. */
+const LAYER_VERSION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]{1,140}:\d{1,8}$/;
+
+/** @type {Rule} */
+const secretsExtensionLayer = (text) =>
+  LAYER_VERSION_ARN.test(text)
+    ? undefined
+    : "the ARN of a version of the AWS Parameters and Secrets Lambda Extension's layer for the stage's Region and architecture (AWS lists them)";
+
 /** @type {Rule} */
 const operatorRole = (text, { local, packaging }) => {
   if (text === '' && (local || packaging !== true)) return undefined;
@@ -85,6 +94,7 @@ const RULES = {
   archiveRetentionDays: wholeNumber(0),
   reservedConcurrency: wholeNumber(0),
   operatorRoleArn: operatorRole,
+  secretsExtensionLayerArn: secretsExtensionLayer,
 };
 
 /**

@@ -1,13 +1,14 @@
 /**
- * A deployed stage's api secrets: an SSM SecureString read through Powertools
- * Parameters by the code the function runs (lib/api-secrets/ssm.ts), with the
- * SSM client answered by aws-sdk-client-mock.
+ * A deployed stage's api secrets: an SSM SecureString read through the AWS
+ * Parameters and Secrets Lambda Extension by the code the function runs
+ * (lib/api-secrets/extension.ts), the extension played by a stand-in HTTP
+ * server on 127.0.0.1 that answers as it does.
  */
-import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extensionApiSecrets } from '../../lib/api-secrets/extension';
 import { type ApiSecrets, combinedApiSecrets } from '../../lib/api-secrets/store';
 import { loadConfig } from '../../lib/relay/config';
-import { ssmApiSecrets } from '../../lib/api-secrets/ssm';
 import {
   authHeaders,
   bodyJson,
@@ -26,34 +27,74 @@ const NEXT_SECRET = 'rotated-secret-7c2e9a41b5d3f086';
 const MAX_AGE_SECONDS = 60;
 const RETRY_AFTER_FAILURE_MS = 10_000;
 const START = Date.UTC(2026, 0, 1);
+const SESSION_TOKEN = 'unit-session-token';
 
-const ssm = mockClient(SSMClient);
 const config = loadConfig({ STAGE: 'test', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, DROAM_API_SECRETS_MAX_AGE_SECONDS: String(MAX_AGE_SECONDS) });
 
-function answer(value: string): void {
-  ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: value } });
+/** What the stand-in extension answers next: a parameter, an error as SSM gives it, or nothing at all. */
+type Answer = { readonly type: string; readonly value: string } | { readonly status: number; readonly error: string } | 'no answer';
+let next: Answer = 'no answer';
+/** The requests the extension was sent: their path and query, and the token they carried. */
+const calls: { readonly url: string; readonly token: unknown }[] = [];
+
+const extension = createServer((request: IncomingMessage, response: ServerResponse) => {
+  calls.push({ url: request.url ?? '', token: request.headers['x-aws-parameters-secrets-token'] });
+  if (next === 'no answer') return;
+  if ('status' in next) {
+    response.writeHead(next.status, { 'content-type': 'text/plain' });
+    response.end(next.error);
+    return;
+  }
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ Parameter: { Name: PARAMETER, Type: next.type, Value: next.value, Version: 1 }, ResultMetadata: {} }));
+});
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => extension.listen(0, '127.0.0.1', resolve));
+});
+
+afterAll(async () => {
+  extension.closeAllConnections();
+  await new Promise((resolve) => extension.close(resolve));
+});
+
+function answer(value: string, type = 'SecureString'): void {
+  next = { type, value };
+}
+
+function fail(status: number, error: string): void {
+  next = { status, error };
 }
 
 function secretsFromSsm(deadlineMs = 500): ApiSecrets {
-  const client = new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' }, maxAttempts: 1 });
   if (config.apiSecretsParameter === undefined) throw new Error('the test configuration names no parameter');
-  return ssmApiSecrets(client, config.apiSecretsParameter, { local: false, deadlineMs, retryAfterFailureMs: RETRY_AFTER_FAILURE_MS, now: Date.now });
+  const { port } = extension.address() as AddressInfo;
+  return extensionApiSecrets(config.apiSecretsParameter, {
+    host: '127.0.0.1',
+    port,
+    sessionToken: SESSION_TOKEN,
+    deadlineMs,
+    local: false,
+    retryAfterFailureMs: RETRY_AFTER_FAILURE_MS,
+    now: Date.now,
+  });
 }
 
-/** A relay whose secrets come from the mocked SSM, and a signed pool event. */
+/** A relay whose secrets come from the stand-in extension, and a signed pool event. */
 function relay(apiSecrets: ApiSecrets = secretsFromSsm()): ReturnType<typeof harness> {
   return harness({ config, apiSecrets });
 }
 
 const signedWith = (secret: string): ReturnType<typeof v2Event> => v2Event(JSON.stringify(vendorExample()), authHeaders(secret, DOCUMENTED_TIMESTAMP));
 
-/** Moves the wall clock (Powertools' cache expires by it) without faking the timers the SDK and the deadline use. */
+/** Moves the wall clock (the cache expires by it) without faking the timers HTTP and the deadline use. */
 function clockAt(ms: number): void {
   jest.setSystemTime(ms);
 }
 
 beforeEach(() => {
-  ssm.reset();
+  next = 'no answer';
+  calls.length = 0;
   jest.useFakeTimers({
     now: START,
     doNotFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'nextTick', 'queueMicrotask'],
@@ -65,14 +106,14 @@ afterEach(() => {
 });
 
 describe('reading the SecureString', () => {
-  test('asks SSM for that one parameter, decrypted, once for every request within the maximum age', async () => {
+  test('asks the extension for that one parameter, decrypted, with the session token, once for every request within the maximum age', async () => {
     answer(TEST_SECRET);
     const h = relay();
     for (let i = 0; i < 5; i++) {
       clockAt(START + i * 10_000);
       expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
     }
-    expect(ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input)).toEqual([{ Name: PARAMETER, WithDecryption: true }]);
+    expect(calls).toEqual([{ url: `/systemsmanager/parameters/get?name=${encodeURIComponent(PARAMETER)}&withDecryption=true`, token: SESSION_TOKEN }]);
   });
 
   test('a rotated value is in use once the maximum age has passed, without a new instance', async () => {
@@ -91,23 +132,23 @@ describe('reading the SecureString', () => {
     answer(NEXT_SECRET);
     clockAt(START + (2 * MAX_AGE_SECONDS + 2) * 1000);
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(401);
-    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
+    expect(calls).toHaveLength(3);
   });
 
-  test('the read started at cold start and the first request share one call', async () => {
+  test('a read under way and the next request share one call', async () => {
     answer(TEST_SECRET);
     const secrets = secretsFromSsm();
     const prefetch = secrets();
     const h = relay(secrets);
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
     await prefetch;
-    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+    expect(calls).toHaveLength(1);
   });
 });
 
 describe('when SSM fails', () => {
   test('with no value read yet: 503 secrets_unavailable with Retry-After (never 401), an echo still answered', async () => {
-    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'Parameter not found', $metadata: {} }));
+    fail(400, 'ParameterNotFound: Parameter not found');
     const h = relay();
     const response = await h.handle(signedWith(TEST_SECRET));
     expect(response.statusCode).toBe(503);
@@ -129,7 +170,7 @@ describe('when SSM fails', () => {
     const h = relay();
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
 
-    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    fail(400, 'ThrottlingException: Rate exceeded');
     clockAt(START + (MAX_AGE_SECONDS + 1) * 1000);
     h.reset();
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
@@ -140,16 +181,16 @@ describe('when SSM fails', () => {
 
     clockAt(START + (MAX_AGE_SECONDS + 1) * 1000 + RETRY_AFTER_FAILURE_MS - 1);
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
-    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+    expect(calls).toHaveLength(2);
 
     answer(NEXT_SECRET);
     clockAt(START + (MAX_AGE_SECONDS + 1) * 1000 + RETRY_AFTER_FAILURE_MS + 1);
     expect((await h.handle(signedWith(NEXT_SECRET))).statusCode).toBe(200);
-    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
+    expect(calls).toHaveLength(3);
   });
 
   test('an SSM that does not answer costs a request at most the deadline', async () => {
-    ssm.on(GetParameterCommand).callsFake(() => new Promise(() => undefined));
+    next = 'no answer';
     const h = relay(secretsFromSsm(100));
     const started = performance.now();
     const response = await h.handle(signedWith(TEST_SECRET));
@@ -169,7 +210,7 @@ describe('a value that is not a list of good secrets is not used', () => {
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(503);
     clockAt(START + RETRY_AFTER_FAILURE_MS + 1);
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
-    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+    expect(calls).toHaveLength(2);
   });
 
   test.each([
@@ -224,7 +265,7 @@ describe('a value read from SSM that is not in the form of api secrets is a read
     answer(TEST_SECRET);
     const h = relay();
     expect((await h.handle(signedWith(TEST_SECRET))).statusCode).toBe(200);
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Type: 'String', Value: NEXT_SECRET } });
+    answer(NEXT_SECRET, 'String');
     clockAt(START + (MAX_AGE_SECONDS + 1) * 1000);
     h.reset();
     expect((await h.handle(signedWith(NEXT_SECRET))).statusCode).toBe(401);

@@ -35,6 +35,7 @@ describe('the stage params checked at package time', () => {
     ['fifoTopic', 'yes', 'true or false'],
     ['deadLetterAgeAlarmSeconds', '1209600', 'a whole number from 60 to 1123200'],
     ['operatorRoleArn', 'relay-operator', "the ARN of the IAM role the stage's operator acts with"],
+    ['secretsExtensionLayerArn', 'AWS-Parameters-and-Secrets-Lambda-Extension', 'the ARN of a version of the AWS Parameters and Secrets Lambda Extension'],
   ])('refuses %s=%s, saying what it must be', (name, value, must) => {
     expect(params.paramProblems({ [name]: value }, { local: false })).toEqual([expect.stringContaining(`${name} must be ${must}`)]);
   });
