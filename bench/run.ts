@@ -71,7 +71,8 @@ async function main(): Promise<void> {
   try {
     // A fresh secret per run: the contenders are configured with it and the requests signed with it.
     const secret = randomBytes(16).toString('hex');
-    const env = { ...functionEnvironment(root, secret), ...lambdaEnvironment(buildDir) };
+    // BENCH_API_SECRET is for the stub's SSM answer to peer (s).
+    const env = { ...functionEnvironment(root, secret), ...lambdaEnvironment(buildDir), BENCH_API_SECRET: secret };
     log('build (as serverless.yml builds)');
     const [stub, coldStart, workerScript, ...bundles] = await Promise.all([
       buildHelper(root, 'bench/aws-stub.ts', path.join(buildDir, 'aws-stub.cjs')),
