@@ -1,5 +1,6 @@
 // @ts-check
-/** One page for the stage: traffic and outcomes, publishing, queues, the functions, the API. */
+/** One page for the stage: traffic and outcomes, publishing, queues, the functions, the ingress's answers. */
+const { ingressOf } = require('./ingress');
 const { STACK, getAtt, ifCondition, join, param, ref, sub } = require('./shapes');
 
 /**
@@ -21,7 +22,8 @@ function metricWidget({ x, y, width = 8, height = 6, title, ...properties }, met
   return widget.replace('"metrics":[]', () => `"metrics":[ ${metrics.map((row) => JSON.stringify(row)).join(',')}]`);
 }
 
-const WIDGETS = [
+/** The page's widgets, with the ingress's answers among them. @param {string} ingressWidget */
+const widgets = (ingressWidget) => [
   metricWidget({ x: 0, y: 0, title: 'Requests', stat: 'Sum', period: 300 }, [
     ['${Namespace}', 'received', 'service', '${Service}'],
     ['.', 'accepted', '.', '.'],
@@ -39,11 +41,7 @@ const WIDGETS = [
     ['${Namespace}', 'publish_failures', 'service', '${Service}'],
     ['.', 'quarantine_failures', '.', '.'],
   ]),
-  metricWidget({ x: 8, y: 6, title: 'API responses 4xx, 5xx, 429', stat: 'Sum', period: 300 }, [
-    ['AWS/ApiGateway', '4xx', 'ApiId', '${Api}', 'Stage', '$default'],
-    ['.', '5xx', '.', '.', '.', '.'],
-    ['${Namespace}', 'throttled', 'ApiId', '${Api}', { label: '429' }],
-  ]),
+  ingressWidget,
   metricWidget({ x: 16, y: 6, title: 'Cold starts', period: 300 }, [
     [{ expression: `SEARCH('Namespace="\${Namespace}" MetricName="ColdStart" service="\${Service}"', 'Sum', 300)`, id: 'cold', label: '' }],
   ]),
@@ -64,47 +62,73 @@ const WIDGETS = [
   ]),
 ];
 
+/** The answers of the stage's ingress (infra/ingress.js), with the Fn::Sub variables they read. */
+const INGRESS_WIDGETS = {
+  httpApi: {
+    widget: metricWidget({ x: 8, y: 6, title: 'API responses 4xx, 5xx, 429', stat: 'Sum', period: 300 }, [
+      ['AWS/ApiGateway', '4xx', 'ApiId', '${Api}', 'Stage', '$default'],
+      ['.', '5xx', '.', '.', '.', '.'],
+      ['${Namespace}', 'throttled', 'ApiId', '${Api}', { label: '429' }],
+    ]),
+    variables: { Api: ref('HttpApi') },
+  },
+  // A throttled request is a 4xx here, and the webhook's Throttles in the Lambda widget.
+  functionUrl: {
+    widget: metricWidget({ x: 8, y: 6, title: 'Function URL responses 4xx, 5xx', stat: 'Sum', period: 300 }, [
+      ['AWS/Lambda', 'Url4xxCount', 'FunctionName', '${Webhook}'],
+      ['.', 'Url5xxCount', '.', '.'],
+    ]),
+    variables: {},
+  },
+};
+
 const ARCHIVE_WIDGET = metricWidget({ x: 0, y: 18, width: 12, title: 'Event archive: queue, oldest message (s), dead letters', stat: 'Maximum', period: 300 }, [
   ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', '${Queue}', { label: 'archive queue' }],
   ['.', 'ApproximateAgeOfOldestMessage', '.', '.', { label: 'oldest (s)', yAxis: 'right' }],
   ['.', 'ApproximateNumberOfMessagesVisible', '.', '${Dlq}', { label: 'archive DLQ' }],
 ]);
 
-/** @type {import('./shapes').Fragment} */
-module.exports = {
-  Resources: {
-    Dashboard: {
-      Type: 'AWS::CloudWatch::Dashboard',
-      Properties: {
-        DashboardName: STACK,
-        DashboardBody: join([
-          sub(`{"start":"-PT6H","periodOverride":"inherit","widgets":[ ${WIDGETS.join(', ')}`, {
-            Namespace: param('metricsNamespace'),
-            Service: param('metricsService'),
-            Api: ref('HttpApi'),
-            Quarantine: getAtt('QuarantineQueue', 'QueueName'),
-            Webhook: ref('WebhookLambdaFunction'),
-            Drainer: ref('RetryDrainerLambdaFunction'),
-            DrainerTimeout: '${self:functions.retryDrainer.timeout}',
-            Retry: getAtt('RetryQueue', 'QueueName'),
-            RetryDlq: getAtt('RetryDeadLetterQueue', 'QueueName'),
-            Timeout: '${self:provider.timeout}',
-          }),
-          // The archive's widget exists with the archive only.
-          ifCondition(
-            'ArchiveEnabled',
-            sub(`,${ARCHIVE_WIDGET}`, { Queue: getAtt('ArchiveQueue', 'QueueName'), Dlq: getAtt('ArchiveDeadLetterQueue', 'QueueName') }),
-            '',
-          ),
-          ']}',
-        ]),
+/**
+ * @param {import('./ingress').Framework} framework
+ * @returns {Promise<import('./shapes').Fragment>}
+ */
+module.exports = async (framework) => {
+  const ingress = INGRESS_WIDGETS[await ingressOf(framework)];
+  return {
+    Resources: {
+      Dashboard: {
+        Type: 'AWS::CloudWatch::Dashboard',
+        Properties: {
+          DashboardName: STACK,
+          DashboardBody: join([
+            sub(`{"start":"-PT6H","periodOverride":"inherit","widgets":[ ${widgets(ingress.widget).join(', ')}`, {
+              Namespace: param('metricsNamespace'),
+              Service: param('metricsService'),
+              ...ingress.variables,
+              Quarantine: getAtt('QuarantineQueue', 'QueueName'),
+              Webhook: ref('WebhookLambdaFunction'),
+              Drainer: ref('RetryDrainerLambdaFunction'),
+              DrainerTimeout: '${self:functions.retryDrainer.timeout}',
+              Retry: getAtt('RetryQueue', 'QueueName'),
+              RetryDlq: getAtt('RetryDeadLetterQueue', 'QueueName'),
+              Timeout: '${self:provider.timeout}',
+            }),
+            // The archive's widget exists with the archive only.
+            ifCondition(
+              'ArchiveEnabled',
+              sub(`,${ARCHIVE_WIDGET}`, { Queue: getAtt('ArchiveQueue', 'QueueName'), Dlq: getAtt('ArchiveDeadLetterQueue', 'QueueName') }),
+              '',
+            ),
+            ']}',
+          ]),
+        },
       },
     },
-  },
-  Outputs: {
-    DashboardUrl: {
-      Description: "The stage's CloudWatch dashboard",
-      Value: sub('https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name=${Dashboard}'),
+    Outputs: {
+      DashboardUrl: {
+        Description: "The stage's CloudWatch dashboard",
+        Value: sub('https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name=${Dashboard}'),
+      },
     },
-  },
+  };
 };

@@ -1,12 +1,14 @@
 // @ts-check
 /**
  * Custom domain (domainName + certificateArn): the webhook URL no longer depends on the API's id or region,
- * so the URL registered with dRoam survives recreating the stack or moving region.
+ * so the URL registered with dRoam survives recreating the stack or moving region. A domain of the HTTP API:
+ * with ingress=functionUrl there is none (infra/params.js refuses domainName), and nothing here exists.
  */
+const { ingressOf } = require('./ingress');
 const { and, condition, equals, getAtt, not, param, ref, withCondition } = require('./shapes');
 
 /** @type {import('./shapes').Fragment} */
-module.exports = {
+const CUSTOM_DOMAIN = {
   Conditions: {
     HasCustomDomain: not(equals(param('domainName'), '')),
     HasCustomDomainRecord: and(condition('HasCustomDomain'), not(equals(param('hostedZoneId'), ''))),
@@ -52,3 +54,6 @@ module.exports = {
     },
   },
 };
+
+/** @param {import('./ingress').Framework} framework @returns {Promise<import('./shapes').Fragment>} */
+module.exports = async (framework) => ((await ingressOf(framework)) === 'httpApi' ? CUSTOM_DOMAIN : {});

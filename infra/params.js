@@ -37,6 +37,9 @@ const decimal = (min, max) => (text) => {
   return /^\d+(\.\d+)?$/.test(text) && value >= min && value <= max ? undefined : `a number from ${min} to ${max}`;
 };
 
+/** @param {readonly string[]} values @returns {Rule} */
+const oneOf = (values) => (text) => (values.includes(text) ? undefined : `one of ${values.join(', ')}`);
+
 /** @type {Rule} */
 const trueOrFalse = (text) => (text === 'true' || text === 'false' ? undefined : 'true or false');
 
@@ -93,9 +96,23 @@ const RULES = {
   quarantineRetentionDays: wholeNumber(1, SQS_MAX_RETENTION_DAYS),
   archiveRetentionDays: wholeNumber(0),
   reservedConcurrency: wholeNumber(0),
+  // Where the webhooks come in: the HTTP API's stage, or the webhook's Lambda function URL (infra/ingress.js).
+  ingress: oneOf(['httpApi', 'functionUrl']),
   operatorRoleArn: operatorRole,
   secretsExtensionLayerArn: secretsExtensionLayer,
 };
+
+/**
+ * Params that are each acceptable but not together, and the params they read besides RULES'.
+ * @type {readonly ((params: Readonly<Record<string, string>>) => string | undefined)[]}
+ */
+const TOGETHER = [
+  ({ ingress, domainName }) =>
+    ingress === 'functionUrl' && domainName !== undefined && domainName !== ''
+      ? 'domainName is a custom domain of the HTTP API, which ingress=functionUrl does not create: leave it empty, and put CloudFront in front of the function URL for a domain of your own (docs/operating.md)'
+      : undefined,
+];
+const READ_TOGETHER = ['domainName'];
 
 /**
  * What is wrong with the given params, one line each; params not given (reservedConcurrency) are left out.
@@ -103,12 +120,15 @@ const RULES = {
  * @returns {string[]}
  */
 function paramProblems(params, context) {
-  return Object.entries(RULES).flatMap(([name, rule]) => {
-    if (!(name in params) || params[name] === undefined || params[name] === null) return [];
-    const text = String(params[name]).trim();
-    const must = rule(text, context);
+  /** @type {Record<string, string>} */
+  const texts = {};
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null) texts[name] = String(value).trim();
+  const each = Object.entries(RULES).flatMap(([name, rule]) => {
+    const text = texts[name];
+    const must = text === undefined ? undefined : rule(text, context);
     return must === undefined ? [] : [`${name} must be ${must}, not "${String(params[name])}"`];
   });
+  return [...each, ...TOGETHER.flatMap((problem) => problem(texts) ?? [])];
 }
 
 /**
@@ -122,15 +142,24 @@ function failure(message) {
 }
 
 /**
+ * One param, checked: for a module that builds with it (infra/ingress.js).
+ * @param {{ resolveVariable: (variable: string) => Promise<unknown> }} framework @param {string} name
+ * @returns {Promise<string>}
+ */
+async function checkedParam({ resolveVariable }, name) {
+  const value = await resolveVariable(`param:${name}`);
+  const problems = paramProblems({ [name]: value }, { local: false });
+  if (problems.length > 0) throw failure(`Invalid stage param: ${problems.join('; ')}`);
+  return String(value).trim();
+}
+
+/**
  * One param, checked, as a number: for a module that computes with it (infra/quarantine.js).
  * @param {{ resolveVariable: (variable: string) => Promise<unknown> }} framework @param {string} name
  * @returns {Promise<number>}
  */
-async function numericParam({ resolveVariable }, name) {
-  const value = await resolveVariable(`param:${name}`);
-  const problems = paramProblems({ [name]: value }, { local: false });
-  if (problems.length > 0) throw failure(`Invalid stage param: ${problems.join('; ')}`);
-  return Number(value);
+async function numericParam(framework, name) {
+  return Number(await checkedParam(framework, name));
 }
 
 /**
@@ -142,7 +171,7 @@ module.exports = async ({ resolveVariable, options }) => {
   const params = {};
   // Resolved one by one, never caught: the Framework throws to say a variable is not resolvable yet, and calls again later.
   // A param without a default (reservedConcurrency) resolves to null when not given.
-  for (const name of Object.keys(RULES)) params[name] = await resolveVariable(`param:${name}, null`);
+  for (const name of [...Object.keys(RULES), ...READ_TOGETHER]) params[name] = await resolveVariable(`param:${name}, null`);
   const local = String(await resolveVariable('sls:stage')) === 'local';
   // The Framework gives a file's function the options the command takes, not the command: only package and
   // deploy, the commands that build the template, take --package.
@@ -153,5 +182,6 @@ module.exports = async ({ resolveVariable, options }) => {
 };
 module.exports.paramProblems = paramProblems;
 module.exports.numericParam = numericParam;
+module.exports.checkedParam = checkedParam;
 module.exports.failure = failure;
 module.exports.RULES = RULES;

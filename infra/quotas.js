@@ -20,14 +20,23 @@ const LAMBDA_SCALING_PAGE = 'https://docs.aws.amazon.com/lambda/latest/dg/scalin
 const LAMBDA_SCALING_CONFIG_PAGE = 'https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html';
 const API_GATEWAY_QUOTAS_PAGE = 'https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html';
 const API_GATEWAY_THROTTLING_PAGE = 'https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html';
+const SSM_QUOTAS_PAGE = 'https://docs.aws.amazon.com/general/latest/gr/ssm.html';
 
 /**
  * SNS Publish (and PublishBatch, per message) per account and Region, standard topics and FIFO topics whose
  * FifoThroughputScope is MessageGroup. Regions not listed have `otherRegions`.
+ *
+ * The 1,500-a-second group is whichever Regions AWS's page lists for it. The six below are the group as
+ * written here on `unconfirmedGroup.listedOn`, not confirmed against the page: check a Region there before relying on
+ * its figure. `npm run capacity -- --sns-publish-per-second K` gives the model another figure. infra/retry.js
+ * paces the drainer from this table, so a Region in the wrong group gets a drainer pace five times too high
+ * or too low; retryPublishSharePercent corrects it.
  */
 const snsPublish = {
   unit: 'messages per second, per account and Region',
   source: SNS_QUOTAS_PAGE,
+  /** The group whose Regions are listed here unconfirmed, and when. */
+  unconfirmedGroup: { perSecond: 1_500, listedOn: '2026-12-07' },
   /** @type {Readonly<Record<string, number>>} */
   byRegion: {
     'us-east-1': 30_000,
@@ -101,6 +110,12 @@ const quotas = Object.freeze({
   apiGatewayAccount,
   /** An SQS event source mapping's ScalingConfig.MaximumConcurrency. */
   sqsEventSourceMaximumConcurrency: { min: 2, max: 1_000, source: LAMBDA_SCALING_CONFIG_PAGE },
+  /**
+   * Parameter Store's default throughput, shared by GetParameter, GetParameters and GetParametersByPath: each
+   * instance of the webhook and of the drainer reads its api secrets with GetParameter on its first request. Higher
+   * throughput is a paid setting of the account and Region.
+   */
+  ssmGetParameter: /** @type {Quota} */ ({ value: 40, unit: 'transactions per second, per account and Region', source: SSM_QUOTAS_PAGE }),
 });
 
 /**

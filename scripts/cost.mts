@@ -15,12 +15,19 @@ const spec = command({
     'event-types': { type: 'string', value: 'N', description: 'event types the stage publishes in a month, 1 to 18 (default 5)' },
     'without-type-metrics': { type: 'boolean', description: 'the stage has metricsByEventType=false: metrics per service only' },
     archive: { type: 'boolean', description: 'the stage has the event archive (archive=true)' },
+    ingress: {
+      type: 'string',
+      value: 'MODE',
+      description: "the stage's ingress: httpApi (default) or functionUrl, which has no request charge and no access log",
+    },
   },
 });
 
 await runCommand(spec, async ({ values }) => {
   const level = values['log-level'] ?? 'INFO';
   if (level !== 'INFO' && level !== 'WARN') throw new UsageError(`--log-level takes INFO or WARN, not '${level}'`);
+  const ingress = values.ingress ?? 'httpApi';
+  if (ingress !== 'httpApi' && ingress !== 'functionUrl') throw new UsageError(`--ingress takes httpApi or functionUrl, not '${ingress}'`);
   const { costTables, DEFAULT_OPTIONS } = await import('../tools/cost/tables');
   const tables = await costTables(repositoryRoot(import.meta.url), {
     eventsPerMonth: integerOption(values.events, 'events', DEFAULT_OPTIONS.eventsPerMonth, { min: 0, max: 1e12 }),
@@ -29,6 +36,7 @@ await runCommand(spec, async ({ values }) => {
     eventTypes: integerOption(values['event-types'], 'event-types', DEFAULT_OPTIONS.eventTypes, { min: 1, max: 18 }),
     metricsByEventType: values['without-type-metrics'] !== true,
     archive: values.archive === true,
+    ingress,
   });
   console.log(tables);
   return 0;

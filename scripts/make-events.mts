@@ -162,7 +162,7 @@ function httpApiV2({
   return {
     version: '2.0',
     routeKey: functionUrl ? '$default' : 'POST /webhooks/droam',
-    rawPath: functionUrl ? '/' : '/webhooks/droam',
+    rawPath: '/webhooks/droam',
     rawQueryString: '',
     headers: {
       accept: '*/*',
@@ -181,7 +181,7 @@ function httpApiV2({
       apiId: domainPrefix,
       domainName,
       domainPrefix,
-      http: { method: 'POST', path: functionUrl ? '/' : '/webhooks/droam', protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'GuzzleHttp/7' },
+      http: { method: 'POST', path: '/webhooks/droam', protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'GuzzleHttp/7' },
       requestId,
       routeKey: functionUrl ? '$default' : 'POST /webhooks/droam',
       stage: '$default',

@@ -1,6 +1,8 @@
 import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withDeadline } from '../lambda/deadline';
 import type { ApiSecretsParameter } from './settings';
-import { type ApiSecrets, storedApiSecrets } from './store';
+import { type ApiSecrets, storedApiSecrets, type StoredApiSecretsOptions, type StoreRead } from './store';
 
 /**
  * A deployed stage's api secrets through the AWS Parameters and Secrets Lambda Extension, a Lambda layer
@@ -19,14 +21,18 @@ export interface ExtensionOptions {
   readonly port: number;
   /** The function's AWS_SESSION_TOKEN: the extension answers only requests that carry it. */
   readonly sessionToken: string | undefined;
-  /** Overall deadline of one read. */
-  readonly deadlineMs: number;
 }
 
-export interface ExtensionApiSecretsOptions extends ExtensionOptions {
-  readonly local: boolean;
-  readonly retryAfterFailureMs: number;
-  readonly now: () => number;
+export interface ExtensionApiSecretsOptions
+  extends ExtensionOptions, Pick<StoredApiSecretsOptions, 'local' | 'retryAfterFailureMs' | 'retryWithoutValueMs' | 'now' | 'random'> {
+  /** Overall deadline of one read, its attempts and back-offs included, when a good value is held. */
+  readonly deadlineMs: number;
+  /** The same when no good value is held yet: the instance's requests wait for it. */
+  readonly firstReadDeadlineMs: number;
+  /** Attempts per read after a throttled or failed answer, within the read's deadline. */
+  readonly maxAttempts: number;
+  /** The base of the back-off between attempts, after a throttled answer and after a failure of the service. */
+  readonly backOffBaseMs: { readonly throttled: number; readonly failed: number };
 }
 
 /** What the extension answers: GetParameter's output. */
@@ -38,10 +44,35 @@ interface GetParameterOutput {
 const MAX_ANSWER_BYTES = 65_536;
 
 /**
- * Reads a SecureString, decrypted, through the extension. A String parameter needs no key to write, so
- * whoever may put-parameter could set one: only a SecureString is taken. An error never holds the value.
+ * SSM's refusals for its rate, as the extension passes them on (it answers SSM's error with an HTTP error
+ * status, 400 for SSM's own 400s), and the extension's own when too many calls are in flight (429).
  */
-export function readSecureString(name: string, options: ExtensionOptions): Promise<string> {
+const THROTTLED = /ThrottlingException|ThrottledException|TooManyRequestsException|Rate exceeded/;
+
+/** An error answer from the extension. Its text names SSM's error (ParameterNotFound, AccessDenied…), never a value. */
+export class ExtensionAnswerError extends Error {
+  override readonly name = 'ExtensionAnswerError';
+  /** SSM or the extension refused for its rate: asked again after a back-off. */
+  readonly throttled: boolean;
+  /** Worth another attempt within the same read: throttled, or a failure of the service (5xx). */
+  readonly retryable: boolean;
+
+  constructor(
+    readonly status: number | undefined,
+    text: string,
+  ) {
+    super(`the extension answered ${String(status)}: ${text.slice(0, 200)}`);
+    this.throttled = status === 429 || THROTTLED.test(text);
+    this.retryable = this.throttled || (status !== undefined && status >= 500);
+  }
+}
+
+/**
+ * Reads a SecureString, decrypted, through the extension, in one HTTP request that `signal` cancels. A
+ * String parameter needs no key to write, so whoever may put-parameter could set one: only a SecureString
+ * is taken. An error never holds the value.
+ */
+export function readSecureString(name: string, options: ExtensionOptions, signal: AbortSignal): Promise<string> {
   const path = `/systemsmanager/parameters/get?name=${encodeURIComponent(name)}&withDecryption=true`;
   return new Promise((resolve, reject) => {
     const settle = (value: () => string): void => {
@@ -52,7 +83,7 @@ export function readSecureString(name: string, options: ExtensionOptions): Promi
       }
     };
     const call = request(
-      { host: options.host, port: options.port, path, method: 'GET', headers: { 'X-Aws-Parameters-Secrets-Token': options.sessionToken ?? '' } },
+      { host: options.host, port: options.port, path, method: 'GET', headers: { 'X-Aws-Parameters-Secrets-Token': options.sessionToken ?? '' }, signal },
       (answer) => {
         const chunks: Buffer[] = [];
         let bytes = 0;
@@ -62,15 +93,13 @@ export function readSecureString(name: string, options: ExtensionOptions): Promi
           else chunks.push(chunk);
         });
         answer.on('end', () => {
-          // The extension's error answers name the SSM error (ParameterNotFound, AccessDenied…), never a value.
           const text = Buffer.concat(chunks).toString('utf8');
           if (answer.statusCode === 200) settle(() => valueOf(name, text));
-          else reject(new Error(`the extension answered ${String(answer.statusCode)}: ${text.slice(0, 200)}`));
+          else reject(new ExtensionAnswerError(answer.statusCode, text));
         });
         answer.on('error', reject);
       },
     );
-    call.setTimeout(options.deadlineMs, () => call.destroy(new Error(`the extension did not answer within ${String(options.deadlineMs)} ms`)));
     call.on('error', reject);
     call.end();
   });
@@ -92,14 +121,37 @@ function valueOf(name: string, text: string): string {
 }
 
 /**
+ * One read, as the AWS SDK would make it: a throttled or failed (5xx) answer is asked again after a back-off
+ * drawn from 0 up to the base times 2 to the power of the attempts so far, while attempts and `deadlineMs`
+ * allow; an attempt whose back-off would end past the deadline is not made, and the last answer is the error.
+ */
+async function readWithRetries(name: string, options: ExtensionApiSecretsOptions, deadlineMs: number, signal: AbortSignal): Promise<string> {
+  const started = performance.now();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await readSecureString(name, options, signal);
+    } catch (error) {
+      if (!(error instanceof ExtensionAnswerError) || !error.retryable || attempt >= options.maxAttempts) throw error;
+      const base = error.throttled ? options.backOffBaseMs.throttled : options.backOffBaseMs.failed;
+      const backOff = options.random() * base * 2 ** (attempt - 1);
+      if (performance.now() - started + backOff >= deadlineMs) throw error;
+      await sleep(backOff, undefined, { signal });
+    }
+  }
+}
+
+/**
  * The api secrets held in an SSM SecureString, read through the extension and kept for the parameter's
  * maximum age, so a value an operator puts is in use on every instance within that age, without a deploy.
+ * A read ends at its deadline, its HTTP request to the extension with it: the first one's when no good
+ * value is held yet, the shorter one's when it is.
  */
 export function extensionApiSecrets(parameter: ApiSecretsParameter, options: ExtensionApiSecretsOptions): ApiSecrets {
   let cached: { readonly text: string; readonly readAt: number } | undefined;
-  const read = async ({ fresh }: { readonly fresh: boolean }): Promise<string> => {
+  const read = async ({ fresh, holding }: StoreRead): Promise<string> => {
     if (!fresh && cached !== undefined && options.now() - cached.readAt < parameter.maxAgeSeconds * 1000) return cached.text;
-    const text = await readSecureString(parameter.name, options);
+    const deadlineMs = holding ? options.deadlineMs : options.firstReadDeadlineMs;
+    const text = await withDeadline(deadlineMs, (signal) => readWithRetries(parameter.name, options, deadlineMs, signal));
     cached = { text, readAt: options.now() };
     return text;
   };
@@ -107,6 +159,8 @@ export function extensionApiSecrets(parameter: ApiSecretsParameter, options: Ext
     source: `SSM parameter ${parameter.name}`,
     local: options.local,
     retryAfterFailureMs: options.retryAfterFailureMs,
+    retryWithoutValueMs: options.retryWithoutValueMs,
     now: options.now,
+    random: options.random,
   });
 }

@@ -1,4 +1,11 @@
-import { SECRETS_DEADLINE_MS, SECRETS_RETRY_AFTER_FAILURE_MS } from '../lambda/clients';
+import {
+  SECRETS_DEADLINE_MS,
+  SECRETS_FIRST_READ_DEADLINE_MS,
+  SECRETS_READ_BACK_OFF_BASE_MS,
+  SECRETS_READ_MAX_ATTEMPTS,
+  SECRETS_RETRY_AFTER_FAILURE_MS,
+  SECRETS_RETRY_WITHOUT_VALUE_MS,
+} from '../lambda/clients';
 import { EXTENSION_DEFAULT_PORT, extensionApiSecrets } from './extension';
 import type { ApiSecretsSettings } from './settings';
 import type { NamedSource } from './sources';
@@ -26,9 +33,14 @@ export function apiSecretsFrom(
           port: Number.isInteger(port) && port > 0 ? port : EXTENSION_DEFAULT_PORT,
           sessionToken: env.AWS_SESSION_TOKEN,
           deadlineMs: SECRETS_DEADLINE_MS,
+          firstReadDeadlineMs: SECRETS_FIRST_READ_DEADLINE_MS,
+          maxAttempts: SECRETS_READ_MAX_ATTEMPTS,
+          backOffBaseMs: SECRETS_READ_BACK_OFF_BASE_MS,
           local: settings.local,
           retryAfterFailureMs: SECRETS_RETRY_AFTER_FAILURE_MS,
+          retryWithoutValueMs: SECRETS_RETRY_WITHOUT_VALUE_MS,
           now: Date.now,
+          random: Math.random,
         });
   const sourceApiSecrets = new Map((settings.sources ?? []).map((source) => [source.name, of(source)]));
   return { apiSecrets: of(settings), sourceApiSecrets };

@@ -28,10 +28,20 @@ export interface StoredApiSecretsOptions {
   readonly source: string;
   /** The documented example secret is accepted only in a local run. */
   readonly local: boolean;
-  /** After a failed read, the store is not asked again for this long: the last value read (if any) stays in use. */
+  /** With a good value held: after a failed read, the store is not asked again for this long; the value stays in use. */
   readonly retryAfterFailureMs: number;
+  /** With no good value yet: after a failed read, the next one waits a back-off drawn evenly from this range. */
+  readonly retryWithoutValueMs: { readonly min: number; readonly max: number };
   /** Milliseconds since the epoch. */
   readonly now: () => number;
+  /** A number from 0 up to 1 (Math.random): where in its range a back-off falls. */
+  readonly random: () => number;
+}
+
+/** What a read is told: bypass the reader's cache (after a failure), and whether a good value is held (a failed read then costs no request its answer). */
+export interface StoreRead {
+  readonly fresh: boolean;
+  readonly holding: boolean;
 }
 
 /**
@@ -45,26 +55,35 @@ export interface StoredApiSecretsOptions {
  * in use (a store outage must not turn dRoam's events into 401s) and the store
  * is left alone for `retryAfterFailureMs`, so an outage does not cost every
  * request a read. With no good value yet, the result is a failure the
- * pipeline answers 503 (retry later), never 401.
+ * pipeline answers 503 (retry later), never 401, and the store is asked again
+ * after a short back-off (`retryWithoutValueMs`): an instance that cannot
+ * authenticate anything must not stay that way for long after the store can
+ * answer. One read at a time: requests that come while one is under way wait
+ * for it.
  */
-export function storedApiSecrets(read: (request: { readonly fresh: boolean }) => Promise<string>, options: StoredApiSecretsOptions): ApiSecrets {
+export function storedApiSecrets(read: (request: StoreRead) => Promise<string>, options: StoredApiSecretsOptions): ApiSecrets {
   let lastText: string | undefined;
   let lastGood: readonly string[] | undefined;
   let quietUntil = 0;
   let lastFailure = '';
-  // The read started at cold start may still be under way when the first request arrives: it waits for that one.
+  // A read under way is shared: the requests that arrive meanwhile wait for it.
   let inflight: Promise<ApiSecretsResult> | undefined;
+
+  const backOff = (): number => {
+    const { min, max } = options.retryWithoutValueMs;
+    return lastGood === undefined ? min + options.random() * (max - min) : options.retryAfterFailureMs;
+  };
 
   const failed = (reason: string): ApiSecretsResult => {
     lastFailure = reason;
-    quietUntil = options.now() + options.retryAfterFailureMs;
+    quietUntil = options.now() + backOff();
     return lastGood === undefined ? { ok: false, reason } : { ok: true, secrets: lastGood, refreshFailure: reason };
   };
 
   const refresh = async (): Promise<ApiSecretsResult> => {
     let text: string;
     try {
-      text = await read({ fresh: lastFailure !== '' });
+      text = await read({ fresh: lastFailure !== '', holding: lastGood !== undefined });
     } catch (error) {
       return failed(`${options.source} could not be read: ${describeError(error)}`);
     }

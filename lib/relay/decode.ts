@@ -17,6 +17,11 @@ export interface WebhookRequest {
   readonly requestId: string | undefined;
   /** The dRoam source the path names (`/webhooks/droam/<name>`); undefined for the default one (`/webhooks/droam`). */
   readonly droamSource: string | undefined;
+  /**
+   * A function URL's path that is neither `/webhooks/droam` nor `/webhooks/droam/<name>`: a function URL hands the
+   * function every path, where API Gateway's routes answer any other path 404 before the function runs.
+   */
+  readonly unknownPath: string | undefined;
 }
 
 type Dict = Record<string, unknown>;
@@ -39,6 +44,7 @@ export function decodeRequest(event: unknown): WebhookRequest {
       ? 'rest-api-v1'
       : 'unknown';
 
+  const path = str(e.rawPath) ?? str(e.path);
   return {
     format,
     method: (str(http.method) ?? str(e.httpMethod))?.toUpperCase(),
@@ -46,11 +52,20 @@ export function decodeRequest(event: unknown): WebhookRequest {
     body: decodeBody(e.body, e.isBase64Encoded === true),
     sourceIp: str(http.sourceIp) ?? str(identity.sourceIp),
     requestId: str(context.requestId),
-    droamSource: str(dict(e.pathParameters).source) ?? sourceInPath(str(e.rawPath) ?? str(e.path)),
+    ...(format === 'function-url' ? functionUrlPath(path) : { droamSource: str(dict(e.pathParameters).source) ?? sourceInPath(path), unknownPath: undefined }),
   };
 }
 
-/** The segment after `/webhooks/droam/` where no route gave it as a path parameter (a function URL). */
+/** The webhook's two paths, as the HTTP API routes them: the default source's, and a named source's. */
+const WEBHOOK_PATH = /^\/webhooks\/droam(?:\/([^/]+))?\/?$/;
+
+/** A function URL has no routes: its path alone names the source, or is none of the webhook's. */
+function functionUrlPath(path: string | undefined): Pick<WebhookRequest, 'droamSource' | 'unknownPath'> {
+  const match = WEBHOOK_PATH.exec(path ?? '');
+  return match === null ? { droamSource: undefined, unknownPath: path ?? '' } : { droamSource: match[1], unknownPath: undefined };
+}
+
+/** The segment after `/webhooks/droam/` where no route gave it as a path parameter. */
 function sourceInPath(path: string | undefined): string | undefined {
   return path === undefined ? undefined : /\/webhooks\/droam\/([^/]+)\/?$/.exec(path)?.[1];
 }

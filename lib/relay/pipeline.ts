@@ -48,7 +48,9 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
   if (request.method !== undefined && request.method !== 'POST') return refused(reject(405, 'method_not_allowed', 'Only POST is accepted'));
   const source = droamSourceOf(request, config);
   if (source === undefined)
-    return refused(reject(404, 'unknown_source', 'No dRoam source of this stage has this path', { detail: excerpt(request.droamSource ?? '', 64) }));
+    return refused(
+      reject(404, 'unknown_source', 'No dRoam source of this stage has this path', { detail: excerpt(request.droamSource ?? request.unknownPath ?? '', 64) }),
+    );
   if (request.body.length > MAX_BODY_BYTES) return refused(reject(413, 'payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes`));
   const contentType = request.headers.get('content-type');
   if (contentType !== undefined && !isJsonMediaType(contentType)) {
@@ -106,8 +108,9 @@ interface DroamSource {
   readonly eventSource: string;
 }
 
-/** The source the request's path names: the default one for `/webhooks/droam`, a named one for `/webhooks/droam/<name>`; undefined for another name. */
+/** The source the request's path names: the default one for `/webhooks/droam`, a named one for `/webhooks/droam/<name>`; undefined for another name or path. */
 function droamSourceOf(request: WebhookRequest, config: Config): DroamSource | undefined {
+  if (request.unknownPath !== undefined) return undefined;
   if (request.droamSource === undefined) return { name: DEFAULT_DROAM_SOURCE, eventSource: config.eventSource };
   const named = config.sources.find((source) => source.name === request.droamSource);
   return named === undefined ? undefined : { name: named.name, eventSource: `${config.eventSource}/${named.name}` };

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { DEFAULT_DROAM_SOURCE, excerpt } from '../contract';
+import { publishDeadlineAfter } from '../lambda/clients';
 import { type LogSink, type MetricsSink, takeEmf, writes } from '../observability/sinks';
 import { decodeRequest } from './decode';
 import { MAX_QUOTED_TYPE, type Processed } from './outcome';
@@ -32,7 +33,9 @@ export function createWebhookHandler(deps: HandlerDeps): (event: unknown, contex
     let request: ReturnType<typeof decodeRequest> | undefined;
     try {
       request = decodeRequest(event);
-      processed = await processWebhook(request, deps);
+      // A request that waited for its instance's first api secrets read publishes within what is left of its time.
+      const publish: HandlerDeps['publish'] = (message) => deps.publish(message, publishDeadlineAfter(deps.now() - started));
+      processed = await processWebhook(request, { ...deps, publish });
     } catch (error) {
       const detail = error instanceof Error ? error.name : typeof error;
       processed = { outcome: { outcome: 'rejected', status: 500, code: 'internal_error', message: 'The request could not be processed', detail }, facts: {} };
@@ -46,7 +49,8 @@ export function createWebhookHandler(deps: HandlerDeps): (event: unknown, contex
       correlation_id: request?.requestId,
       event_format: request?.format,
       // The dRoam source the path names, known to the stage or not (a 404's line says which name was asked for).
-      droam_source: request === undefined ? undefined : excerpt(request.droamSource ?? DEFAULT_DROAM_SOURCE, MAX_QUOTED_TYPE),
+      droam_source:
+        request === undefined || request.unknownPath !== undefined ? undefined : excerpt(request.droamSource ?? DEFAULT_DROAM_SOURCE, MAX_QUOTED_TYPE),
       duration_ms: deps.now() - started,
     };
     write(report(processed, { base, firstOfUndeclaredType, metricsByEventType: deps.config.metricsByEventType }), deps);

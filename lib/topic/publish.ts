@@ -18,7 +18,8 @@ export interface PublishFailure {
   readonly retryable: boolean;
 }
 
-export type Publish = (message: SnsMessage) => Promise<PublishResult>;
+/** `deadlineMs`, when given and shorter, replaces the publisher's own deadline for this message. */
+export type Publish = (message: SnsMessage, deadlineMs?: number) => Promise<PublishResult>;
 
 /** SNS error names caused by the message itself rather than by the service or its configuration. */
 const MESSAGE_ERRORS = new Set(['InvalidParameterException', 'InvalidParameter', 'InvalidParameterValueException', 'InvalidParameterValue', 'ValidationError']);
@@ -29,15 +30,16 @@ const MESSAGE_ERRORS = new Set(['InvalidParameterException', 'InvalidParameter',
  * well inside API Gateway's limit.
  */
 export function snsPublisher(client: SNSClient, topicArn: string, deadlineMs: number): Publish {
-  return async (message) => {
+  return async (message, shorter = deadlineMs) => {
+    const deadline = Math.min(deadlineMs, shorter);
     try {
-      const output = await withDeadline(deadlineMs, (abortSignal) => client.send(new PublishCommand({ TopicArn: topicArn, ...message }), { abortSignal }));
+      const output = await withDeadline(deadline, (abortSignal) => client.send(new PublishCommand({ TopicArn: topicArn, ...message }), { abortSignal }));
       if (output.MessageId === undefined) {
         return { ok: false, error: { name: 'NoMessageId', message: 'SNS answered without a MessageId', retryable: true } };
       }
       return { ok: true, messageId: output.MessageId };
     } catch (error) {
-      return { ok: false, error: callFailure(error, deadlineMs) };
+      return { ok: false, error: callFailure(error, deadline) };
     }
   };
 }

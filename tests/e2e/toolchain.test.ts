@@ -406,12 +406,7 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'relay-package-'));
-    const env = childEnv();
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
-    const params = Object.entries(PACKAGE_PARAMS).map(([name, value]) => `--param=${name}=${value}`);
-    const result = await run('node_modules/.bin/sls', ['package', '--stage', 'prod', '--package', dir, ...params], { env, timeoutMs: 90_000 });
-    if (result.code !== 0) throw new Error(`sls package exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
-    text = readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
+    text = await packageProd(dir, PACKAGE_PARAMS);
     template = JSON.parse(text) as Template;
   }, 120_000);
 
@@ -1281,6 +1276,67 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
   });
 });
 
+describe('npx sls package --stage prod --param=ingress=functionUrl --param=operatorRoleArn=… (no AWS credentials)', () => {
+  let template: Template;
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'relay-package-function-url-'));
+    try {
+      template = JSON.parse(await packageProd(dir, { ingress: 'functionUrl', operatorRoleArn: PACKAGE_PARAMS.operatorRoleArn })) as Template;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+  const ofType = (type: string): string[] => Object.keys(template.Resources).filter((id) => template.Resources[id]?.Type === type);
+
+  it("passes AWS's CloudFormation specification", () => {
+    expect(checkTemplate(template).problems).toEqual([]);
+  });
+
+  it('serves the webhook from a function URL with auth type NONE, which anyone may invoke, and creates no HTTP API, stage, access log or custom domain', () => {
+    const urls = ofType('AWS::Lambda::Url');
+    expect(urls).toEqual(['WebhookLambdaFunctionUrl']);
+    expect(template.Resources.WebhookLambdaFunctionUrl?.Properties).toEqual({
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': ['WebhookLambdaFunction', 'Arn'] },
+    });
+    const permissions = ofType('AWS::Lambda::Permission').map((id) => template.Resources[id]?.Properties);
+    expect(permissions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }),
+        expect.objectContaining({ Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true }),
+      ]),
+    );
+    expect(Object.values(template.Resources).filter((r) => r.Type.startsWith('AWS::ApiGatewayV2::'))).toEqual([]);
+    expect(JSON.stringify(template)).not.toMatch(/HttpApi|execute-api/);
+  });
+
+  it("throttles with the webhook's reserved concurrency, 200 when none is given, and alarms on the throttles and on the URL's 5xx", () => {
+    expect(template.Resources.WebhookLambdaFunction?.Properties?.ReservedConcurrentExecutions).toBe(200);
+    const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map((id) => [id, template.Resources[id]?.Properties ?? {}]));
+    expect(alarms.WebhookThrottlesAlarm).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Throttles',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'WebhookLambdaFunction' } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(alarms.Http5xxAlarm).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Url5xxCount',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'WebhookLambdaFunction' } }],
+    });
+    expect(alarms).not.toHaveProperty('ThrottledAlarm');
+  });
+
+  it("gives WebhookUrl, the URL to register in dRoam: the function URL's host and /webhooks/droam", () => {
+    const value = (template.Outputs?.WebhookUrl as { Value: unknown }).Value;
+    const resolved = resolve(template as unknown as ResolvableTemplate, value, {
+      'WebhookLambdaFunctionUrl.FunctionUrl': 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/',
+    });
+    expect(resolved).toBe('https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/webhooks/droam');
+  });
+});
+
 /** Any principal of the account whose IAM policy allows the write, AdministratorAccess, say. */
 const ANYONE = 'any principal of the account';
 
@@ -1297,14 +1353,20 @@ const CALLERS: readonly Caller[] = [
   { name: 'another service', service: 'events.amazonaws.com', sourceArn: 'arn:aws:events:us-east-1:123456789012:rule/any' },
 ];
 
-describe('npx sls package --stage prod with params that are not numbers or switches, and no operatorRoleArn', () => {
+describe('npx sls package --stage prod with params that are not numbers or switches, or do not go together, and no operatorRoleArn', () => {
   it('stops before anything is built, listing every wrong param and the missing operator role', async () => {
     const env = childEnv();
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
     // No operatorRoleArn either: a deployed stage names one.
-    const params = ['throttlingRateLimit=fast', 'quarantineRetentionDays=30', 'archive=yes', 'reservedConcurrency=-1', 'deadLetterAgeAlarmSeconds=1209600'].map(
-      (pair) => `--param=${pair}`,
-    );
+    const params = [
+      'throttlingRateLimit=fast',
+      'quarantineRetentionDays=30',
+      'archive=yes',
+      'reservedConcurrency=-1',
+      'deadLetterAgeAlarmSeconds=1209600',
+      'ingress=functionUrl',
+      'domainName=hooks.example.com',
+    ].map((pair) => `--param=${pair}`);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'relay-refused-package-'));
     try {
       const result = await run('node_modules/.bin/sls', ['package', '--stage', 'prod', '--package', dir, ...params], { env, timeoutMs: 60_000 });
@@ -1317,12 +1379,23 @@ describe('npx sls package --stage prod with params that are not numbers or switc
       expect(output).toContain('- reservedConcurrency must be a whole number from 0 up, not "-1"');
       expect(output).toContain('- deadLetterAgeAlarmSeconds must be a whole number from 60 to 1123200, not "1209600"');
       expect(output).toContain("- operatorRoleArn must be the ARN of the IAM role the stage's operator acts with");
+      expect(output).toContain('- domainName is a custom domain of the HTTP API, which ingress=functionUrl does not create');
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });
+
+/** `sls package --stage prod` of the stack with the params, into dir, without AWS credentials: the template's text. */
+async function packageProd(dir: string, params: Readonly<Record<string, string>>): Promise<string> {
+  const env = childEnv();
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) Reflect.deleteProperty(env, name);
+  const args = Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
+  const result = await run('node_modules/.bin/sls', ['package', '--stage', 'prod', '--package', dir, ...args], { env, timeoutMs: 90_000 });
+  if (result.code !== 0) throw new Error(`sls package exited ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+  return readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
+}
 
 const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
 const PARAMETER_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/droam-webhook-relay/prod/api-secrets';

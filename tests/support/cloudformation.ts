@@ -1,7 +1,7 @@
 /**
  * Just enough of CloudFormation to read a packaged template as a deployment
- * would: conditions evaluated, and Fn::Join, Fn::Sub, Fn::If, Ref and
- * Fn::GetAtt resolved, resources and attributes named by placeholders
+ * would: conditions evaluated, and Fn::Join, Fn::Sub, Fn::Select, Fn::Split,
+ * Fn::If, Ref and Fn::GetAtt resolved, resources and attributes named by placeholders
  * (`<Ref Name>`, `<Name.Attribute>`), so a value built from them (a
  * dashboard body) can be parsed and read.
  */
@@ -47,8 +47,9 @@ function truth(template: Template, node: unknown): boolean {
 /** What `Fn::If` gives for a property or list item that is left out (`AWS::NoValue`): `resolve` leaves it out too. */
 const NO_VALUE = '<Ref AWS::NoValue>';
 
-export function resolve(template: Template, node: unknown): unknown {
-  if (Array.isArray(node)) return node.map((item) => resolve(template, item)).filter((item) => item !== NO_VALUE);
+/** `attributes` gives what a deployment would: `Name.Attribute` → value; others stay placeholders. */
+export function resolve(template: Template, node: unknown, attributes: Readonly<Record<string, string>> = {}): unknown {
+  if (Array.isArray(node)) return node.map((item) => resolve(template, item, attributes)).filter((item) => item !== NO_VALUE);
   if (typeof node !== 'object' || node === null) return node;
   const entries = Object.entries(node as Record<string, unknown>);
   const [first] = entries;
@@ -59,13 +60,17 @@ export function resolve(template: Template, node: unknown): unknown {
       case 'Ref':
         return PSEUDO[args as string] ?? `<Ref ${String(args)}>`;
       case 'Fn::GetAtt':
-        return `<${list.join('.')}>`;
+        return attributes[list.join('.')] ?? `<${list.join('.')}>`;
       case 'Fn::ImportValue':
-        return `<ImportValue ${String(resolve(template, args))}>`;
+        return `<ImportValue ${String(resolve(template, args, attributes))}>`;
       case 'Fn::Join':
-        return (resolve(template, list[1]) as unknown[]).join(list[0] as string);
+        return (resolve(template, list[1], attributes) as unknown[]).join(list[0] as string);
+      case 'Fn::Select':
+        return (resolve(template, list[1], attributes) as unknown[])[list[0] as number];
+      case 'Fn::Split':
+        return (resolve(template, list[1], attributes) as string).split(list[0] as string);
       case 'Fn::If':
-        return resolve(template, condition(template, list[0] as string) ? list[1] : list[2]);
+        return resolve(template, condition(template, list[0] as string) ? list[1] : list[2], attributes);
       case 'Fn::Sub': {
         const [text, own] = Array.isArray(args) ? [list[0] as string, resolve(template, list[1] ?? {}) as Record<string, unknown>] : [args as string, {}];
         return text.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
@@ -77,5 +82,5 @@ export function resolve(template: Template, node: unknown): unknown {
         throw new Error(`function ${fn} not understood here`);
     }
   }
-  return Object.fromEntries(entries.map(([key, value]) => [key, resolve(template, value)]).filter(([, value]) => value !== NO_VALUE));
+  return Object.fromEntries(entries.map(([key, value]) => [key, resolve(template, value, attributes)]).filter(([, value]) => value !== NO_VALUE));
 }

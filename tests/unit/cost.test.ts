@@ -44,4 +44,17 @@ describe('the cost model', () => {
     expect(stack).toMatchObject({ kmsKeys: 2, dashboards: 1, polledQueues: 1, memoryMb: 512 });
     expect(total(fixedCosts(stack))).toBeLessThan(total(fixedCosts(await stackCounts(ROOT, true))));
   });
+
+  it('through a function URL: no HTTP API request charge ($1.00 a million) and no access log line, one alarm fewer (no 429 count from the access log)', async () => {
+    const measured = await measure(ROOT, DEFAULT_OPTIONS.eventTypes);
+    const viaApi = await stackCounts(ROOT, false, 'httpApi');
+    const viaUrl = await stackCounts(ROOT, false, 'functionUrl');
+    const lines = (ingress: 'httpApi' | 'functionUrl', stack: typeof viaApi) =>
+      new Map(variableCosts({ ...DEFAULT_OPTIONS, ingress }, measured, stack, ROOT).map((line) => [line.line, line.usd]));
+    const [api, url] = [lines('httpApi', viaApi), lines('functionUrl', viaUrl)];
+    expect(api.get('HTTP API requests')).toBeCloseTo(1.0, 6);
+    expect(url.has('HTTP API requests')).toBe(false);
+    expect(url.get('CloudWatch Logs ingestion')).toBeLessThan(api.get('CloudWatch Logs ingestion') ?? 0);
+    expect(viaApi.alarmMetrics - viaUrl.alarmMetrics).toBe(1);
+  });
 });

@@ -140,6 +140,21 @@ describe('snsPublisher with a mocked SNS client', () => {
     expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout', retryable: true }) as unknown });
     expect(Date.now() - started).toBeLessThan(DEADLINE_MS + 1_000);
   });
+
+  test('a shorter deadline given with the message replaces its own, and a longer one does not', async () => {
+    sns.on(PublishCommand).callsFake(() => new Promise<never>(() => undefined));
+    const publish = snsPublisher(client, TOPIC_ARN, 60_000);
+    const result = await within(DEADLINE_MS + 1_000, publish(poolMessage(false), DEADLINE_MS));
+    expect(result).toEqual({
+      ok: false,
+      error: expect.objectContaining({ name: 'Timeout', message: expect.stringContaining(`${String(DEADLINE_MS)} ms`) as unknown }) as unknown,
+    });
+    const bounded = await snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false), 60_000);
+    expect(bounded).toEqual({
+      ok: false,
+      error: expect.objectContaining({ message: expect.stringContaining(`${String(DEADLINE_MS)} ms`) as unknown }) as unknown,
+    });
+  });
 });
 
 describe('snsPublisher with a real SNS client against an endpoint that never answers', () => {

@@ -33,6 +33,7 @@ describe('the stage params checked at package time', () => {
     ['maxSkewSeconds', '86401', 'a whole number from 1 to 86400'],
     ['apiSecretsMaxAgeSeconds', '', 'a whole number from 1 to 3600'],
     ['fifoTopic', 'yes', 'true or false'],
+    ['ingress', 'restApi', 'one of httpApi, functionUrl'],
     ['deadLetterAgeAlarmSeconds', '1209600', 'a whole number from 60 to 1123200'],
     ['operatorRoleArn', 'relay-operator', "the ARN of the IAM role the stage's operator acts with"],
     ['secretsExtensionLayerArn', 'AWS-Parameters-and-Secrets-Lambda-Extension', 'the ARN of a version of the AWS Parameters and Secrets Lambda Extension'],
@@ -45,6 +46,14 @@ describe('the stage params checked at package time', () => {
     expect(
       params.paramProblems({ throttlingRateLimit: '250.5', quarantineRetentionDays: '1', archive: 'true', reservedConcurrency: null }, { local: false }),
     ).toEqual([]);
+  });
+
+  it('refuses a custom domain with ingress=functionUrl, which has no HTTP API to map it to, and takes either alone', () => {
+    expect(params.paramProblems({ ingress: 'functionUrl', domainName: 'hooks.example.com' }, { local: false })).toEqual([
+      expect.stringContaining('domainName is a custom domain of the HTTP API, which ingress=functionUrl does not create'),
+    ]);
+    expect(params.paramProblems({ ingress: 'functionUrl', domainName: '' }, { local: false })).toEqual([]);
+    expect(params.paramProblems({ ingress: 'httpApi', domainName: 'hooks.example.com' }, { local: false })).toEqual([]);
   });
 
   it('require an operator role when a deployed stage is packaged or deployed, not when its stack is only read (info, logs, remove)', () => {

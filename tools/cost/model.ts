@@ -20,6 +20,8 @@ export interface CostOptions {
   readonly eventTypes: number;
   readonly metricsByEventType: boolean;
   readonly archive: boolean;
+  /** The stage's ingress: the HTTP API bills each request and writes an access log line; a function URL does neither. */
+  readonly ingress: 'httpApi' | 'functionUrl';
 }
 
 export interface CostLine {
@@ -92,18 +94,14 @@ export function accessLogBytes(root: string): number {
 const usd = (quantity: number, price: { readonly usd: number }): number => quantity * price.usd;
 const count = (value: number): string => Math.round(value).toLocaleString('en-US');
 
-/** The lines that grow with the events relayed in a month. */
-export function variableCosts(options: CostOptions, measured: Measured, stack: StackCounts, root: string): CostLine[] {
-  const events = options.eventsPerMonth;
+/** What each webhook costs to take and publish: its request (HTTP API), its invocation and duration, its SNS publish. */
+export function requestCosts(events: number, options: CostOptions, measured: Measured, stack: StackCounts): CostLine[] {
   const gbSeconds = events * (stack.memoryMb / 1024) * (options.durationMs / 1000);
   const chunks = Math.ceil(measured.messageBytes / CHUNK_BYTES);
-  const logBytesPerEvent = measured.logBytes[options.logLevel] + lambdaPlatformBytes() + accessLogBytes(root);
-  const logGb = (events * logBytesPerEvent) / GB;
-  const keyUsers = options.archive ? 2 : 1;
-  const kmsRequests = Math.min(events, KMS_WINDOWS_PER_MONTH) * keyUsers;
-  const series = options.metricsByEventType ? measured.metricSeries : measured.metricSeries - 4 * options.eventTypes;
-  const lines: CostLine[] = [
-    { line: 'HTTP API requests', quantity: count(events), usd: usd(events, PRICES.httpApiRequest), basis: 'one request per webhook (each under 512 KB)' },
+  return [
+    ...(options.ingress === 'httpApi'
+      ? [{ line: 'HTTP API requests', quantity: count(events), usd: usd(events, PRICES.httpApiRequest), basis: 'one request per webhook (each under 512 KB)' }]
+      : []),
     { line: 'Lambda invocations', quantity: count(events), usd: usd(events, PRICES.lambdaRequest), basis: 'one per webhook' },
     {
       line: 'Lambda duration',
@@ -117,18 +115,44 @@ export function variableCosts(options: CostOptions, measured: Measured, stack: S
       usd: usd(events * chunks, PRICES.snsPublish),
       basis: `measured: a pool-usage event is ${measured.messageBytes.toLocaleString('en-US')} bytes as SNS counts it, one 64 KB request; deliveries to SQS queues are free`,
     },
+  ];
+}
+
+/** The bytes each webhook writes to CloudWatch Logs: the relay's line, Lambda's own lines and, through the HTTP API, its access log line. */
+function logBytesPerEvent(options: CostOptions, measured: Measured, root: string): { bytes: number; accessLog: number } {
+  const accessLog = options.ingress === 'httpApi' ? accessLogBytes(root) : 0;
+  return { bytes: measured.logBytes[options.logLevel] + lambdaPlatformBytes() + accessLog, accessLog };
+}
+
+/** What the webhooks' log lines cost to ingest. */
+export function logIngestionCost(events: number, options: CostOptions, measured: Measured, root: string): CostLine {
+  const { bytes, accessLog } = logBytesPerEvent(options, measured, root);
+  const logGb = (events * bytes) / GB;
+  const parts = `the relay's line and metrics ${measured.logBytes[options.logLevel].toLocaleString('en-US')}, Lambda's START/END/REPORT ${lambdaPlatformBytes()}${accessLog === 0 ? '; a function URL writes no access log' : `, the access log ${accessLog}`}`;
+  return {
+    line: 'CloudWatch Logs ingestion',
+    quantity: `${logGb.toFixed(2)} GB`,
+    usd: usd(logGb, PRICES.logsIngestedGb),
+    basis: `measured: ${bytes.toLocaleString('en-US')} bytes a request at ${options.logLevel} (${parts})`,
+  };
+}
+
+/** The lines that grow with the events relayed in a month. */
+export function variableCosts(options: CostOptions, measured: Measured, stack: StackCounts, root: string): CostLine[] {
+  const events = options.eventsPerMonth;
+  const logGb = (events * logBytesPerEvent(options, measured, root).bytes) / GB;
+  const keyUsers = options.archive ? 2 : 1;
+  const kmsRequests = Math.min(events, KMS_WINDOWS_PER_MONTH) * keyUsers;
+  const series = options.metricsByEventType ? measured.metricSeries : measured.metricSeries - 4 * options.eventTypes;
+  const lines: CostLine[] = [
+    ...requestCosts(events, options, measured, stack),
     {
       line: 'KMS requests',
       quantity: count(kmsRequests),
       usd: usd(kmsRequests, PRICES.kmsRequest),
       basis: 'estimate: SNS and SQS reuse a data key for 5 minutes, so at most one request per 5-minute window with traffic, per key user',
     },
-    {
-      line: 'CloudWatch Logs ingestion',
-      quantity: `${logGb.toFixed(2)} GB`,
-      usd: usd(logGb, PRICES.logsIngestedGb),
-      basis: `measured: ${logBytesPerEvent.toLocaleString('en-US')} bytes a request at ${options.logLevel} (the relay's line and metrics ${measured.logBytes[options.logLevel].toLocaleString('en-US')}, Lambda's START/END/REPORT ${lambdaPlatformBytes()}, the access log ${accessLogBytes(root)})`,
-    },
+    logIngestionCost(events, options, measured, root),
     {
       line: 'CloudWatch Logs storage',
       quantity: `${((logGb * stack.logRetentionDays) / 30).toFixed(2)} GB-month`,
@@ -202,14 +226,15 @@ export function fixedCosts(stack: StackCounts): CostLine[] {
   ];
 }
 
-/** The stack's keys, alarms, dashboards and polled queues, from the modules of infra/ with serverless.yml's default params. */
-export async function stackCounts(root: string, archive: boolean): Promise<StackCounts> {
+/** The stack's keys, alarms, dashboards and polled queues, from the modules of infra/ with serverless.yml's default params and the ingress. */
+export async function stackCounts(root: string, archive: boolean, ingress: CostOptions['ingress'] = 'httpApi'): Promise<StackCounts> {
   const serverless = YAML.parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
     params: { default: Record<string, unknown> };
     provider: { memorySize: number };
-    functions: Record<string, { events?: { sqs?: unknown }[] }>;
+    // A function's events are a list, or a variable for the Framework to resolve (the webhook's: HTTP events, infra/ingress.js).
+    functions: Record<string, { events?: { sqs?: unknown }[] | string }>;
   };
-  const params: Record<string, unknown> = { ...serverless.params.default, archive };
+  const params: Record<string, unknown> = { ...serverless.params.default, archive, ingress };
   const framework = {
     resolveVariable: (variable: string): Promise<unknown> => Promise.resolve(params[variable.replace(/^param:/, '').replace(/, null$/, '')] ?? null),
   };
@@ -228,7 +253,7 @@ export async function stackCounts(root: string, archive: boolean): Promise<Stack
     .filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')
     .reduce((sum, alarm) => sum + (alarm.Properties?.Metrics?.filter((metric) => metric.MetricStat !== undefined).length ?? 1), 0);
   const polledQueues = Object.entries(serverless.functions).filter(
-    ([name, fn]) => (name !== 'archiver' || archive) && (fn.events ?? []).some((event) => event.sqs !== undefined),
+    ([name, fn]) => (name !== 'archiver' || archive) && Array.isArray(fn.events) && fn.events.some((event) => event.sqs !== undefined),
   ).length;
   return {
     kmsKeys: present.filter((resource) => resource.Type === 'AWS::KMS::Key').length,

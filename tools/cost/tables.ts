@@ -10,9 +10,11 @@ export const DEFAULT_OPTIONS: CostOptions = {
   eventTypes: 5,
   metricsByEventType: true,
   archive: false,
+  ingress: 'httpApi',
 };
 
-const dollars = (value: number): string => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
+/** Dollars to the cent, or to a hundredth of a cent under a cent. */
+export const dollars = (value: number): string => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
 
 function table(lines: readonly CostLine[], totalLabel: string): string {
   const rows = lines.map((line) => `| ${line.line} | ${line.quantity} | ${dollars(line.usd)} | ${line.basis} |`);
@@ -21,12 +23,12 @@ function table(lines: readonly CostLine[], totalLabel: string): string {
 
 /** Both tables for the options: the lines that grow with the events, and the idle stage's. */
 export async function costTables(root: string, options: CostOptions): Promise<string> {
-  const [measured, stack] = await Promise.all([measure(root, options.eventTypes), stackCounts(root, options.archive)]);
+  const [measured, stack] = await Promise.all([measure(root, options.eventTypes), stackCounts(root, options.archive, options.ingress)]);
   const variable = variableCosts(options, measured, stack, root);
   const fixed = fixedCosts(stack);
   const events = options.eventsPerMonth.toLocaleString('en-US');
   return [
-    `${events} events a month, logLevel ${options.logLevel}${options.archive ? ', with the event archive' : ''} (${PRICES_REGION}, AWS's prices of ${PRICES_READ}, no free tier):`,
+    `${events} events a month, logLevel ${options.logLevel}${options.archive ? ', with the event archive' : ''}${options.ingress === 'functionUrl' ? ', through a function URL' : ''} (${PRICES_REGION}, AWS's prices of ${PRICES_READ}, no free tier):`,
     '',
     table(variable, `${events} events`),
     '',

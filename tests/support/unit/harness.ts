@@ -174,8 +174,8 @@ export interface HarnessOptions {
   readonly config?: Config;
   /** Milliseconds since the epoch; a function for a clock that moves. Default: the documented timestamp. */
   readonly now?: number | (() => number);
-  /** What the fake SNS answers; a function to decide per message. */
-  readonly publishResult?: PublishResult | ((message: SnsMessage) => Promise<PublishResult>);
+  /** What the fake SNS answers; a function to decide per message, given the publish deadline the handler set for it. */
+  readonly publishResult?: PublishResult | ((message: SnsMessage, deadlineMs?: number) => Promise<PublishResult>);
   readonly quarantine?: Quarantine;
   /** Where the api secrets come from; default: the configuration's. */
   readonly apiSecrets?: ApiSecrets;
@@ -221,14 +221,14 @@ export function harness(options: HarnessOptions = {}): Harness {
             return enqueue(record, signer);
           },
         }),
-    publish: async (message) => {
+    publish: async (message, deadlineMs) => {
       attempted.push(message);
       const answer = options.publishResult;
       const result: PublishResult =
         answer === undefined
           ? { ok: true, messageId: `sns-message-${String(++messageCounter)}` }
           : typeof answer === 'function'
-            ? await answer(message)
+            ? await answer(message, deadlineMs)
             : answer;
       if (result.ok) published.push(message);
       return result;
