@@ -7,7 +7,7 @@
  *   env         DROAM_API_SECRETS in the environment, no reader
  *   powertools  the SSM client through Powertools Parameters (SSMProvider), the read started at cold start
  *   ssm-client  the SSM client's GetParameter alone, cached for the maximum age, the read started at cold start
- *   extension   the AWS Parameters and Secrets Lambda Extension over localhost (lib/api-secrets/extension.ts),
+ *   extension   the AWS Parameters and Secrets Lambda Extension over localhost (lib/api-secrets/ssm.ts, extension.ts),
  *               no SDK client; read by the first request (the extension answers only during invocations)
  *
  * All are built with serverless.yml's esbuild options. Each sample is a fresh Node process that loads
@@ -71,7 +71,7 @@ const entry = (imports, reader) => `import { SNSClient } from '@aws-sdk/client-s
 import { payloadTypes } from '${root}/lib/contract';
 import { createLogger } from '${root}/lib/observability/logger';
 import { createMetrics } from '${root}/lib/observability/metrics';
-import { PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, snsClientOptions } from '${root}/lib/lambda/clients';
+import { PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, SECRETS_RETRY_WITHOUT_VALUE_MS, snsClientOptions } from '${root}/lib/lambda/clients';
 import { loadConfig } from '${root}/lib/relay/config';
 import { createWebhookHandler } from '${root}/lib/relay/webhook';
 import { snsPublisher } from '${root}/lib/topic/publish';
@@ -81,7 +81,8 @@ ${imports}
 const config = loadConfig(process.env);
 const sns = new SNSClient(snsClientOptions());
 const parameter = config.apiSecretsParameter;
-const stored = (read) => storedApiSecrets(read, { source: 'SSM parameter', local: false, retryAfterFailureMs: 10_000, now: Date.now });
+const stored = (read) =>
+  storedApiSecrets(read, { source: 'SSM parameter', local: false, retryAfterFailureMs: 10_000, retryWithoutValueMs: SECRETS_RETRY_WITHOUT_VALUE_MS, now: Date.now, random: Math.random });
 ${reader}
 export const handler = createWebhookHandler({
   config,
@@ -127,18 +128,7 @@ const apiSecrets = stored(async ({ fresh }) => {
 });
 void apiSecrets();`,
   ],
-  extension: [
-    `import { extensionApiSecrets } from '${root}/lib/api-secrets/extension';`,
-    `const apiSecrets = extensionApiSecrets(parameter, {
-  host: 'localhost',
-  port: Number(process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT),
-  sessionToken: process.env.AWS_SESSION_TOKEN,
-  deadlineMs: 800,
-  local: false,
-  retryAfterFailureMs: 10_000,
-  now: Date.now,
-});`,
-  ],
+  extension: [`import { apiSecretsFrom } from '${root}/lib/api-secrets/ssm';`, `const { apiSecrets } = apiSecretsFrom(config);`],
 };
 
 const custom = /** @type {any} */ (YAML.parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8'), { logLevel: 'silent' })).custom.esbuild;
