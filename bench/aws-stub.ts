@@ -1,6 +1,6 @@
 /**
- * Preloaded into every contender process (`node --require .build/aws-stub.cjs`): answers SNS Publish
- * and SQS SendMessage (the relay's quarantine) in-process. Each bundle builds its own SNS client with
+ * Preloaded into every contender process (`node --require .build/aws-stub.cjs`): answers SNS Publish,
+ * SQS SendMessage (the relay's quarantine) and SSM GetParameter (a peer's api secret) in-process. Each bundle builds its own SNS client with
  * its own copy of the SDK, so no request handler can be injected from outside; the stub replaces only
  * the socket (`https.Agent#createConnection` for hosts `sns.*` and `sqs.*`). Serialisation, SigV4
  * signing, the middleware stack, the SDK's HTTP handler, Node's HTTP client and response parsing run
@@ -38,6 +38,13 @@ function answerSqs(body: Buffer): Buffer {
   return httpResponse('application/x-amz-json-1.0', JSON.stringify({ MD5OfMessageBody: md5, MessageId: nextId() }));
 }
 
+/** SSM GetParameter, for the peer that reads its api secret from SSM: the run's secret, which the harness gives the stub alone in BENCH_API_SECRET. */
+function answerSsm(body: Buffer): Buffer {
+  const input = JSON.parse(body.toString('utf8')) as { Name?: string };
+  const value = process.env.BENCH_API_SECRET ?? '';
+  return httpResponse('application/x-amz-json-1.1', JSON.stringify({ Parameter: { Name: input.Name, Type: 'SecureString', Value: value, Version: 1 } }));
+}
+
 /** A socket that reads HTTP/1.1 requests written to it and pushes one canned answer back for each. */
 function stubSocket(Duplex: typeof DuplexType, answer: (body: Buffer) => Buffer): DuplexType {
   let pending = Buffer.alloc(0);
@@ -71,6 +78,7 @@ export function patch(https: typeof Https): void {
     const host = options.host ?? options.hostname ?? '';
     if (host.startsWith('sns.')) return stubSocket(Duplex, answerSns);
     if (host.startsWith('sqs.')) return stubSocket(Duplex, answerSqs);
+    if (host.startsWith('ssm.')) return stubSocket(Duplex, answerSsm);
     return original.apply(this, args);
   };
 }

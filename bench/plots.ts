@@ -5,7 +5,7 @@ import { type Key, KEYS, type Results } from './results';
 
 /** Segments of a bar; lines of the contenders (ours, (a), (b), the floor). */
 const COLOURS = ['#1f6feb', '#8fb8f5'];
-const LINE_COLOURS = ['#1f6feb', '#2da44e', '#d29922', '#8b949e'];
+const LINE_COLOURS = ['#1f6feb', '#2da44e', '#a371f7', '#d29922', '#8b949e'];
 const FONT = 'font-family="system-ui, sans-serif" font-size="12"';
 const WIDTH = 680;
 const LEFT = 210;

@@ -21,6 +21,7 @@ export interface Target {
 export const CONTENDERS = {
   ours: { label: 'ours', entry: 'functions/webhook.ts' },
   middy: { label: '(a) Middy + Powertools, valibot', entry: 'bench/peers/middy-valibot.ts' },
+  middySsm: { label: '(s) (a) with its secret from SSM', entry: 'bench/peers/middy-ssm.ts' },
   zod: { label: '(b) Middy + Powertools, zod 4', entry: 'bench/peers/middy-zod.ts' },
   floor: { label: '(f) floor', entry: 'bench/peers/floor.ts' },
 } as const;

@@ -1,19 +1,22 @@
 // @ts-check
 /**
- * `node bench/secrets-cold-start.mjs [--runs N]`: what reading the api secrets from SSM through
- * Powertools Parameters costs a cold start, against the same function given its secrets in the
- * environment (as the local stage is, and as deployed stages were when CloudFormation resolved them).
+ * `node bench/secrets-cold-start.mjs [--runs N]`: what each way of reading the api secrets of a deployed
+ * stage costs a cold start, against the same function given its secrets in the environment (as the
+ * local stage is). Every variant is the webhook as functions/webhook.ts wires it; only the reader differs:
  *
- *   ssm   functions/webhook.ts as deployed: DROAM_API_SECRETS_PARAMETER, the SSM client and
- *         Powertools Parameters in the bundle, the read started during the cold start
- *   env   the same wiring without them: DROAM_API_SECRETS in the environment
+ *   env         DROAM_API_SECRETS in the environment, no reader
+ *   powertools  the SSM client through Powertools Parameters (SSMProvider), the read started at cold start
+ *   ssm-client  the SSM client's GetParameter alone, cached for the maximum age, the read started at cold start
+ *   extension   the AWS Parameters and Secrets Lambda Extension over localhost (lib/api-secrets/ssm.ts, extension.ts),
+ *               no SDK client; read by the first request (the extension answers only during invocations)
  *
- * Both are built with serverless.yml's esbuild options. Each sample is a fresh Node process that
- * loads the bundle (module load and cold-start code) and handles one signed pool event, publishing
- * to SNS and reading SSM on a stand-in HTTP server on 127.0.0.1 — so the numbers hold everything on
- * this side of the network (SDK serialisation, signing, HTTP, parsing) but no AWS round trip, which
- * adds one SSM call (typically a few tens of ms inside a region) that overlaps the rest of the cold
- * start. Samples alternate between the two. Prints a markdown table; never fails on a number.
+ * All are built with serverless.yml's esbuild options. Each sample is a fresh Node process that loads
+ * the bundle (module load and cold-start code) and handles one signed pool event, publishing to SNS and
+ * reading SSM (or the extension) on a stand-in HTTP server on 127.0.0.1, so the numbers hold everything
+ * on this side of the network (SDK serialisation, signing, HTTP, parsing) but no AWS round trip, which
+ * adds one SSM call (typically a few tens of ms inside a region): overlapping the rest of the cold start
+ * for the SDK readers, on the first request for the extension. Samples rotate between the variants.
+ * Prints a markdown table; never fails on a number.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -22,14 +25,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import YAML from 'yaml';
 
 const USAGE = `usage: node bench/secrets-cold-start.mjs [--runs N]
 
-  Cold start of the webhook reading its api secrets from SSM (Powertools Parameters) against the
-  same function with the secrets in its environment: bundle size, module load, first response.
+  Cold start of the webhook reading its api secrets from SSM (Powertools Parameters, the SSM client
+  alone, or the Parameters and Secrets Lambda Extension) against the same function with the secrets
+  in its environment: bundle size, zip size, module load, first response.
   --runs N     fresh processes per variant (default 20)
   -h, --help   this help`;
 
@@ -61,32 +65,71 @@ const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:droam-webhook-relay-bench'
 
 // ---------------------------------------------------------------- build
 
-// The webhook as functions/webhook.ts wires it, minus the SSM client and Powertools Parameters.
-const envEntry = path.join(work, 'webhook-env-secrets.ts');
-writeFileSync(
-  envEntry,
-  `import { SNSClient } from '@aws-sdk/client-sns';
+// The webhook as functions/webhook.ts wires it; each variant adds its reader of the api secrets.
+/** @param {string} imports @param {string} reader */
+const entry = (imports, reader) => `import { SNSClient } from '@aws-sdk/client-sns';
 import { payloadTypes } from '${root}/lib/contract';
 import { createLogger } from '${root}/lib/observability/logger';
 import { createMetrics } from '${root}/lib/observability/metrics';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS } from '${root}/lib/lambda/clients';
+import { PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, SECRETS_RETRY_WITHOUT_VALUE_MS, snsClientOptions } from '${root}/lib/lambda/clients';
 import { loadConfig } from '${root}/lib/relay/config';
 import { createWebhookHandler } from '${root}/lib/relay/webhook';
 import { snsPublisher } from '${root}/lib/topic/publish';
 import { sqsQuarantine } from '${root}/lib/queues/quarantine';
+import { storedApiSecrets } from '${root}/lib/api-secrets/store';
+${imports}
 const config = loadConfig(process.env);
-const sns = new SNSClient(AWS_CLIENT_OPTIONS);
+const sns = new SNSClient(snsClientOptions());
+const parameter = config.apiSecretsParameter;
+const stored = (read) =>
+  storedApiSecrets(read, { source: 'SSM parameter', local: false, retryAfterFailureMs: 10_000, retryWithoutValueMs: SECRETS_RETRY_WITHOUT_VALUE_MS, now: Date.now, random: Math.random });
+${reader}
 export const handler = createWebhookHandler({
   config,
   registry: payloadTypes,
   publish: snsPublisher(sns, config.topicArn, PUBLISH_DEADLINE_MS),
+  apiSecrets,
   quarantine: config.quarantineQueueUrl === undefined ? undefined : sqsQuarantine(config.quarantineQueueUrl, QUARANTINE_DEADLINE_MS),
   now: Date.now,
   logger: createLogger('droam-webhook-relay'),
   metrics: createMetrics('droam-webhook-relay'),
 });
-`,
-);
+`;
+
+const READERS = {
+  env: ['', 'const apiSecrets = undefined;'],
+  powertools: [
+    `import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AWS_CLIENT_OPTIONS } from '${root}/lib/lambda/clients';`,
+    `const ssm = new SSMClient(AWS_CLIENT_OPTIONS);
+class SecureStringProvider extends SSMProvider {
+  async _get(name) {
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    if (Parameter?.Type !== 'SecureString') throw new Error('not a SecureString');
+    return Parameter.Value;
+  }
+}
+const provider = new SecureStringProvider({ awsSdkV3Client: ssm });
+const apiSecrets = stored(({ fresh }) => provider.get(parameter.name, { decrypt: true, maxAge: parameter.maxAgeSeconds, forceFetch: fresh }));
+void apiSecrets();`,
+  ],
+  'ssm-client': [
+    `import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AWS_CLIENT_OPTIONS } from '${root}/lib/lambda/clients';`,
+    `const ssm = new SSMClient(AWS_CLIENT_OPTIONS);
+let cached;
+const apiSecrets = stored(async ({ fresh }) => {
+  if (!fresh && cached !== undefined && Date.now() - cached.at < parameter.maxAgeSeconds * 1000) return cached.text;
+  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: parameter.name, WithDecryption: true }));
+  if (Parameter?.Type !== 'SecureString') throw new Error('not a SecureString');
+  cached = { text: Parameter.Value, at: Date.now() };
+  return cached.text;
+});
+void apiSecrets();`,
+  ],
+  extension: [`import { apiSecretsFrom } from '${root}/lib/api-secrets/ssm';`, `const { apiSecrets } = apiSecretsFrom(config);`],
+};
 
 const custom = /** @type {any} */ (YAML.parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8'), { logLevel: 'silent' })).custom.esbuild;
 
@@ -108,13 +151,18 @@ async function build(entry, name) {
     logLevel: 'error',
   });
   const bytes = statSync(outfile).size;
-  return { outfile, bytes, gzipBytes: gzipSync(readFileSync(outfile)).length };
+  // The deploy zip compresses at level 1 (serverless-esbuild's archiver): its size is close to this.
+  return { outfile, bytes, zipBytes: deflateRawSync(readFileSync(outfile), { level: 1 }).length };
 }
 
-const variants = {
-  ssm: { ...(await build(path.join(root, 'functions', 'webhook.ts'), 'webhook-ssm')), env: { DROAM_API_SECRETS_PARAMETER: PARAMETER } },
-  env: { ...(await build(envEntry, 'webhook-env')), env: { DROAM_API_SECRETS: SECRET } },
-};
+/** @type {Record<string, { outfile: string, bytes: number, zipBytes: number, env: Record<string, string> }>} */
+const variants = {};
+for (const [name, [imports, reader]] of Object.entries(READERS)) {
+  const file = path.join(work, `webhook-${name}.ts`);
+  writeFileSync(file, entry(imports ?? '', reader ?? ''));
+  const env = name === 'env' ? { DROAM_API_SECRETS: SECRET } : { DROAM_API_SECRETS_PARAMETER: PARAMETER };
+  variants[name] = { ...(await build(file, `webhook-${name}`)), env };
+}
 
 // ---------------------------------------------------------------- stand-in SNS and SSM
 
@@ -123,6 +171,14 @@ const server = createServer((request, response) => {
   const chunks = /** @type {Buffer[]} */ ([]);
   request.on('data', (chunk) => chunks.push(chunk));
   request.on('end', () => {
+    // The extension answers GetParameter's output on localhost, to requests that carry the session token.
+    if (request.url?.startsWith('/systemsmanager/parameters/get?') === true) {
+      ssmCalls++;
+      const authorised = request.headers['x-aws-parameters-secrets-token'] === 'benchmark-session-token';
+      response.writeHead(authorised ? 200 : 401, { 'content-type': 'application/json' });
+      response.end(authorised ? JSON.stringify({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: SECRET, Version: 1 } }) : '{}');
+      return;
+    }
     if (String(request.headers['x-amz-target'] ?? '') === 'AmazonSSM.GetParameter') {
       ssmCalls++;
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
@@ -138,7 +194,8 @@ const server = createServer((request, response) => {
 await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
 const address = server.address();
 if (address === null || typeof address === 'string') throw new Error('the stand-in server has no port');
-const endpoint = `http://127.0.0.1:${address.port}`;
+const { port } = address;
+const endpoint = `http://127.0.0.1:${port}`;
 
 // ---------------------------------------------------------------- samples
 
@@ -165,6 +222,7 @@ handler(event).then((response) => {
 /** @param {keyof typeof variants} name @returns {Promise<{ status: number, loadMs: number, firstResponseMs: number }>} */
 function coldStart(name) {
   const variant = variants[name];
+  if (variant === undefined) throw new Error(`no variant ${name}`);
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
@@ -174,6 +232,7 @@ function coldStart(name) {
     AWS_SESSION_TOKEN: 'benchmark-session-token',
     AWS_ENDPOINT_URL_SNS: endpoint,
     AWS_ENDPOINT_URL_SSM: endpoint,
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port),
     AWS_LAMBDA_FUNCTION_NAME: 'droam-webhook-relay-bench-webhook',
     STAGE: 'bench',
     TOPIC_ARN,
@@ -196,19 +255,20 @@ function coldStart(name) {
 }
 
 /** @type {Record<string, { loadMs: number[], firstResponseMs: number[], statuses: number[] }>} */
-const results = { ssm: { loadMs: [], firstResponseMs: [], statuses: [] }, env: { loadMs: [], firstResponseMs: [], statuses: [] } };
+const results = Object.fromEntries(Object.keys(variants).map((name) => [name, { loadMs: [], firstResponseMs: [], statuses: [] }]));
+const names = Object.keys(variants);
 try {
   for (let i = 0; i < runs + 1; i++) {
-    /** @type {readonly ('ssm' | 'env')[]} */
-    const order = i % 2 === 0 ? ['ssm', 'env'] : ['env', 'ssm'];
+    // Each round in another order, so that no variant always follows the same one.
+    const order = names.map((_, k) => names[(k + i) % names.length] ?? 'env');
     for (const name of order) {
       const result = await coldStart(name);
-      if (i === 0) continue; // the first pair warms the file cache
+      if (i === 0) continue; // the first round warms the file cache
       results[name]?.loadMs.push(result.loadMs);
       results[name]?.firstResponseMs.push(result.firstResponseMs);
       results[name]?.statuses.push(result.status);
     }
-    if (i % 5 === 0) process.stderr.write(`\r${String(i)}/${String(runs)} pairs`);
+    if (i % 5 === 0) process.stderr.write(`\r${String(i)}/${String(runs)} rounds`);
   }
 } finally {
   server.close();
@@ -225,29 +285,27 @@ const median = (values) => {
 const ms = (/** @type {number} */ value) => value.toFixed(1);
 const kb = (/** @type {number} */ value) => (value / 1024).toFixed(1);
 
-const rows = /** @type {const} */ (['env', 'ssm']).map((name) => {
+const rows = names.map((name) => {
   const variant = variants[name];
   const result = results[name];
   return {
     name,
-    bytes: variant.bytes,
-    gzipBytes: variant.gzipBytes,
+    bytes: variant?.bytes ?? NaN,
+    zipBytes: variant?.zipBytes ?? NaN,
     load: median(result?.loadMs ?? []),
     first: median(result?.firstResponseMs ?? []),
     statuses: [...new Set(result?.statuses)],
   };
 });
-const [env, ssm] = rows;
-if (env === undefined || ssm === undefined) throw new Error('no results');
+const env = rows[0];
+if (env === undefined) throw new Error('no results');
 
-console.log(
-  `Node ${process.version}, ${String(runs)} cold starts per variant, medians; SSM read ${String(ssmCalls)} times in ${String(runs + 1)} ssm cold starts`,
-);
+console.log(`Node ${process.version}, ${String(runs)} cold starts per variant, medians; SSM read ${String(ssmCalls)} times`);
 console.log('');
-console.log('| variant | bundle KB | gzip KB | module load ms | first response ms | statuses |');
-console.log('|---|---:|---:|---:|---:|---|');
-for (const row of rows)
-  console.log(`| ${row.name} | ${kb(row.bytes)} | ${kb(row.gzipBytes)} | ${ms(row.load)} | ${ms(row.first)} | ${row.statuses.join(', ')} |`);
-console.log(
-  `| ssm − env | +${kb(ssm.bytes - env.bytes)} | +${kb(ssm.gzipBytes - env.gzipBytes)} | ${ms(ssm.load - env.load)} | ${ms(ssm.first - env.first)} | |`,
-);
+console.log('| variant | bundle KB | zip KB | module load ms | first response ms (from the start) | over env, ms | statuses |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
+for (const row of rows) {
+  console.log(
+    `| ${row.name} | ${kb(row.bytes)} | ${kb(row.zipBytes)} | ${ms(row.load)} | ${ms(row.first)} | ${row === env ? '' : `+${ms(row.first - env.first)}`} | ${row.statuses.join(', ')} |`,
+  );
+}

@@ -15,7 +15,7 @@ import { snsBatchPublisher } from '../lib/topic/publish';
  */
 const config = loadDrainerConfig(process.env);
 // A record is tagged with the first secret of the dRoam source it came in for: the default one's, or a named one's.
-const secrets = apiSecretsFrom(config, { readAtColdStart: true });
+const secrets = apiSecretsFrom(config);
 
 export const handler = createRetryDrainer({
   stage: config.stage,

@@ -15,9 +15,10 @@ import { snsPublisher } from '../lib/topic/publish';
 const config = loadConfig(process.env);
 
 const sns = new SNSClient(snsClientOptions());
-const { apiSecrets, sourceApiSecrets, ssm } = apiSecretsFrom(config, { readAtColdStart: config.auth === 'required' });
+// A deployed stage's secrets are read by the first request: the extension that serves them answers only during invocations.
+const { apiSecrets, sourceApiSecrets } = apiSecretsFrom(config);
 
-// X-Ray subsegments for the SNS, SQS and SSM calls when the stage's `tracing` param is on. The build
+// X-Ray subsegments for the SNS and SQS calls when the stage's `tracing` param is on. The build
 // replaces this variable with the param (custom.esbuild.define in serverless.yml), so a stage without
 // tracing ships without Powertools Tracer and the X-Ray SDK; unbundled, the variable decides at cold start.
 const traceClient =
@@ -26,8 +27,6 @@ const traceClient =
     : undefined;
 const tracing = traceClient?.then((trace) => {
   trace(sns);
-  // The cold start's own secrets read may already be under way: the later ones are traced.
-  if (ssm !== undefined) trace(ssm);
 });
 
 const relay = createWebhookHandler({

@@ -14,9 +14,9 @@
  */
 
 /**
- * Where the params are checked: on the local stage or a deployed one, and whether the command builds the
- * stack's template (package, deploy) or only reads a deployed one.
- * @typedef {{ local: boolean, packaging?: boolean }} Context
+ * Where the params are checked: on the local stage or a deployed one, whether the command builds the
+ * stack's template (package, deploy) or only reads a deployed one, and the Region it builds for.
+ * @typedef {{ local: boolean, packaging?: boolean, region?: string }} Context
  */
 
 /**
@@ -51,6 +51,34 @@ const SQS_MAX_RETENTION_DAYS = 14;
 
 /** An IAM role's ARN, in any partition. */
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/** A Lambda layer version's ARN, in any partition: its Region and the layer's name. */
+const LAYER_VERSION_ARN = /^arn:aws[a-z-]*:lambda:(?<region>[a-z0-9-]+):\d{12}:layer:(?<name>[A-Za-z0-9_-]{1,140}):\d{1,8}$/;
+
+/** The AWS Parameters and Secrets Lambda Extension's layer for arm64, the functions' architecture (serverless.yml). */
+const SECRETS_EXTENSION_ARM64_LAYER = 'AWS-Parameters-and-Secrets-Lambda-Extension-Arm64';
+
+/** Where AWS lists the extension's layer ARN for each Region and architecture. */
+const SECRETS_EXTENSION_ARNS_PAGE =
+  'AWS\'s page "AWS Parameters and Secrets Lambda Extension ARNs" (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-integration-lambda-extensions.html)';
+
+/**
+ * A function takes layers of its own Region only, so another Region's ARN would fail the deploy late, in
+ * CloudFormation; and the x86_64 extension does not run on the functions' arm64, so it would leave every
+ * read of the api secrets failing. Both are refused here. The Region is checked when the stack is built for
+ * one (package, deploy), not when a deployed stack is only read.
+ * @type {Rule}
+ */
+const secretsExtensionLayer = (text, { local, packaging, region }) => {
+  const building = packaging === true && !local ? region : undefined;
+  const where = building === undefined ? "the stage's Region" : `the stage's Region, ${building}`;
+  const must = `the ARN of a version of the layer ${SECRETS_EXTENSION_ARM64_LAYER} in ${where}, as ${SECRETS_EXTENSION_ARNS_PAGE} lists it`;
+  const arn = LAYER_VERSION_ARN.exec(text)?.groups;
+  if (arn === undefined) return must;
+  if (arn.name !== SECRETS_EXTENSION_ARM64_LAYER) return `${must} (the functions are arm64; ${arn.name} is not that layer)`;
+  if (building !== undefined && arn.region !== building) return `${must} (this one is ${arn.region}'s)`;
+  return undefined;
+};
 
 /** @type {Rule} */
 const operatorRole = (text, { local, packaging }) => {
@@ -90,6 +118,7 @@ const RULES = {
   // Where the webhooks come in: the HTTP API's stage, or the webhook's Lambda function URL (infra/ingress.js).
   ingress: oneOf(['httpApi', 'functionUrl']),
   operatorRoleArn: operatorRole,
+  secretsExtensionLayerArn: secretsExtensionLayer,
 };
 
 /**
@@ -166,7 +195,8 @@ module.exports = async ({ resolveVariable, options }) => {
   // The Framework gives a file's function the options the command takes, not the command: only package and
   // deploy, the commands that build the template, take --package.
   const packaging = 'package' in (options ?? {});
-  const problems = paramProblems(params, { local, packaging });
+  const region = String(await resolveVariable('self:provider.region'));
+  const problems = paramProblems(params, { local, packaging, region });
   if (problems.length > 0) throw failure(`Invalid stage params (serverless.yml params, or --param):\n  - ${problems.join('\n  - ')}`);
   return {};
 };

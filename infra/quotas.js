@@ -112,7 +112,7 @@ const quotas = Object.freeze({
   sqsEventSourceMaximumConcurrency: { min: 2, max: 1_000, source: LAMBDA_SCALING_CONFIG_PAGE },
   /**
    * Parameter Store's default throughput, shared by GetParameter, GetParameters and GetParametersByPath: each
-   * instance of the webhook and of the drainer reads its api secrets with GetParameter at cold start. Higher
+   * instance of the webhook and of the drainer reads its api secrets with GetParameter on its first request. Higher
    * throughput is a paid setting of the account and Region.
    */
   ssmGetParameter: /** @type {Quota} */ ({ value: 40, unit: 'transactions per second, per account and Region', source: SSM_QUOTAS_PAGE }),

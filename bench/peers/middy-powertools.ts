@@ -46,10 +46,13 @@ export interface Validator {
   /** The pool schema for a pool event, the envelope for any other type, checked on `body` of the whole event. */
   readonly event: StandardSchemaV1<unknown, { body: Payload }>;
   readonly isEcho: (payload: unknown) => boolean;
+  /** Where the api secrets come from when not from the environment: read before each request's authentication (cached by the reader). */
+  readonly apiSecrets?: () => Promise<readonly string[]>;
 }
 
 export function middyPowertoolsRelay(validator: Validator) {
   const config = loadConfig(process.env);
+  const secretsOf = validator.apiSecrets;
   const service = process.env.POWERTOOLS_SERVICE_NAME ?? 'droam-webhook-relay';
   const logger = new Logger({ serviceName: service });
   const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'DroamWebhookRelay', serviceName: service });
@@ -120,10 +123,11 @@ export function middyPowertoolsRelay(validator: Validator) {
   });
 
   const droamAuth = (): middy.MiddlewareObj<APIGatewayProxyEventV2> => ({
-    before: ({ event }) => {
+    before: async ({ event }) => {
       if (config.auth === 'off') return;
+      const apiSecrets = secretsOf === undefined ? config.apiSecrets : await secretsOf();
       const headers = new Map(Object.entries(event.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-      const result = authenticate(headers, Math.floor(Date.now() / 1000), config);
+      const result = authenticate(headers, Math.floor(Date.now() / 1000), { ...config, apiSecrets });
       if (!result.ok) {
         logger.appendKeys({ auth_failure: result.reason });
         throw httpError(401, 'unauthorized', 'The request is not authenticated');

@@ -66,7 +66,7 @@ export function storedApiSecrets(read: (request: StoreRead) => Promise<string>, 
   let lastGood: readonly string[] | undefined;
   let quietUntil = 0;
   let lastFailure = '';
-  // The read started at cold start may still be under way when the first request arrives: it waits for that one.
+  // A read under way is shared: the requests that arrive meanwhile wait for it.
   let inflight: Promise<ApiSecretsResult> | undefined;
 
   const backOff = (): number => {

@@ -44,22 +44,29 @@ export const PUBLISH_DEADLINE_MS = 7_000;
 export const QUARANTINE_DEADLINE_MS = 2_000;
 
 /**
- * Overall deadline of a read of the api secrets from SSM when the instance already holds a good value (once
- * per maximum age): the value stays in use if it fails, so the request waits little for it.
+ * Overall deadline of a read of the api secrets when the instance already holds a good value (once per
+ * maximum age): the value stays in use if it fails, so the request waits little for it.
  */
 export const SECRETS_DEADLINE_MS = 800;
 
 /**
- * Overall deadline of a read of the api secrets when the instance holds no good value yet (at cold start):
- * its requests cannot be authenticated without it. Parameter Store serves 40 reads a second to the account
- * by default, and a burst's new instances all read at once; this leaves the SDK time to retry a throttled
- * read with its back-off (up to SECRETS_READ_MAX_ATTEMPTS attempts) instead of answering 503 after the
- * first refusal. The request's publish gets what is left of ANSWER_DEADLINE_MS (publishDeadlineAfter).
+ * Overall deadline of a read of the api secrets when the instance holds no good value yet (its first
+ * request): its requests cannot be authenticated without it. Parameter Store serves 40 reads a second to
+ * the account by default, and a burst's new instances all read at once; this leaves time to ask again after
+ * a throttled read, with a back-off (up to SECRETS_READ_MAX_ATTEMPTS attempts), instead of answering 503
+ * after the first refusal. The request's publish gets what is left of ANSWER_DEADLINE_MS (publishDeadlineAfter).
  */
 export const SECRETS_FIRST_READ_DEADLINE_MS = 3_000;
 
-/** The SSM client's attempts per read, within the read's deadline: the SDK's back-off between them. */
+/** Attempts per read of the api secrets, within the read's deadline, with a back-off between them. */
 export const SECRETS_READ_MAX_ATTEMPTS = 4;
+
+/**
+ * The base of the back-off between those attempts: the AWS SDK's (a delay drawn from 0 up to the base
+ * times 2 to the power of the attempts so far), longer after a throttled answer than after a failure of
+ * the service, so that a burst's instances spread their reads.
+ */
+export const SECRETS_READ_BACK_OFF_BASE_MS = { throttled: 500, failed: 100 } as const;
 
 /** After a failed read of the api secrets, with a good value held, SSM is not asked again for this long. */
 export const SECRETS_RETRY_AFTER_FAILURE_MS = 10_000;
@@ -93,8 +100,8 @@ export function publishDeadlineAfter(elapsedMs: number): number {
 }
 
 /**
- * `Name: message` of a failed call, for a log line. A wrapped error (Powertools Parameters wraps the SDK's)
- * is described by its cause, which names the refusal; AWS error names and messages carry no secret value.
+ * `Name: message` of a failed call, for a log line. A wrapped error is described by its cause, which names
+ * the refusal; AWS error names and messages carry no secret value.
  */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return 'unknown error';

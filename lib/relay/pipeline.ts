@@ -57,12 +57,14 @@ export async function processWebhook(request: WebhookRequest, deps: PipelineDeps
     return refused(reject(415, 'unsupported_media_type', 'The body must be application/json (UTF-8)'));
   }
 
-  const parsed = parseJsonBody(request.body);
-  // dRoam validates the endpoint before it gives out a secret; its docs do not say echoes are signed.
-  if (parsed.ok && isEcho(parsed.value)) return { outcome: { outcome: 'echo', status: 200, body: request.body.toString('utf8') }, facts: {} };
+  // dRoam validates the endpoint before it gives out a secret; its docs do not say echoes are signed. Only a
+  // body that can spell the string "echo" is parsed before it is authenticated.
+  const echo = canSpellEcho(request.body) ? parseJsonBody(request.body) : undefined;
+  if (echo?.ok === true && isEcho(echo.value)) return { outcome: { outcome: 'echo', status: 200, body: request.body.toString('utf8') }, facts: {} };
 
   const auth = await authenticateRequest(request, deps, source);
   if (!auth.ok) return auth.refused;
+  const parsed = echo ?? parseJsonBody(request.body);
   // From here on the payload is authentic: every refusal keeps it in the quarantine.
   const keep = keeper(request, auth.credentials, deps);
   const facts: RequestFacts = { ...auth.facts, ...(parsed.ok && parsed.droppedKeys > 0 ? { droppedKeys: parsed.droppedKeys } : {}) };
@@ -192,6 +194,14 @@ export function isJsonMediaType(contentType: string): boolean {
   const [essence = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
   if (essence !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(essence)) return false;
   return parameters.every((parameter) => !parameter.startsWith('charset=') || /^charset="?utf-8"?$/.test(parameter));
+}
+
+/**
+ * Whether a body may hold the JSON string "echo": written plainly, its quotes included, or with a letter
+ * written as a `\u` escape. A body without either is no echo, and is not parsed before it is authenticated.
+ */
+function canSpellEcho(body: Buffer): boolean {
+  return body.includes('"echo"') || body.includes('\\u');
 }
 
 /** The payload's `type`, as sent (quote it with `quotedType`). */

@@ -477,6 +477,8 @@ describe(`npx sls package --stage prod ${Object.entries(PACKAGE_PARAMS)
         DROAM_API_SECRETS_PARAMETER: PARAMETER,
         DROAM_API_SECRETS_MAX_AGE_SECONDS: '300',
         DROAM_SOURCE_API_SECRETS_PARAMETER: '/droam-webhook-relay/prod/sources/{source}/api-secrets',
+        // The extension's own cache is off: the function keeps a value for its maximum age itself.
+        PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false',
       };
       expect(text).not.toContain(LOCAL_STAGE.apiSecret);
       expect(text).not.toContain('{{resolve:');

@@ -1,11 +1,11 @@
 /**
- * A read of the api secrets past its deadline, with a real SSM client against an endpoint on 127.0.0.1 that
- * accepts and never answers: the read ends at its deadline and its SDK call with it (the connection closed,
- * no further attempt), though the client would wait 30 s and try again.
+ * A read of the api secrets past its deadline, against an extension on 127.0.0.1 that accepts the HTTP
+ * request and never answers: the read ends at its deadline and its request with it (the connection
+ * closed, no further attempt), though the read may make several attempts.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { ssmApiSecrets } from '../../lib/api-secrets/ssm';
+import { extensionApiSecrets } from '../../lib/api-secrets/extension';
+import { SECRETS_READ_BACK_OFF_BASE_MS } from '../../lib/lambda/clients';
 
 const PARAMETER = { name: '/droam-webhook-relay/prod/api-secrets', maxAgeSeconds: 300 };
 const FIRST_READ_DEADLINE_MS = 150;
@@ -13,7 +13,7 @@ const FIRST_READ_DEADLINE_MS = 150;
 let server: Server;
 const open = new Set<Socket>();
 let accepted = 0;
-let endpoint = '';
+let port = 0;
 
 beforeAll(async () => {
   server = createServer((socket) => {
@@ -24,7 +24,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  endpoint = typeof address === 'object' && address !== null ? `http://127.0.0.1:${String(address.port)}` : '';
+  port = typeof address === 'object' && address !== null ? address.port : 0;
 });
 
 afterAll(async () => {
@@ -36,18 +36,16 @@ afterAll(async () => {
   });
 });
 
-test('a first read past its deadline fails then, and its SDK call stops: the connection is closed and no attempt follows', async () => {
-  const client = new SSMClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
-    maxAttempts: 4,
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
-  });
-  const secrets = ssmApiSecrets(client, PARAMETER, {
+test('a first read past its deadline fails then, and its HTTP request to the extension is cancelled: the connection is closed and no attempt follows', async () => {
+  const secrets = extensionApiSecrets(PARAMETER, {
+    host: '127.0.0.1',
+    port,
+    sessionToken: 'unit-session-token',
     local: false,
     deadlineMs: 50,
     firstReadDeadlineMs: FIRST_READ_DEADLINE_MS,
+    maxAttempts: 4,
+    backOffBaseMs: SECRETS_READ_BACK_OFF_BASE_MS,
     retryAfterFailureMs: 10_000,
     retryWithoutValueMs: { min: 100, max: 500 },
     now: Date.now,
@@ -60,9 +58,8 @@ test('a first read past its deadline fails then, and its SDK call stops: the con
 
   const closedBy = Date.now() + 1_000;
   while (open.size > 0 && Date.now() < closedBy) await new Promise((resolve) => setTimeout(resolve, 10));
-  // Time for a retry the SDK would have made had the call gone on.
+  // Time for an attempt that would have followed had the read gone on.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  client.destroy();
   expect(open.size).toBe(0);
   expect(accepted).toBe(1);
 });

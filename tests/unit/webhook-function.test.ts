@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { HttpResponse } from '../../lib/relay/respond';
 import { authHeaders, DOCUMENTED_SECRET, TEST_SECRET, TOPIC_ARN, v2Event, vendorExample } from '../support/unit/harness';
 
@@ -38,6 +39,8 @@ const RELAY_VARIABLES = [
   'AWS_LAMBDA_INITIALIZATION_TYPE',
   'LAMBDA_TASK_ROOT',
   '_X_AMZN_TRACE_ID',
+  'AWS_SESSION_TOKEN',
+  'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT',
   'AWS_XRAY_DAEMON_ADDRESS',
 ];
 
@@ -121,31 +124,41 @@ async function invoke(handler: Handler, event: unknown, context?: Context): Prom
   return { response, lines };
 }
 
-describe('cold start of a deployed stage: the api secrets from the SSM SecureString', () => {
+describe('a deployed stage: the api secrets from the SSM SecureString, through the Parameters and Secrets extension', () => {
   const PARAMETER = '/droam-webhook-relay/prod/api-secrets';
 
-  test('are read once during the cold start, decrypted, and authenticate the first request; none is in the environment', async () => {
-    Object.assign(process.env, { STAGE: 'prod', TOPIC_ARN, DROAM_API_SECRETS_PARAMETER: PARAMETER, AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9' });
-    let handler: Handler | undefined;
-    let calls: () => unknown[] = () => [];
-    await jest.isolateModulesAsync(async () => {
-      // The function's own copy of the SSM client, mocked before the function module builds its client.
-      const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-      const { mockClient } = await import('aws-sdk-client-mock');
-      const ssm = mockClient(SSMClient);
-      ssm.on(GetParameterCommand).resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: TEST_SECRET } });
-      calls = () => ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input);
-      handler = (await import('../../functions/webhook')).handler;
+  test('are read by the first request, decrypted, with the session token, and authenticate it; none is in the environment', async () => {
+    const calls: { url: string | undefined; token: unknown }[] = [];
+    // The extension, played on 127.0.0.1: it answers GetParameter's output.
+    const extension = createServer((request, response) => {
+      calls.push({ url: request.url, token: request.headers['x-aws-parameters-secrets-token'] });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: TEST_SECRET } }));
     });
-    if (handler === undefined) throw new Error('the module exported no handler');
-    expect(calls()).toEqual([{ Name: PARAMETER, WithDecryption: true }]);
-    expect(Object.values(process.env)).not.toContain(TEST_SECRET);
+    await new Promise<void>((resolve) => extension.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = extension.address() as AddressInfo;
+      const handler = await coldStart({
+        STAGE: 'prod',
+        TOPIC_ARN,
+        DROAM_API_SECRETS_PARAMETER: PARAMETER,
+        AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9',
+        AWS_SESSION_TOKEN: 'session-token',
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port),
+      });
+      // The extension answers only during invocations: nothing is read at cold start.
+      expect(calls).toEqual([]);
+      expect(Object.values(process.env)).not.toContain(TEST_SECRET);
 
-    // Signed with the parameter's secret: authenticated, then the publish fails (nothing listens), so 503 publish_failed, not 401.
-    const now = Math.floor(Date.now() / 1000);
-    const { response } = await invoke(handler, v2Event(JSON.stringify(vendorExample()), authHeaders(TEST_SECRET, now)));
-    expect(JSON.parse(response.body)).toMatchObject({ error: 'publish_failed' });
-    expect(calls()).toHaveLength(1);
+      // Signed with the parameter's secret: authenticated, then the publish fails (nothing listens), so 503 publish_failed, not 401.
+      const now = Math.floor(Date.now() / 1000);
+      const { response } = await invoke(handler, v2Event(JSON.stringify(vendorExample()), authHeaders(TEST_SECRET, now)));
+      expect(JSON.parse(response.body)).toMatchObject({ error: 'publish_failed' });
+      expect(calls).toEqual([{ url: `/systemsmanager/parameters/get?name=${encodeURIComponent(PARAMETER)}&withDecryption=true`, token: 'session-token' }]);
+    } finally {
+      extension.closeAllConnections();
+      await new Promise((resolve) => extension.close(resolve));
+    }
   }, 20_000);
 });
 

@@ -46,7 +46,7 @@ export interface BurstSettings {
   readonly batchMessages: number;
   /** SSM's GetParameter a second for the account and Region: each new instance reads its api secrets with one. */
   readonly ssmGetParameterPerSecond: number;
-  /** How long a request of a new instance waits for its first read of the api secrets, SDK retries included. */
+  /** How long a request of a new instance waits for its first read of the api secrets, its attempts after a throttled answer included. */
   readonly secretsFirstReadDeadlineMs: number;
 }
 
