@@ -13,12 +13,13 @@
  * (read through a raw SQS subscription). Used by tests/integration/burst.test.ts (small, in npm test) and
  * `npm run load -- --burst N --sns-rate K` (large).
  */
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { poolEvent } from '../tests/support/faults/events';
 import { startFaultProxy } from '../tests/support/faults/proxy';
 import { snsQuota } from '../tests/support/faults/quota';
 import { CREDENTIALS, Emulator, REGION } from '../tests/support/integration/aws';
+import { recordOf } from '../tests/support/integration/lambda-records';
 import { TEST_SECRET } from '../tests/support/integration/relay';
 
 export type Env = Readonly<Record<string, string>>;
@@ -177,7 +178,7 @@ export async function runBurst(settings: BurstSettings): Promise<BurstReport> {
           empty = await isEmpty();
           continue;
         }
-        const { batchItemFailures } = await drainer({ Records: Messages.map((message) => sqsRecord(message, retryQueue.arn)) });
+        const { batchItemFailures } = await drainer({ Records: Messages.map((message) => recordOf(message, retryQueue.arn)) });
         const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
         const done = Messages.filter((message) => !failed.has(message.MessageId ?? ''));
         if (done.length > 0) {
@@ -226,28 +227,4 @@ export async function runBurst(settings: BurstSettings): Promise<BurstReport> {
     await sns.close();
     emulator.destroy();
   }
-}
-
-/** A received message as Lambda's SQS event source hands it to the function. */
-function sqsRecord(message: Message, queueArn: string): SQSRecord {
-  const attributes: SQSRecord['messageAttributes'] = {};
-  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-    attributes[name] = { dataType: value.DataType ?? 'String', stringValue: value.StringValue, stringListValues: [], binaryListValues: [] };
-  }
-  return {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
-      SenderId: 'local',
-      ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-    },
-    messageAttributes: attributes,
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: REGION,
-  };
 }

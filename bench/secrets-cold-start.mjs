@@ -7,7 +7,7 @@
  *   env         DROAM_API_SECRETS in the environment, no reader
  *   powertools  the SSM client through Powertools Parameters (SSMProvider), the read started at cold start
  *   ssm-client  the SSM client's GetParameter alone, cached for the maximum age, the read started at cold start
- *   extension   the AWS Parameters and Secrets Lambda Extension over localhost (lib/api-secrets/ssm.ts, extension.ts),
+ *   extension   the AWS Parameters and Secrets Lambda Extension over localhost (lib/api-secrets/from-settings.ts, extension.ts),
  *               no SDK client; read by the first request (the extension answers only during invocations)
  *
  * All are built with serverless.yml's esbuild options. Each sample is a fresh Node process that loads
@@ -128,7 +128,7 @@ const apiSecrets = stored(async ({ fresh }) => {
 });
 void apiSecrets();`,
   ],
-  extension: [`import { apiSecretsFrom } from '${root}/lib/api-secrets/ssm';`, `const { apiSecrets } = apiSecretsFrom(config);`],
+  extension: [`import { apiSecretsFrom } from '${root}/lib/api-secrets/from-settings';`, `const { apiSecrets } = apiSecretsFrom(config);`],
 };
 
 const custom = /** @type {any} */ (YAML.parse(readFileSync(path.join(root, 'serverless.yml'), 'utf8'), { logLevel: 'silent' })).custom.esbuild;

@@ -1,9 +1,10 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { apiSecretsFrom } from '../lib/api-secrets/ssm';
+import { apiSecretsFrom } from '../lib/api-secrets/from-settings';
 import { combinedApiSecrets } from '../lib/api-secrets/store';
 import { PUBLISH_DEADLINE_MS, snsClientOptions } from '../lib/lambda/clients';
 import { createLogger } from '../lib/observability/logger';
-import { pace, sleep } from '../lib/queues/pace';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pace } from '../lib/queues/pace';
 import { createRetryDrainer, loadDrainerConfig, sqsRetryActions } from '../lib/queues/retry-drainer';
 import { snsBatchPublisher } from '../lib/topic/publish';
 

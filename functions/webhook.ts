@@ -1,6 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import { apiSecretsFrom } from '../lib/api-secrets/ssm';
+import { apiSecretsFrom } from '../lib/api-secrets/from-settings';
 import { payloadTypes } from '../lib/contract';
 import { PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, RETRY_QUEUE_DEADLINE_MS, snsClientOptions } from '../lib/lambda/clients';
 import { createLogger, serviceName } from '../lib/observability/logger';

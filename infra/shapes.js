@@ -228,7 +228,7 @@ function queuePolicy(queueId, { senders = [], operator = false, fromTopic = fals
 /**
  * What the roles that read the api secrets' parameter may not do: decrypt, through SSM, with any key but the
  * stage's. A SecureString put under another key (`aws/ssm`, which any principal of the account may use) then
- * fails to read instead of replacing the secret; lib/api-secrets/ssm.ts refuses a String parameter.
+ * fails to read instead of replacing the secret; lib/api-secrets/extension.ts refuses a String parameter.
  * @type {Statement}
  */
 const DECRYPT_NO_OTHER_SECRETS_KEY = {

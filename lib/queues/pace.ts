@@ -20,8 +20,3 @@ export function pace(perSecond: number, clock: PaceClock): Pace {
     if (at > now) await clock.sleep(at - now);
   };
 }
-
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });

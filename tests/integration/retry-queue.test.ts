@@ -8,9 +8,10 @@
  * webhook answered and, on a FIFO topic, the same group and de-duplication
  * ids. Records the relay did not write never reach the topic.
  */
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { Emulator, type Queue } from '../support/integration/aws';
+import { recordOf } from '../support/integration/lambda-records';
 import { loadEvent, payloadOf, signed, withPayload } from '../support/integration/events';
 import { deployedEnv, loadRelay, loadRetryDrainer, type RetryDrainer, TEST_SECRET } from '../support/integration/relay';
 import { startFaultProxy, type FaultProxy } from '../support/faults/proxy';
@@ -40,34 +41,11 @@ async function receive(queue: Queue, waitSeconds = 1): Promise<Message[]> {
   return Messages;
 }
 
-function toSqsRecord(message: Message, queue: Queue): SQSRecord {
-  const attributes: SQSRecord['messageAttributes'] = {};
-  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-    attributes[name] = { dataType: value.DataType ?? 'String', stringValue: value.StringValue, stringListValues: [], binaryListValues: [] };
-  }
-  return {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
-      SenderId: 'local',
-      ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-    },
-    messageAttributes: attributes,
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queue.arn,
-    awsRegion: 'us-east-1',
-  };
-}
-
 /** One poll of Lambda's SQS event source: receive a batch, invoke, delete what did not fail. */
 async function drainOnce(drainer: RetryDrainer, queue: Queue): Promise<{ received: number; failed: number; handles: string[] }> {
   const messages = await receive(queue);
   if (messages.length === 0) return { received: 0, failed: 0, handles: [] };
-  const event: SQSEvent = { Records: messages.map((message) => toSqsRecord(message, queue)) };
+  const event: SQSEvent = { Records: messages.map((message) => recordOf(message, queue.arn)) };
   const { batchItemFailures } = await drainer(event);
   const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
   for (const message of messages) {
