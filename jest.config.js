@@ -15,6 +15,8 @@ const moduleNameMapper = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // One worker per core, not jest's default of one fewer: the end-to-end tests spend much of their time waiting on the processes they start.
+  maxWorkers: '100%',
   globalSetup: '<rootDir>/tests/emulator-setup.mjs',
   globalTeardown: '<rootDir>/tests/emulator-teardown.mjs',
   projects: [

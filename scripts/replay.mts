@@ -15,7 +15,7 @@ import { LOCAL_STAGE } from '../tools/local-stage';
 import { command, integerOption, runCommand, UsageError, type Values } from './cli.mjs';
 import { LOCAL_URL } from './droam-client.mjs';
 import { LOCAL_QUARANTINE_QUEUE_URL, quarantineSqsClient } from './quarantine-queue.mjs';
-import { type Reach, reachOf } from './this-machine.mjs';
+import { type Reach, reachOf } from '../tools/this-machine';
 
 /** Long enough for a run to go through the queue without seeing a record twice; released at the end. */
 const VISIBILITY_SECONDS = 300;

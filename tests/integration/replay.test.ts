@@ -9,7 +9,8 @@
  * delivery's metadata; refuses records that are untagged, altered,
  * malformed or of another stage and goes on; lists every record on --dry-run
  * and changes nothing; refuses to mix a deployed queue with a relay on this
- * machine, however its address is spelled; stops at a relay of another stage.
+ * machine, however its address is spelled (tests/unit/this-machine.test.ts
+ * has the spellings); stops at a relay of another stage.
  */
 import http from 'node:http';
 import type net from 'node:net';
@@ -191,16 +192,12 @@ describe('the command line', () => {
     test.each<[string, readonly string[], RegExp]>([
       ['without --url', [], /--url is required with a deployed queue/],
       ['with a local --url', ['--url', 'http://127.0.0.1:3000/webhooks/droam'], /never replayed to a relay on this machine/],
-      ...[
-        'http://[::ffff:127.0.0.1]:3000/webhooks/droam',
-        'http://0.0.0.0:3000/webhooks/droam',
-        'http://127.0.0.2:3000/webhooks/droam',
-        'http://localhost.:3000/webhooks/droam',
-        'http://[::]:3000/webhooks/droam',
-        'http://[::1]:3000/webhooks/droam',
-        'http://2130706433:3000/webhooks/droam',
-        'http://relay.localhost:3000/webhooks/droam',
-      ].map((url): [string, readonly string[], RegExp] => [`with --url ${url}`, ['--url', url], /never replayed to a relay on this machine/]),
+      // Every other spelling of this machine is refused alike: tests/unit/this-machine.test.ts lists them.
+      [
+        'with --url http://[::ffff:127.0.0.1]:3000/webhooks/droam',
+        ['--url', 'http://[::ffff:127.0.0.1]:3000/webhooks/droam'],
+        /never replayed to a relay on this machine/,
+      ],
       [
         'with a --url whose host does not resolve (it cannot be told apart from this machine)',
         ['--url', 'https://relay.invalid/webhooks/droam'],
