@@ -1,12 +1,11 @@
-import { SNSClient } from '@aws-sdk/client-sns';
 import { apiSecretsFrom } from '../lib/api-secrets/from-settings';
 import { combinedApiSecrets } from '../lib/api-secrets/store';
-import { PUBLISH_DEADLINE_MS, snsClientOptions } from '../lib/lambda/clients';
+import { PUBLISH_DEADLINE_MS } from '../lib/lambda/clients';
 import { createLogger } from '../lib/observability/logger';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pace } from '../lib/queues/pace';
 import { createRetryDrainer, loadDrainerConfig, sqsRetryActions } from '../lib/queues/retry-drainer';
-import { snsBatchPublisher } from '../lib/topic/publish';
+import { snsBatchPublisher, snsClient } from '../lib/topic/publish';
 
 /**
  * Drains the publish-retry queue (serverless.yml `retryDrainer`) into the
@@ -20,7 +19,7 @@ const secrets = apiSecretsFrom(config);
 
 export const handler = createRetryDrainer({
   stage: config.stage,
-  publishBatch: snsBatchPublisher(new SNSClient(snsClientOptions()), config.topicArn, PUBLISH_DEADLINE_MS),
+  publishBatch: snsBatchPublisher(snsClient(), config.topicArn, PUBLISH_DEADLINE_MS),
   // This instance's part of the drainer's rate: the event source runs at most maximumConcurrency of them.
   pace: pace(config.publishPerSecond / config.maximumConcurrency, { now: Date.now, sleep }),
   apiSecrets: combinedApiSecrets([secrets.apiSecrets, ...secrets.sourceApiSecrets.values()]),

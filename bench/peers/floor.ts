@@ -6,11 +6,13 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { AWS_CLIENT_OPTIONS } from '../../lib/lambda/clients';
+import { withCallSignals } from '../../lib/lambda/call-signal';
+import { snsClientOptions } from '../../lib/lambda/clients';
 
 const topicArn = process.env.TOPIC_ARN;
 
-const sns = new SNSClient(AWS_CLIENT_OPTIONS);
+// As lib/topic/publish.ts's snsClient() builds it, without importing the relay's message and contract code.
+const sns = withCallSignals(new SNSClient(snsClientOptions()));
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');

@@ -1,4 +1,5 @@
 import { StandardRetryStrategy } from '@smithy/core/retry';
+import { SignalledHttpHandler } from './call-signal';
 
 /**
  * How the function's AWS clients are bounded: two attempts of at most 3 s each
@@ -30,11 +31,17 @@ class ThrottlingNotRetried extends StandardRetryStrategy {
 }
 
 /**
- * The SNS client's options: the bounds above, and one attempt only when SNS throttles. A fresh strategy per
- * client, as the SDK gives each client its own (its retry capacity is per client).
+ * The SNS client's options: the bounds above, and one attempt only when SNS throttles. A fresh strategy and
+ * request handler per client, as the SDK gives each client its own (its retry capacity is per client).
  */
 export function snsClientOptions() {
-  return { ...AWS_CLIENT_OPTIONS, retryStrategy: new ThrottlingNotRetried(AWS_CLIENT_OPTIONS.maxAttempts) };
+  return {
+    ...AWS_CLIENT_OPTIONS,
+    retryStrategy: new ThrottlingNotRetried(AWS_CLIENT_OPTIONS.maxAttempts),
+    // The middleware stack resolved once, not on every publish; each publish keeps its own deadline (call-signal.ts).
+    cacheMiddleware: true,
+    requestHandler: new SignalledHttpHandler(AWS_CLIENT_OPTIONS.requestHandler),
+  };
 }
 
 /** Overall deadline of one SNS publish, retries included. */

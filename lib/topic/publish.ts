@@ -1,4 +1,6 @@
-import { PublishBatchCommand, type PublishBatchCommandOutput, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, type PublishBatchCommandOutput, PublishCommand, SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import { callOptions, withCallSignals } from '../lambda/call-signal';
+import { snsClientOptions } from '../lambda/clients';
 import type { Env } from '../lambda/config';
 import { DeadlineExceeded, withDeadline } from '../lambda/deadline';
 import { SNS_MAX_MESSAGE_BYTES, type SnsMessage } from './message';
@@ -24,6 +26,11 @@ export type Publish = (message: SnsMessage, deadlineMs?: number) => Promise<Publ
 /** SNS error names caused by the message itself rather than by the service or its configuration. */
 const MESSAGE_ERRORS = new Set(['InvalidParameterException', 'InvalidParameter', 'InvalidParameterValueException', 'InvalidParameterValue', 'ValidationError']);
 
+/** The functions' SNS client (snsClientOptions), with `config` over it: its middleware resolved once, each call with its own deadline. */
+export function snsClient(config: SNSClientConfig = {}): SNSClient {
+  return withCallSignals(new SNSClient({ ...snsClientOptions(), ...config }));
+}
+
 /**
  * Publishes with an overall deadline on top of the client's own per-attempt
  * timeouts and retries, so a hanging SNS endpoint still gets an answer out
@@ -33,7 +40,10 @@ export function snsPublisher(client: SNSClient, topicArn: string, deadlineMs: nu
   return async (message, shorter = deadlineMs) => {
     const deadline = Math.min(deadlineMs, shorter);
     try {
-      const output = await withDeadline(deadline, (abortSignal) => client.send(new PublishCommand({ TopicArn: topicArn, ...message }), { abortSignal }));
+      const output = await withDeadline(deadline, (abortSignal) => {
+        const command = new PublishCommand({ TopicArn: topicArn, ...message });
+        return client.send(command, callOptions(client, command.input, abortSignal));
+      });
       if (output.MessageId === undefined) {
         return { ok: false, error: { name: 'NoMessageId', message: 'SNS answered without a MessageId', retryable: true } };
       }
@@ -65,12 +75,11 @@ export function snsBatchPublisher(client: SNSClient, topicArn: string, deadlineM
   const publishBatch: PublishBatch = async (messages) => {
     let output: PublishBatchCommandOutput;
     try {
-      output = await withDeadline(deadlineMs, (abortSignal) =>
-        client.send(
-          new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: messages.map((message, index) => ({ Id: String(index), ...message })) }),
-          { abortSignal },
-        ),
-      );
+      output = await withDeadline(deadlineMs, (abortSignal) => {
+        const entries = messages.map((message, index) => ({ Id: String(index), ...message }));
+        const command = new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: entries });
+        return client.send(command, callOptions(client, command.input, abortSignal));
+      });
     } catch (error) {
       const failure = callFailure(error, deadlineMs);
       if (messages.length > 1 && (!failure.retryable || BATCH_TOO_LONG.has(failure.name))) {

@@ -1,9 +1,11 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import http from 'node:http';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { PublishBatchCommand, PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { payloadTypes, toCloudEvent, type ValidPayload } from '../../lib/contract';
 import { type SnsMessage, toSnsMessage } from '../../lib/topic/message';
-import { inPublishBatches, type PublishResult, snsBatchPublisher, snsPublisher } from '../../lib/topic/publish';
+import { SignalledHttpHandler } from '../../lib/lambda/call-signal';
+import { inPublishBatches, type PublishResult, snsBatchPublisher, snsClient, snsPublisher } from '../../lib/topic/publish';
 import { FIFO_TOPIC_ARN, TOPIC_ARN, vendorExample } from '../support/unit/harness';
 import { trackTimers } from '../support/unit/timers';
 
@@ -182,35 +184,90 @@ describe('snsPublisher with a real SNS client against an endpoint that never ans
     });
   });
 
-  /** A real client that would wait 30 s per attempt for the endpoint that never answers. */
-  const patientClient = (maxAttempts: number): SNSClient =>
-    new SNSClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
-      maxAttempts,
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
+  const PATIENT = { connectionTimeout: 10_000, requestTimeout: 30_000 };
+  const clientConfig = (maxAttempts: number) => ({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' }, maxAttempts });
+
+  /** Real clients that would wait 30 s per attempt for the endpoint that never answers. */
+  describe.each<[string, (maxAttempts: number) => SNSClient]>([
+    ['a client given the signal as the SDK option', (maxAttempts) => new SNSClient({ ...clientConfig(maxAttempts), requestHandler: PATIENT })],
+    [
+      "the functions' client (snsClient), its middleware resolved once and the signal carried beside the call",
+      (maxAttempts) => snsClient({ ...clientConfig(maxAttempts), requestHandler: new SignalledHttpHandler(PATIENT) }),
+    ],
+  ])('%s', (_label, patientClient) => {
+    test('returns ok:false (Timeout) at the deadline although the client would wait 30 s', async () => {
+      const client = patientClient(3);
+      const started = Date.now();
+      const result = await within(DEADLINE_MS + 2_000, snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false)));
+      const elapsed = Date.now() - started;
+      client.destroy();
+      expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout', retryable: true }) as unknown });
+      expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 20);
+      expect(elapsed).toBeLessThan(DEADLINE_MS + 1_000);
     });
 
-  test('returns ok:false (Timeout) at the deadline although the client would wait 30 s', async () => {
-    const client = patientClient(3);
-    const started = Date.now();
-    const result = await within(DEADLINE_MS + 2_000, snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false)));
-    const elapsed = Date.now() - started;
-    client.destroy();
-    expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout', retryable: true }) as unknown });
-    expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 20);
-    expect(elapsed).toBeLessThan(DEADLINE_MS + 1_000);
+    test('at the deadline the request is aborted: its connection is closed rather than left to the client time-outs', async () => {
+      const client = patientClient(1);
+      const result = await snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false));
+      expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout' }) as unknown });
+      await closed(0);
+      client.destroy();
+      expect(sockets.size).toBe(0);
+    });
+
+    test('calls at once each keep their own deadline: the shorter one is aborted alone, then the longer one', async () => {
+      const client = patientClient(1);
+      const publish = snsPublisher(client, TOPIC_ARN, 60_000);
+      const started = Date.now();
+      const short = publish(poolMessage(false), DEADLINE_MS);
+      const long = publish(poolMessage(false), DEADLINE_MS * 4);
+      await short;
+      const shortElapsed = Date.now() - started;
+      await closed(1);
+      // The shorter call's connection is closed; the longer call's is still open.
+      expect(sockets.size).toBe(1);
+      expect((await long).ok).toBe(false);
+      const longElapsed = Date.now() - started;
+      await closed(0);
+      client.destroy();
+      expect(shortElapsed).toBeLessThan(DEADLINE_MS * 3);
+      expect(longElapsed).toBeGreaterThanOrEqual(DEADLINE_MS * 4 - 20);
+      expect(sockets.size).toBe(0);
+    });
   });
 
-  test('at the deadline the request is aborted: its connection is closed rather than left to the client time-outs', async () => {
-    const client = patientClient(1);
-    const result = await snsPublisher(client, TOPIC_ARN, DEADLINE_MS)(poolMessage(false));
-    expect(result).toEqual({ ok: false, error: expect.objectContaining({ name: 'Timeout' }) as unknown });
-    const closedBy = Date.now() + 1_000;
-    while (sockets.size > 0 && Date.now() < closedBy) await new Promise((resolve) => setTimeout(resolve, 10));
-    client.destroy();
-    expect(sockets.size).toBe(0);
+  /** Waits up to a second for the server to hold at most `count` connections. */
+  async function closed(count: number): Promise<void> {
+    const by = Date.now() + 1_000;
+    while (sockets.size > count && Date.now() < by) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+});
+
+describe("the functions' SNS client (snsClient)", () => {
+  test('resolves its middleware stack once for every publish, as the SDK does with cacheMiddleware and no per-call options', async () => {
+    const server = http.createServer((request, response) => {
+      request.resume().on('end', () => {
+        response.writeHead(200, { 'content-type': 'text/xml' });
+        response.end('<PublishResponse><PublishResult><MessageId>sns-id</MessageId></PublishResult></PublishResponse>');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = snsClient({
+      endpoint: `http://127.0.0.1:${String(port)}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
+    });
+    const resolved = jest.spyOn(PublishCommand.prototype, 'resolveMiddleware');
+    try {
+      const publish = snsPublisher(client, TOPIC_ARN, 2_000);
+      for (let i = 0; i < 5; i++) expect(await publish(poolMessage(false))).toEqual({ ok: true, messageId: 'sns-id' });
+      expect(resolved).toHaveBeenCalledTimes(1);
+    } finally {
+      resolved.mockRestore();
+      client.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

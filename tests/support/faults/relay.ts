@@ -4,14 +4,13 @@
  * pointed at a given endpoint, and a LogSink that keeps every line.
  */
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { PUBLISH_DEADLINE_MS, snsClientOptions } from '../../../lib/lambda/clients';
 import { loadConfig } from '../../../lib/relay/config';
 import type { LogSink } from '../../../lib/observability/sinks';
 import { createWebhookHandler } from '../../../lib/relay/webhook';
 import type { HttpResponse } from '../../../lib/relay/respond';
 import { payloadTypes } from '../../../lib/contract';
-import { snsPublisher } from '../../../lib/topic/publish';
+import { snsClient, snsPublisher } from '../../../lib/topic/publish';
 import { CREDENTIALS, REGION } from '../integration/aws';
 import { parseObject, TEST_SECRET } from '../integration/relay';
 
@@ -66,7 +65,7 @@ export interface FaultRelay {
 /** The relay of a deployed stage (auth required, TEST_SECRET) publishing to `topicArn` through `endpoint`. */
 export async function faultRelay(options: { endpoint: string; topicArn: string }): Promise<FaultRelay> {
   const webhook = await webhookSnsSettings();
-  const client = new SNSClient({ ...webhook.clientConfig, endpoint: options.endpoint, region: REGION, credentials: CREDENTIALS });
+  const client = snsClient({ endpoint: options.endpoint, region: REGION, credentials: CREDENTIALS });
   const sink = new CapturingSink();
   const handler = createWebhookHandler({
     config: loadConfig({ STAGE: 'test', TOPIC_ARN: options.topicArn, DROAM_API_SECRETS: TEST_SECRET }),
