@@ -14,8 +14,14 @@ const TopicArn = 'arn:aws:sns:us-east-1:123456789012:droam-webhook-relay-bench';
 // A published pool event's size and attributes.
 const input = {
   TopicArn,
-  Message: JSON.stringify({ specversion: '1.0', type: 'rule.pool.usage.triggered', data: { pool: { uuid: 'p'.repeat(36), current_usage_kb: 123456 }, note: 'x'.repeat(700) } }),
-  MessageAttributes: Object.fromEntries(['type', 'id', 'droam_source', 'pool_uuid', 'rule_uuid'].map((name) => [name, { DataType: 'String', StringValue: `${name}-value` }])),
+  Message: JSON.stringify({
+    specversion: '1.0',
+    type: 'rule.pool.usage.triggered',
+    data: { pool: { uuid: 'p'.repeat(36), current_usage_kb: 123456 }, note: 'x'.repeat(700) },
+  }),
+  MessageAttributes: Object.fromEntries(
+    ['type', 'id', 'droam_source', 'pool_uuid', 'rule_uuid'].map((name) => [name, { DataType: 'String', StringValue: `${name}-value` }]),
+  ),
 };
 
 const functions = snsClient();
@@ -23,7 +29,8 @@ const publish = snsPublisher(functions, TopicArn, PUBLISH_DEADLINE_MS);
 const perCallOption = new SNSClient(AWS_CLIENT_OPTIONS);
 const variants: Readonly<Record<string, () => Promise<unknown>>> = {
   // The SDK's way: the abort signal as the call's option, the middleware stack resolved on every call.
-  'signal as the call option (the SDK default)': () => withDeadline(PUBLISH_DEADLINE_MS, (abortSignal) => perCallOption.send(new PublishCommand(input), { abortSignal })),
+  'signal as the call option (the SDK default)': () =>
+    withDeadline(PUBLISH_DEADLINE_MS, (abortSignal) => perCallOption.send(new PublishCommand(input), { abortSignal })),
   // The functions' way (lib/topic/publish.ts): the stack resolved once, the signal beside the call.
   "signal beside the call, stack resolved once (the functions')": () => publish({ Message: input.Message, MessageAttributes: input.MessageAttributes }),
   // No deadline at all: what the SDK's cache gives a call without options.

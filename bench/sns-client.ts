@@ -32,7 +32,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(root, 'bench', '.build', 'sns-client-'));
   try {
     const loop = path.join(dir, 'sns-client-loop.js');
-    await esbuild.build({ ...serverlessEsbuildOptions(root), absWorkingDir: root, entryPoints: ['bench/sns-client-loop.ts'], outfile: loop, logLevel: 'silent' });
+    await esbuild.build({
+      ...serverlessEsbuildOptions(root),
+      absWorkingDir: root,
+      entryPoints: ['bench/sns-client-loop.ts'],
+      outfile: loop,
+      logLevel: 'silent',
+    });
     const stub = await buildHelper(root, 'bench/aws-stub.ts', path.join(dir, 'aws-stub.cjs'));
     const result = path.join(dir, 'result.json');
     execFileSync(process.execPath, ['--require', stub, loop, String(rounds), String(n), result], { env: lambdaEnvironment(dir), stdio: 'ignore' });
