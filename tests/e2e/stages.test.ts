@@ -5,7 +5,9 @@
  * before anything is built or sent to AWS (tools/serverless/local-stage-guard.cjs).
  * `npm run package|deploy|remove|info|logs` run plain sls commands, so a
  * forgotten `--stage` lands on that guard. `npm run invoke` and
- * serverless-offline keep the local stage (tests/e2e/toolchain.test.ts).
+ * serverless-offline keep the local stage (tests/e2e/toolchain.test.ts). Here the two that would
+ * change AWS run as a user runs them; tests/unit/local-stage-guard.test.ts has every command the
+ * guard refuses or lets through.
  */
 import { childEnv, run, type Finished } from '../support/integration/processes';
 
@@ -17,28 +19,21 @@ function withoutCredentials(): NodeJS.ProcessEnv {
 }
 
 /** Each npm script as a user forgets `--stage` on it, and the command line the refusal tells them to type. */
-const COMMANDS: readonly { script: string; args: readonly string[]; instead: string }[] = [
-  { script: 'package', args: [], instead: 'npm run package -- --stage prod' },
-  { script: 'deploy', args: [], instead: 'npm run deploy -- --stage prod' },
-  { script: 'remove', args: [], instead: 'npm run remove -- --stage prod' },
-  { script: 'info', args: [], instead: 'npm run info -- --stage prod' },
-  // sls logs needs a function before anything else runs.
-  { script: 'logs', args: ['--function', 'webhook'], instead: 'npm run logs -- --stage prod --function webhook' },
+const COMMANDS: readonly { script: string; instead: string }[] = [
+  { script: 'deploy', instead: 'npm run deploy -- --stage prod' },
+  { script: 'remove', instead: 'npm run remove -- --stage prod' },
 ];
 
-describe('npm run package|deploy|remove|info|logs without --stage (the default stage, local)', () => {
+describe('npm run deploy|remove without --stage (the default stage, local)', () => {
   const results = new Map<string, Finished>();
 
   beforeAll(async () => {
-    // Two at a time: each is an npm and a Framework start of a few seconds.
-    const queue = [...COMMANDS];
-    const worker = async (): Promise<void> => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const args = next.args.length === 0 ? [] : ['--', ...next.args];
-        results.set(next.script, await run('npm', ['run', next.script, ...args], { env: withoutCredentials(), timeoutMs: 60_000 }));
-      }
-    };
-    await Promise.all([worker(), worker()]);
+    // Both at once: each is an npm and a Framework start of a few seconds.
+    await Promise.all(
+      COMMANDS.map(async ({ script }) => {
+        results.set(script, await run('npm', ['run', script], { env: withoutCredentials(), timeoutMs: 60_000 }));
+      }),
+    );
   }, 120_000);
 
   it.each(COMMANDS)('npm run $script is refused by the local stage guard, naming `$instead`, before any call to AWS', ({ script, instead }) => {
