@@ -46,7 +46,9 @@ export default tseslint.config(
   {
     files: ['**/*.ts', '**/*.mts'],
     extends: [...tseslint.configs.strictTypeChecked],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    // One type-checked program for the repository, whose tsconfig includes the example subscriber too: the
+    // project service would open the example's own tsconfig as a second program (lint 35 s instead of 25 s).
+    languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
     },
