@@ -42,7 +42,7 @@ import { ESLint } from 'eslint';
 // The direction rules alone, without type information: the rest of the config is lint's own business.
 const eslint = new ESLint({
   ruleFilter: ({ ruleId }) => ruleId === 'no-restricted-imports',
-  overrideConfig: { languageOptions: { parserOptions: { projectService: false } } },
+  overrideConfig: { languageOptions: { parserOptions: { project: null, projectService: false } } },
 });
 const out = [];
 for (const [file, extra] of JSON.parse(process.argv[1])) {
