@@ -33,6 +33,8 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   bench: 'bench/run.ts',
   'bench:worst-case': 'bench/worst-case.ts',
   'bench:lossless': 'bench/lossless.ts',
+  'bench:profile': 'bench/profile.ts',
+  'bench:sns-client': 'bench/sns-client.ts',
 };
 
 /** Other mistakes, each caught before any work starts. */
@@ -126,6 +128,15 @@ describe('the scripts in scripts/ as command-line tools', () => {
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
     expect(lines(stderr)).toHaveLength(1);
     expect(stderr).toMatch(error);
+  });
+
+  it('covers every npm script that runs a file of the repository with tsx', () => {
+    const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const tsxScripts = Object.entries(scripts).flatMap(([name, line]) => {
+      const file = /\btsx (\S+\.m?ts)\b/.exec(line)?.[1];
+      return file === undefined ? [] : [[name, file]];
+    });
+    expect(Object.fromEntries(tsxScripts)).toEqual(SCRIPTS);
   });
 
   it('takes -h for --help', () => {
