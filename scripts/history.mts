@@ -15,6 +15,8 @@ import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type ArchivedMessage, ARCHIVE_PREFIX, dateOf } from '../lib/archive/archive';
 import { checkMessageTag } from '../lib/queues/published';
+import { snsMessageBytes } from '../lib/topic/message';
+import { inPublishBatches } from '../lib/topic/publish';
 import { ArchiveBucket } from './archive-bucket.mjs';
 import { command, progress, runCommand, timeOption, UsageError } from './cli.mjs';
 
@@ -135,25 +137,9 @@ function fifoIds(event: ArchivedMessage): { MessageGroupId: string; MessageDedup
   return { MessageGroupId: /^[\x21-\x7e]{1,128}$/.test(key) ? key : event.type, MessageDeduplicationId: event.id };
 }
 
-/** Batches of at most 10 entries and 256 KiB, the limits of both SQS and SNS batches. */
-function batches(all: readonly ArchivedMessage[]): ArchivedMessage[][] {
-  const result: ArchivedMessage[][] = [];
-  let current: ArchivedMessage[] = [];
-  let bytes = 0;
-  for (const event of all) {
-    const size =
-      Buffer.byteLength(event.message) + Object.entries(event.attributes).reduce((n, [k, a]) => n + Buffer.byteLength(k + a.DataType + a.StringValue), 0);
-    if (current.length === 10 || (current.length > 0 && bytes + size > 262_144)) {
-      result.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(event);
-    bytes += size;
-  }
-  if (current.length > 0) result.push(current);
-  return result;
-}
+/** Batches within the limits of an SNS PublishBatch (10 entries, 256 KiB), which an SQS SendMessageBatch also takes. */
+const batches = (all: readonly ArchivedMessage[]): ArchivedMessage[][] =>
+  inPublishBatches(all, (event) => snsMessageBytes({ Message: event.message, MessageAttributes: attributesOf(event) }));
 
 function regionOf(fromDestination: string | undefined): { region?: string } {
   const region = process.env.AWS_REGION ?? fromDestination;
