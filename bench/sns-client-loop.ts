@@ -4,9 +4,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS } from '../lib/lambda/clients';
+import { AWS_CLIENT_OPTIONS, PUBLISH_DEADLINE_MS, snsClient } from '../lib/lambda/clients';
 import { withDeadline } from '../lib/lambda/deadline';
-import { snsClient, snsPublisher } from '../lib/topic/publish';
+import { snsPublisher } from '../lib/topic/publish';
 
 const [rounds = 30, perRound = 1_000] = process.argv.slice(2, 4).map(Number);
 const resultFile = process.argv[4] ?? '';

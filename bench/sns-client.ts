@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     execFileSync(process.execPath, ['--require', stub, loop, String(rounds), String(n), result], { env: lambdaEnvironment(dir), stdio: 'ignore' });
     const micros = JSON.parse(readFileSync(result, 'utf8')) as Record<string, number[]>;
     const median = (list: readonly number[]): number => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN;
+    // The loop lists the bare baseline last.
     const baseline = median(Object.values(micros).at(-1) ?? []);
     process.stdout.write(`# One SNS Publish, Node ${process.version}: ${String(rounds - 5)} rounds of ${String(n)} per variant, interleaved, medians\n\n`);
     process.stdout.write('| how the call gets its deadline | µs per publish | / bare baseline |\n|---|---:|---:|\n');

@@ -1,11 +1,11 @@
 import { apiSecretsFrom } from '../lib/api-secrets/from-settings';
 import { combinedApiSecrets } from '../lib/api-secrets/store';
-import { PUBLISH_DEADLINE_MS } from '../lib/lambda/clients';
+import { PUBLISH_DEADLINE_MS, snsClient } from '../lib/lambda/clients';
 import { createLogger } from '../lib/observability/logger';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pace } from '../lib/queues/pace';
 import { createRetryDrainer, loadDrainerConfig, sqsRetryActions } from '../lib/queues/retry-drainer';
-import { snsBatchPublisher, snsClient } from '../lib/topic/publish';
+import { snsBatchPublisher } from '../lib/topic/publish';
 
 /**
  * Drains the publish-retry queue (serverless.yml `retryDrainer`) into the

@@ -1,14 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { apiSecretsFrom } from '../lib/api-secrets/from-settings';
 import { payloadTypes } from '../lib/contract';
-import { PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, RETRY_QUEUE_DEADLINE_MS } from '../lib/lambda/clients';
+import { PUBLISH_DEADLINE_MS, QUARANTINE_DEADLINE_MS, RETRY_QUEUE_DEADLINE_MS, snsClient } from '../lib/lambda/clients';
 import { createLogger, serviceName } from '../lib/observability/logger';
 import { createMetrics } from '../lib/observability/metrics';
 import { sqsQuarantine } from '../lib/queues/quarantine';
 import { sqsRetryQueue } from '../lib/queues/retry';
 import { loadConfig } from '../lib/relay/config';
 import { createWebhookHandler } from '../lib/relay/webhook';
-import { snsClient, snsPublisher } from '../lib/topic/publish';
+import { snsPublisher } from '../lib/topic/publish';
 
 // Everything below runs once per cold start; a bad configuration throws here, listing every problem.
 const config = loadConfig(process.env);

@@ -4,15 +4,13 @@
  * functions/webhook.ts configures it — no configuration check, auth, validation, CloudEvent,
  * attributes or logging. Not a usable relay: it publishes whatever it is sent.
  */
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { withCallSignals } from '../../lib/lambda/call-signal';
-import { snsClientOptions } from '../../lib/lambda/clients';
+import { snsClient } from '../../lib/lambda/clients';
 
 const topicArn = process.env.TOPIC_ARN;
 
-// As lib/topic/publish.ts's snsClient() builds it, without importing the relay's message and contract code.
-const sns = withCallSignals(new SNSClient(snsClientOptions()));
+const sns = snsClient();
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
   const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');

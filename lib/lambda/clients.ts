@@ -1,5 +1,6 @@
+import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { StandardRetryStrategy } from '@smithy/core/retry';
-import { SignalledHttpHandler } from './call-signal';
+import { SignalledHttpHandler, withCallSignals } from './call-signal';
 
 /**
  * How the function's AWS clients are bounded: two attempts of at most 3 s each
@@ -42,6 +43,11 @@ export function snsClientOptions() {
     cacheMiddleware: true,
     requestHandler: new SignalledHttpHandler(AWS_CLIENT_OPTIONS.requestHandler),
   };
+}
+
+/** The functions' SNS client (snsClientOptions), with `config` over it: its middleware resolved once, each call with its own deadline. */
+export function snsClient(config: SNSClientConfig = {}): SNSClient {
+  return withCallSignals(new SNSClient({ ...snsClientOptions(), ...config }));
 }
 
 /** Overall deadline of one SNS publish, retries included. */

@@ -1,6 +1,5 @@
-import { PublishBatchCommand, type PublishBatchCommandOutput, PublishCommand, SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
-import { callOptions, withCallSignals } from '../lambda/call-signal';
-import { snsClientOptions } from '../lambda/clients';
+import { PublishBatchCommand, type PublishBatchCommandOutput, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { callOptions } from '../lambda/call-signal';
 import type { Env } from '../lambda/config';
 import { DeadlineExceeded, withDeadline } from '../lambda/deadline';
 import { SNS_MAX_MESSAGE_BYTES, type SnsMessage } from './message';
@@ -25,11 +24,6 @@ export type Publish = (message: SnsMessage, deadlineMs?: number) => Promise<Publ
 
 /** SNS error names caused by the message itself rather than by the service or its configuration. */
 const MESSAGE_ERRORS = new Set(['InvalidParameterException', 'InvalidParameter', 'InvalidParameterValueException', 'InvalidParameterValue', 'ValidationError']);
-
-/** The functions' SNS client (snsClientOptions), with `config` over it: its middleware resolved once, each call with its own deadline. */
-export function snsClient(config: SNSClientConfig = {}): SNSClient {
-  return withCallSignals(new SNSClient({ ...snsClientOptions(), ...config }));
-}
 
 /**
  * Publishes with an overall deadline on top of the client's own per-attempt

@@ -5,7 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { payloadTypes, toCloudEvent, type ValidPayload } from '../../lib/contract';
 import { type SnsMessage, toSnsMessage } from '../../lib/topic/message';
 import { SignalledHttpHandler } from '../../lib/lambda/call-signal';
-import { inPublishBatches, type PublishResult, snsBatchPublisher, snsClient, snsPublisher } from '../../lib/topic/publish';
+import { snsClient } from '../../lib/lambda/clients';
+import { inPublishBatches, type PublishResult, snsBatchPublisher, snsPublisher } from '../../lib/topic/publish';
 import { FIFO_TOPIC_ARN, TOPIC_ARN, vendorExample } from '../support/unit/harness';
 import { trackTimers } from '../support/unit/timers';
 

@@ -4,13 +4,13 @@
  * pointed at a given endpoint, and a LogSink that keeps every line.
  */
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
-import { PUBLISH_DEADLINE_MS, snsClientOptions } from '../../../lib/lambda/clients';
+import { PUBLISH_DEADLINE_MS, snsClient, snsClientOptions } from '../../../lib/lambda/clients';
 import { loadConfig } from '../../../lib/relay/config';
 import type { LogSink } from '../../../lib/observability/sinks';
 import { createWebhookHandler } from '../../../lib/relay/webhook';
 import type { HttpResponse } from '../../../lib/relay/respond';
 import { payloadTypes } from '../../../lib/contract';
-import { snsClient, snsPublisher } from '../../../lib/topic/publish';
+import { snsPublisher } from '../../../lib/topic/publish';
 import { CREDENTIALS, REGION } from '../integration/aws';
 import { parseObject, TEST_SECRET } from '../integration/relay';
 
