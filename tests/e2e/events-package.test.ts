@@ -219,7 +219,8 @@ async function typecheckProjects(cwd: string, projects: readonly string[]): Prom
     projects.map((project): [string, ProjectCheck] => [
       project,
       {
-        built: lines.some((line) => line.includes(`Building project '${path.join(cwd, project, 'tsconfig.json')}'`)),
+        // tsc names the project by its real path, which differs from cwd's where the temporary folder is a symbolic link.
+        built: lines.some((line) => line.includes('Building project ') && line.includes(`/${project}/tsconfig.json'`)),
         errors: lines.filter((line) => line.startsWith(`${project}/`)),
       },
     ]),
